@@ -1,0 +1,361 @@
+#!/usr/bin/env node
+/**
+ * The local Apache Kafka broker for development and tests: one combined broker+controller in KRaft
+ * mode on 127.0.0.1, run from the official jars that Maven fetches (org.apache.kafka:kafka_2.13).
+ *
+ *   node scripts/kafka.mjs start    fetch the jars if needed, format a fresh data dir, start, wait until it answers
+ *   node scripts/kafka.mjs stop     stop the broker this script started and remove its data dir
+ *   node scripts/kafka.mjs status   say whether it runs, and where
+ *   node scripts/kafka.mjs logs     print the tail of the broker log
+ *   node scripts/kafka.mjs fetch    only fetch the jars
+ *
+ * Environment: KAFKA_VERSION (default below), KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (KAFKA_PORT + 1),
+ * RIVULET_KAFKA_HOME (data dir, log and pid; default <tmp>/rivulet-kafka-<port>),
+ * RIVULET_KAFKA_CACHE (jar cache; default ~/.cache/rivulet/kafka), KAFKA_START_TIMEOUT_MS (120000),
+ * KAFKA_HEAP (1g).
+ *
+ * Also importable: `startBroker()` / `stopBroker()` are what the vitest global setup uses.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { homedir, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+/** The one place the default broker version is pinned. */
+export const DEFAULT_KAFKA_VERSION = '4.4.0';
+/** slf4j binding so the broker writes a readable log; works with the slf4j 1.7 API of Kafka 3.9 and 4.x. */
+const SLF4J_SIMPLE = 'org.slf4j:slf4j-simple:1.7.36';
+
+export class BrokerError extends Error {
+  constructor(message) {
+    super(message);
+    this.name = 'BrokerError';
+  }
+}
+
+export function brokerSettings(env = process.env) {
+  const version = env.KAFKA_VERSION || DEFAULT_KAFKA_VERSION;
+  const port = Number(env.KAFKA_PORT || 9092);
+  const controllerPort = Number(env.KAFKA_CONTROLLER_PORT || port + 1);
+  if (!Number.isInteger(port) || port <= 0 || port > 65535) throw new BrokerError(`KAFKA_PORT=${env.KAFKA_PORT} is not a port number`);
+  const home = env.RIVULET_KAFKA_HOME || join(tmpdir(), `rivulet-kafka-${port}`);
+  const cache = env.RIVULET_KAFKA_CACHE || join(homedir(), '.cache', 'rivulet', 'kafka');
+  return {
+    version,
+    port,
+    controllerPort,
+    home,
+    libs: join(cache, version, 'libs'),
+    pomDir: join(cache, version),
+    dataDir: join(home, 'data'),
+    logFile: join(home, 'broker.log'),
+    pidFile: join(home, 'broker.pid'),
+    configFile: join(home, 'server.properties'),
+    startTimeoutMs: Number(env.KAFKA_START_TIMEOUT_MS || 120_000),
+    heap: env.KAFKA_HEAP || '1g',
+    bootstrap: `127.0.0.1:${port}`,
+  };
+}
+
+const say = (line) => process.stderr.write(`[kafka] ${line}\n`);
+
+function commandExists(cmd, args) {
+  const r = spawnSync(cmd, args, { stdio: 'ignore' });
+  return !r.error;
+}
+
+/** Fetches kafka_2.13 and its runtime dependencies with Maven into the jar cache, once per version. */
+export function fetchJars(s = brokerSettings()) {
+  const marker = join(s.libs, '.complete');
+  if (existsSync(marker)) return;
+  if (!commandExists('mvn', ['-v'])) {
+    throw new BrokerError('Maven (mvn) not found: install Maven to fetch the Kafka jars, or set KAFKA_BROKERS to an existing broker');
+  }
+  say(`fetching org.apache.kafka:kafka_2.13:${s.version} and its runtime dependencies with Maven (once per version)`);
+  mkdirSync(s.pomDir, { recursive: true });
+  rmSync(s.libs, { recursive: true, force: true });
+  const [g, a, v] = SLF4J_SIMPLE.split(':');
+  writeFileSync(
+    join(s.pomDir, 'pom.xml'),
+    `<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>dev.rivulet</groupId><artifactId>local-kafka</artifactId><version>1</version><packaging>pom</packaging>
+  <dependencies>
+    <dependency><groupId>org.apache.kafka</groupId><artifactId>kafka_2.13</artifactId><version>${s.version}</version></dependency>
+    <dependency><groupId>${g}</groupId><artifactId>${a}</artifactId><version>${v}</version></dependency>
+  </dependencies>
+</project>
+`,
+  );
+  const r = spawnSync(
+    'mvn',
+    ['-B', '-q', '-f', join(s.pomDir, 'pom.xml'), 'dependency:copy-dependencies', `-DoutputDirectory=${s.libs}`, '-DincludeScope=runtime'],
+    { encoding: 'utf8' },
+  );
+  if (r.status !== 0) {
+    const tail = `${r.stdout}\n${r.stderr}`.trim().split('\n').slice(-5).join(' | ');
+    throw new BrokerError(`Maven could not fetch org.apache.kafka:kafka_2.13:${s.version}: ${tail}`);
+  }
+  writeFileSync(marker, new Date().toISOString());
+}
+
+function pidAlive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function readPid(s) {
+  if (!existsSync(s.pidFile)) return undefined;
+  const pid = Number(readFileSync(s.pidFile, 'utf8').trim());
+  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+}
+
+function portFree(port) {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/**
+ * Sends a Metadata request (v1, all topics) and resolves true when the broker answers it with at least
+ * one broker in the response: the listener is up and the node has joined its own KRaft quorum.
+ */
+export function metadataAnswers(port, timeoutMs = 2000) {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    const clientId = Buffer.from('rivulet-kafka-probe');
+    // Request header v1: api_key=3 (Metadata), api_version=1, correlation_id, client_id; body: topics=null (-1).
+    const body = Buffer.alloc(2 + 2 + 4 + 2 + clientId.length + 4);
+    let o = 0;
+    o = body.writeInt16BE(3, o);
+    o = body.writeInt16BE(1, o);
+    o = body.writeInt32BE(7, o);
+    o = body.writeInt16BE(clientId.length, o);
+    o += clientId.copy(body, o);
+    body.writeInt32BE(-1, o);
+    const size = Buffer.alloc(4);
+    size.writeInt32BE(body.length);
+    let received = Buffer.alloc(0);
+    const done = (ok) => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(ok);
+    };
+    const timer = setTimeout(() => done(false), timeoutMs);
+    socket.once('error', () => done(false));
+    socket.on('connect', () => socket.write(Buffer.concat([size, body])));
+    socket.on('data', (chunk) => {
+      received = Buffer.concat([received, chunk]);
+      if (received.length < 4 || received.length < 4 + received.readInt32BE(0)) return;
+      // Response: size, correlation_id, brokers array length.
+      const correlationId = received.readInt32BE(4);
+      const brokers = received.readInt32BE(8);
+      done(correlationId === 7 && brokers > 0);
+    });
+  });
+}
+
+function tailOf(file, lines = 25) {
+  if (!existsSync(file)) return '(no broker log)';
+  return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+}
+
+function lastErrorLine(file) {
+  if (!existsSync(file)) return undefined;
+  const lines = readFileSync(file, 'utf8').split('\n');
+  return lines.reverse().find((l) => /ERROR|Exception|Error:/.test(l))?.trim();
+}
+
+function serverProperties(s) {
+  return [
+    'process.roles=broker,controller',
+    'node.id=1',
+    `controller.quorum.voters=1@127.0.0.1:${s.controllerPort}`,
+    `listeners=PLAINTEXT://127.0.0.1:${s.port},CONTROLLER://127.0.0.1:${s.controllerPort}`,
+    `advertised.listeners=PLAINTEXT://127.0.0.1:${s.port}`,
+    'controller.listener.names=CONTROLLER',
+    'inter.broker.listener.name=PLAINTEXT',
+    'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+    `log.dirs=${s.dataDir}`,
+    'num.partitions=1',
+    // Internal topics live on this one node: replication 1, min ISR 1.
+    'offsets.topic.replication.factor=1',
+    'offsets.topic.num.partitions=10',
+    'transaction.state.log.replication.factor=1',
+    'transaction.state.log.min.isr=1',
+    'transaction.state.log.num.partitions=10',
+    'default.replication.factor=1',
+    'min.insync.replicas=1',
+    // A consumer group forms at once instead of waiting 3 s for more members: tests rebalance often.
+    'group.initial.rebalance.delay.ms=0',
+    // Rivulet creates its internal topics itself; auto-creation would hide a missing create.
+    'auto.create.topics.enable=false',
+    'log.retention.hours=2',
+    'log.segment.bytes=67108864',
+    '',
+  ].join('\n');
+}
+
+function javaArgs(s, mainClass, args) {
+  return [
+    `-Xmx${s.heap}`,
+    '-Xms256m',
+    '-XX:+UseG1GC',
+    '-Djava.awt.headless=true',
+    '-Dorg.slf4j.simpleLogger.showDateTime=true',
+    '-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS',
+    '-Dorg.slf4j.simpleLogger.log.org.apache.kafka.clients=warn',
+    '-cp',
+    `${s.libs}/*`,
+    mainClass,
+    ...args,
+  ];
+}
+
+/** Status of the broker this script manages: running with a pid, or not. */
+export async function brokerStatus(s = brokerSettings()) {
+  const pid = readPid(s);
+  const alive = pid !== undefined && pidAlive(pid);
+  const answers = alive ? await metadataAnswers(s.port) : false;
+  return { pid: alive ? pid : undefined, running: alive && answers, ...s };
+}
+
+/**
+ * Starts the broker, or reuses the one this script already started. Resolves with
+ * `{ bootstrap, started }`: started is false when a running broker was reused.
+ */
+export async function startBroker(s = brokerSettings()) {
+  const status = await brokerStatus(s);
+  if (status.running) {
+    say(`reusing the broker already running (pid ${status.pid}) on ${s.bootstrap}`);
+    return { bootstrap: s.bootstrap, started: false, pid: status.pid };
+  }
+  if (status.pid !== undefined) {
+    // Our process is alive but does not answer: a half-dead broker. Replace it.
+    await stopBroker(s, { quiet: true });
+  }
+  if (!commandExists('java', ['-version'])) {
+    throw new BrokerError('Java not found: install Java 17+ to run the local Kafka broker, or set KAFKA_BROKERS to an existing broker');
+  }
+  for (const port of [s.port, s.controllerPort]) {
+    if (!(await portFree(port))) {
+      throw new BrokerError(
+        `port ${port} on 127.0.0.1 is taken by another process: stop it, choose other ports with KAFKA_PORT/KAFKA_CONTROLLER_PORT, or point KAFKA_BROKERS at that broker`,
+      );
+    }
+  }
+  fetchJars(s);
+
+  rmSync(s.dataDir, { recursive: true, force: true });
+  mkdirSync(s.dataDir, { recursive: true });
+  writeFileSync(s.configFile, serverProperties(s));
+  // A KRaft cluster id is a base64url UUID without padding.
+  const clusterId = randomBytes(16).toString('base64url');
+  const format = spawnSync('java', javaArgs(s, 'kafka.tools.StorageTool', ['format', '-t', clusterId, '-c', s.configFile]), {
+    encoding: 'utf8',
+  });
+  if (format.status !== 0) {
+    const reason = `${format.stdout}\n${format.stderr}`.trim().split('\n').filter(Boolean).slice(-3).join(' | ');
+    throw new BrokerError(`formatting KRaft storage failed: ${reason}`);
+  }
+
+  const out = openSync(s.logFile, 'w');
+  const child = spawn('java', javaArgs(s, 'kafka.Kafka', [s.configFile]), {
+    detached: true,
+    stdio: ['ignore', out, out],
+  });
+  child.unref();
+  writeFileSync(s.pidFile, String(child.pid));
+  say(`starting Kafka ${s.version} (pid ${child.pid}) on ${s.bootstrap}; log: ${s.logFile}`);
+
+  const deadline = Date.now() + s.startTimeoutMs;
+  while (Date.now() < deadline) {
+    if (!pidAlive(child.pid)) {
+      const why = lastErrorLine(s.logFile) ?? 'the broker exited';
+      throw new BrokerError(`Kafka exited during start: ${why}\n--- tail of ${s.logFile} ---\n${tailOf(s.logFile)}`);
+    }
+    if (await metadataAnswers(s.port, 1000)) {
+      say(`Kafka ${s.version} is up on ${s.bootstrap}`);
+      return { bootstrap: s.bootstrap, started: true, pid: child.pid };
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  await stopBroker(s, { quiet: true });
+  throw new BrokerError(
+    `Kafka did not answer on ${s.bootstrap} within ${s.startTimeoutMs} ms\n--- tail of ${s.logFile} ---\n${tailOf(s.logFile)}`,
+  );
+}
+
+/** Stops the broker this script started (SIGTERM, then SIGKILL after 20 s) and removes its data dir. */
+export async function stopBroker(s = brokerSettings(), { quiet = false } = {}) {
+  const pid = readPid(s);
+  if (pid !== undefined && pidAlive(pid)) {
+    try {
+      process.kill(-pid, 'SIGTERM');
+    } catch {
+      process.kill(pid, 'SIGTERM');
+    }
+    const deadline = Date.now() + 20_000;
+    while (pidAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    if (pidAlive(pid)) {
+      try {
+        process.kill(-pid, 'SIGKILL');
+      } catch {
+        process.kill(pid, 'SIGKILL');
+      }
+    }
+    if (!quiet) say(`stopped the broker (pid ${pid})`);
+  } else if (!quiet) {
+    say('no broker started by this script is running');
+  }
+  rmSync(s.dataDir, { recursive: true, force: true });
+  rmSync(s.pidFile, { force: true });
+}
+
+async function main(command) {
+  const s = brokerSettings();
+  switch (command) {
+    case 'start': {
+      const { bootstrap } = await startBroker(s);
+      process.stdout.write(`${bootstrap}\n`);
+      return;
+    }
+    case 'stop':
+      await stopBroker(s);
+      return;
+    case 'status': {
+      const st = await brokerStatus(s);
+      process.stdout.write(
+        st.running ? `running: Kafka ${s.version}, pid ${st.pid}, ${s.bootstrap}, log ${s.logFile}\n` : `not running (${s.bootstrap})\n`,
+      );
+      process.exitCode = st.running ? 0 : 3;
+      return;
+    }
+    case 'logs':
+      process.stdout.write(`${tailOf(s.logFile, 100)}\n`);
+      return;
+    case 'fetch':
+      fetchJars(s);
+      process.stdout.write(`${readdirSync(s.libs).filter((f) => f.endsWith('.jar')).length} jars in ${s.libs}\n`);
+      return;
+    default:
+      process.stderr.write('usage: node scripts/kafka.mjs start|stop|status|logs|fetch\n');
+      process.exitCode = 2;
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  main(process.argv[2]).catch((err) => {
+    process.stderr.write(`[kafka] ${err instanceof BrokerError ? err.message : err.stack ?? err}\n`);
+    process.exit(1);
+  });
+}
