@@ -1,0 +1,99 @@
+/**
+ * The Kafka primitives that Rivulet's guarantees rest on, proven with kafkajs on the real broker:
+ * a plain round trip, transactions seen (or not) by read_committed readers, and offsets committed
+ * inside a transaction with sendOffsets.
+ */
+import { describe, expect, it } from 'vitest';
+import { createTopic, readAll, testKafka, uniqueName, withAdmin } from './support/kafka.js';
+
+describe('kafkajs on the real broker', () => {
+  it('round-trips records with keys, values, headers and partitions', async () => {
+    const topic = uniqueName('roundtrip');
+    await createTopic(topic, 3);
+    const producer = testKafka().producer({ idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    await producer.send({
+      topic,
+      acks: -1,
+      messages: [
+        { key: 'k0', value: 'v0', partition: 0, headers: { h: 'x' } },
+        { key: 'k1', value: 'v1', partition: 1 },
+        { key: 'k2', value: 'v2', partition: 2 },
+        { key: 'k0', value: 'v3', partition: 0 },
+      ],
+    });
+    await producer.disconnect();
+
+    const records = await readAll(topic);
+    expect(records.map((r) => [r.partition, r.key, r.value]).sort()).toEqual([
+      [0, 'k0', 'v0'],
+      [0, 'k0', 'v3'],
+      [1, 'k1', 'v1'],
+      [2, 'k2', 'v2'],
+    ]);
+    expect(records.find((r) => r.value === 'v0')?.headers['h']?.toString()).toBe('x');
+    // Per-partition order is the order of sending.
+    expect(records.filter((r) => r.partition === 0).map((r) => r.value)).toEqual(['v0', 'v3']);
+  });
+
+  it('shows a committed transaction to read_committed readers and hides an aborted one', async () => {
+    const topic = uniqueName('tx-visibility');
+    await createTopic(topic, 1);
+    const producer = testKafka().producer({ transactionalId: uniqueName('tx'), idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+
+    const committed = await producer.transaction();
+    await committed.send({ topic, messages: [{ key: 'a', value: 'committed-1' }, { key: 'b', value: 'committed-2' }] });
+    await committed.commit();
+
+    const aborted = await producer.transaction();
+    await aborted.send({ topic, messages: [{ key: 'a', value: 'aborted-1' }] });
+    await aborted.abort();
+
+    const last = await producer.transaction();
+    await last.send({ topic, messages: [{ key: 'c', value: 'committed-3' }] });
+    await last.commit();
+    await producer.disconnect();
+
+    const readCommitted = await readAll(topic, { readCommitted: true });
+    expect(readCommitted.map((r) => r.value)).toEqual(['committed-1', 'committed-2', 'committed-3']);
+
+    // A read_uncommitted reader sees the aborted record too: the broker keeps it, only the marker hides it.
+    const readUncommitted = await readAll(topic, { readCommitted: false });
+    expect(readUncommitted.map((r) => r.value)).toEqual(['committed-1', 'committed-2', 'aborted-1', 'committed-3']);
+  });
+
+  it('moves the group offset with sendOffsets only when the transaction commits', async () => {
+    const input = uniqueName('tx-offsets-in');
+    const output = uniqueName('tx-offsets-out');
+    const groupId = uniqueName('tx-offsets-group');
+    await createTopic(input, 1);
+    await createTopic(output, 1);
+
+    const producer = testKafka().producer({ transactionalId: uniqueName('tx'), idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    const committedOffset = async (): Promise<string> =>
+      withAdmin(async (admin) => {
+        const [entry] = await admin.fetchOffsets({ groupId, topics: [input] });
+        return entry?.partitions.find((p) => p.partition === 0)?.offset ?? 'none';
+      });
+
+    // Offsets sent in an aborted transaction do not move the group.
+    const aborted = await producer.transaction();
+    await aborted.send({ topic: output, messages: [{ value: 'out-aborted' }] });
+    await aborted.sendOffsets({ consumerGroupId: groupId, topics: [{ topic: input, partitions: [{ partition: 0, offset: '5' }] }] });
+    await aborted.abort();
+    expect(await committedOffset()).toBe('-1');
+
+    // Offsets sent in a committed transaction do, atomically with its output.
+    const committed = await producer.transaction();
+    await committed.send({ topic: output, messages: [{ value: 'out-committed' }] });
+    await committed.sendOffsets({ consumerGroupId: groupId, topics: [{ topic: input, partitions: [{ partition: 0, offset: '7' }] }] });
+    expect(await committedOffset()).toBe('-1');
+    await committed.commit();
+    expect(await committedOffset()).toBe('7');
+    await producer.disconnect();
+
+    expect((await readAll(output)).map((r) => r.value)).toEqual(['out-committed']);
+  });
+});

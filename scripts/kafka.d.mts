@@ -1,0 +1,24 @@
+/** Types for scripts/kafka.mjs, the local broker launcher. */
+export declare const DEFAULT_KAFKA_VERSION: string;
+export declare class BrokerError extends Error {}
+export interface BrokerSettings {
+  version: string;
+  port: number;
+  controllerPort: number;
+  home: string;
+  libs: string;
+  pomDir: string;
+  dataDir: string;
+  logFile: string;
+  pidFile: string;
+  configFile: string;
+  startTimeoutMs: number;
+  heap: string;
+  bootstrap: string;
+}
+export declare function brokerSettings(env?: Record<string, string | undefined>): BrokerSettings;
+export declare function fetchJars(s?: BrokerSettings): void;
+export declare function metadataAnswers(port: number, timeoutMs?: number): Promise<boolean>;
+export declare function brokerStatus(s?: BrokerSettings): Promise<BrokerSettings & { pid: number | undefined; running: boolean }>;
+export declare function startBroker(s?: BrokerSettings): Promise<{ bootstrap: string; started: boolean; pid: number }>;
+export declare function stopBroker(s?: BrokerSettings, options?: { quiet?: boolean }): Promise<void>;

@@ -1,0 +1,63 @@
+#!/usr/bin/env node
+/**
+ * `npm test`: every check. Lint, typecheck and unit tests of all projects (Nx, cached), then the
+ * integration and crash tests against one real Kafka broker: KAFKA_BROKERS if set, otherwise the
+ * local broker from scripts/kafka.mjs, started once for the whole run and stopped at the end.
+ * Closes with one line counting the tests that ran: "rivulet: N passed, N failed".
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startBroker, stopBroker } from './kafka.mjs';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const resultsDir = join(root, 'node_modules', '.cache', 'rivulet-test-results');
+rmSync(resultsDir, { recursive: true, force: true });
+
+function nx(args, env = process.env) {
+  const r = spawnSync('npx', ['nx', 'run-many', ...args, '--outputStyle=stream'], {
+    cwd: root,
+    stdio: 'inherit',
+    env: { ...env, NX_DAEMON: 'false', RIVULET_TEST_RESULTS: resultsDir },
+  });
+  return r.status ?? 1;
+}
+
+function summary() {
+  let passed = 0;
+  let failed = 0;
+  let skipped = 0;
+  if (existsSync(resultsDir)) {
+    for (const file of readdirSync(resultsDir)) {
+      const r = JSON.parse(readFileSync(join(resultsDir, file), 'utf8'));
+      passed += r.numPassedTests ?? 0;
+      failed += r.numFailedTests ?? 0;
+      skipped += (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
+    }
+  }
+  return { passed, failed, skipped };
+}
+
+let status = nx(['-t', 'lint', 'typecheck', 'test', '--parallel=2', '--skip-nx-cache']);
+let started = false;
+if (status === 0) {
+  const env = { ...process.env };
+  try {
+    if (!env.KAFKA_BROKERS) {
+      const broker = await startBroker();
+      started = broker.started;
+      env.KAFKA_BROKERS = broker.bootstrap;
+    }
+    // One project at a time: each project's files already run two at a time on the shared broker.
+    status = nx(['-t', 'integration', '--parallel=1'], env);
+  } catch (err) {
+    process.stderr.write(`[test] ${err.message}\n`);
+    status = 1;
+  } finally {
+    if (started) await stopBroker();
+  }
+}
+const { passed, failed, skipped } = summary();
+process.stdout.write(`\nrivulet: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}\n`);
+process.exit(status === 0 && failed === 0 && passed > 0 ? 0 : 1);
