@@ -1,0 +1,65 @@
+/**
+ * A record header value as Kafka clients carry it: bytes or a string, or several of them.
+ */
+export type HeaderValue = Buffer | string | (Buffer | string)[] | undefined;
+
+/** The headers of a Kafka record. */
+export type Headers = Record<string, HeaderValue>;
+
+/**
+ * Turns values of type T into bytes and back, for one topic. `serialize` and `deserialize` may be
+ * synchronous (the fast path, used per record) or return a Promise (a schema registry lookup);
+ * a serde that is async only on a cache miss should return plain values once warm.
+ *
+ * Null never reaches a serde: Kafka's null key or null value (a tombstone) stays null on both sides,
+ * as with Kafka's Java serdes.
+ *
+ * @example
+ * const upper: Serde<string> = {
+ *   name: 'upper-string',
+ *   serialize: (_topic, value) => Buffer.from(value.toUpperCase()),
+ *   deserialize: (_topic, bytes) => bytes.toString(),
+ * };
+ */
+export interface Serde<T> {
+  /** A short name for errors and `describe()`, e.g. `string`, `int64`, `json`, `avro(User)`. */
+  readonly name: string;
+  serialize(topic: string, value: T, headers?: Headers): Buffer | Promise<Buffer>;
+  deserialize(topic: string, data: Buffer, headers?: Headers): T | Promise<T>;
+}
+
+/** The type a serde reads and writes. */
+export type SerdeType<S> = S extends Serde<infer T> ? T : never;
+
+/** Where a serde failure happened, so an error can say what and where. */
+export interface SerdeErrorContext {
+  serde: string;
+  topic: string;
+  /** `key` or `value`. */
+  part?: 'key' | 'value';
+  partition?: number;
+  offset?: string;
+}
+
+/**
+ * A value that could not be turned into bytes or back. The message says which serde, which topic
+ * and what went wrong; the runtime adds the partition and offset before handing it to the
+ * deserialization or production error handler.
+ */
+export class SerdeError extends Error {
+  readonly serde: string;
+  readonly topic: string;
+  readonly part: 'key' | 'value' | undefined;
+  readonly partition: number | undefined;
+  readonly offset: string | undefined;
+
+  constructor(message: string, context: SerdeErrorContext, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'SerdeError';
+    this.serde = context.serde;
+    this.topic = context.topic;
+    this.part = context.part;
+    this.partition = context.partition;
+    this.offset = context.offset;
+  }
+}
