@@ -1,1 +1,71 @@
-export const placeholder = 'core';
+/**
+ * @rivulet/core: the Processor API, Topology and the StreamsApp runtime (tasks, assignment,
+ * commits by processing guarantee, state stores and changelogs, error handlers), with the Kafka
+ * client behind a port and its kafkajs adapter.
+ */
+
+// Processor API
+export { StreamRecord } from './processor/stream-record.js';
+export type { RecordMetadata } from './processor/stream-record.js';
+export type { Processor, ProcessorSupplier } from './processor/processor.js';
+export type { Cancellable, ProcessorContext, PunctuationType } from './processor/processor-context.js';
+
+// Topology
+export { Topology, TopologyError } from './topology/topology.js';
+export type { InternalTopicDef, SinkOptions, SourceOptions } from './topology/topology.js';
+export { recordTimestamp } from './topology/nodes.js';
+export type { ConsumedRecord, NodeDef, TimestampExtractor, TopicNameExtractor } from './topology/nodes.js';
+export type { SubTopology } from './topology/sub-topologies.js';
+export type { NodeDescription, TopologyDescription } from './topology/describe.js';
+
+// Runtime
+export { StreamsApp } from './runtime/streams-app.js';
+export type { RebalanceEvent, StartOptions, StreamsAppState, StreamsMetrics } from './runtime/streams-app.js';
+export { taskIdOf } from './runtime/stream-task.js';
+
+// Configuration
+export { resolveConfig } from './config/validate.js';
+export { ConfigError } from './config/config-error.js';
+export type { ConfigIssue } from './config/config-error.js';
+export type { ProcessingGuarantee, ResolvedProcessingGuarantee, ResolvedStreamsConfig, StreamsConfig } from './config/streams-config.js';
+export type { Acks, CompressionType, StreamsProducerConfig } from './config/producer-config.js';
+export type { IsolationLevel, StreamsConsumerConfig } from './config/consumer-config.js';
+export type {
+  DeadLetterTopicSetting,
+  ExceptionHandlerContext,
+  ExceptionHandlerFunction,
+  ExceptionHandlerResponse,
+  ExceptionHandlerSetting,
+} from './config/exception-handler-setting.js';
+export { createConsoleLogger } from './config/logger.js';
+export type { LogLevel, Logger } from './config/logger.js';
+export { KAFKA_PROPERTY_NAMES, KAFKA_PROPERTIES_SET_BY_RIVULET, optionForKafkaProperty } from './config/property-names.js';
+
+// Errors
+export { ProcessingError } from './errors/processing-error.js';
+export type { ErrorStage } from './errors/processing-error.js';
+export { DEAD_LETTER_HEADERS } from './errors/dead-letter.js';
+
+// State
+export { Stores } from './state/stores.js';
+export type { StoreBuilder } from './state/stores.js';
+export { changelogTopic } from './state/changelog-topic.js';
+export type { KeyValue, KeyValueStore, ReadOnlyKeyValueStore } from './state/key-value-store.js';
+export type { ChangelogSink, StateStore, StateStoreContext } from './state/state-store.js';
+
+// Kafka client port and partitioning
+export { defaultPartitioner, choosePartition, partitionForKey } from './client/partitioner.js';
+export type { Partitioner, PartitionerArgs } from './client/partitioner.js';
+export { murmur2, toPositive } from './client/murmur2.js';
+export { KafkajsClient } from './client/kafkajs-client.js';
+export type {
+  AdminPort,
+  ConsumerPort,
+  FetchedBatch,
+  FetchedRecord,
+  KafkaClientPort,
+  OutgoingRecord,
+  ProducerPort,
+  TopicPartition,
+  TopicPartitionOffset,
+} from './client/kafka-port.js';

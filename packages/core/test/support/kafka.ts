@@ -40,6 +40,7 @@ export interface ReadRecord {
   offset: string;
   key: string | null;
   value: string | null;
+  valueBytes: Buffer | null;
   headers: IHeaders;
 }
 
@@ -80,6 +81,7 @@ export async function readAll(topic: string, { readCommitted = true, timeoutMs =
                 offset: m.offset,
                 key: m.key?.toString() ?? null,
                 value: m.value?.toString() ?? null,
+                valueBytes: m.value,
                 headers: m.headers ?? {},
               });
             }
@@ -91,4 +93,53 @@ export async function readAll(topic: string, { readCommitted = true, timeoutMs =
     await consumer.disconnect();
   }
   return records;
+}
+
+/** Produces string records (key, value[, partition]) with an idempotent producer, acks all. */
+export async function produce(
+  topic: string,
+  records: readonly { key: string | null; value: string | null; partition?: number; headers?: Record<string, string> }[],
+): Promise<void> {
+  const producer = testKafka('rivulet-test-producer').producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  try {
+    for (let i = 0; i < records.length; i += 5000) {
+      await producer.send({
+        topic,
+        acks: -1,
+        messages: records.slice(i, i + 5000).map((r) => ({
+          key: r.key,
+          value: r.value,
+          ...(r.partition !== undefined ? { partition: r.partition } : {}),
+          ...(r.headers ? { headers: r.headers } : {}),
+        })),
+      });
+    }
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+/** Polls `check` until it returns a value or the time is up. */
+export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 60_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await check();
+      if (v !== undefined) return v;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+}
+
+/** Reads a topic until it holds at least `count` records (read_committed). */
+export async function readAtLeast(topic: string, count: number, timeoutMs = 60_000): Promise<ReadRecord[]> {
+  return eventually(async () => {
+    const records = await readAll(topic);
+    return records.length >= count ? records : undefined;
+  }, timeoutMs, `${count} records in ${topic}`);
 }

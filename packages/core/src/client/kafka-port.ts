@@ -1,0 +1,182 @@
+/**
+ * The Kafka client port: everything the runtime needs from a Kafka client, and nothing more. The
+ * kafkajs adapter implements it today; a client with KIP-447 support (consumer-group fencing of
+ * transactional offset commits) can replace it later without touching the DSL or the tasks.
+ */
+import type { Headers } from '@rivulet/serde';
+
+/** A topic and partition. */
+export interface TopicPartition {
+  readonly topic: string;
+  readonly partition: number;
+}
+
+/** An offset to commit or seek to: the offset of the next record to read. */
+export interface TopicPartitionOffset extends TopicPartition {
+  readonly offset: string;
+}
+
+/** A record as fetched: bytes, before deserialization. */
+export interface FetchedRecord {
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  readonly offset: string;
+  readonly timestamp: number;
+  readonly headers: Headers;
+}
+
+/** Records of one partition from one fetch, in offset order. */
+export interface FetchedBatch {
+  readonly topic: string;
+  readonly partition: number;
+  readonly records: readonly FetchedRecord[];
+  readonly highWatermark: string;
+}
+
+/** A record to produce: already serialized and partitioned. */
+export interface OutgoingRecord {
+  readonly topic: string;
+  readonly partition: number;
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  readonly timestamp: number;
+  readonly headers: Headers | undefined;
+}
+
+/** What the consumer loop hands the runtime with each batch. */
+export interface BatchControl {
+  /** Sends a heartbeat if one is due; throws a rebalance error when the group is rebalancing. */
+  heartbeat(): Promise<void>;
+  /** True once the consumer stops or a seek made this batch obsolete. */
+  isStale(): boolean;
+}
+
+/** Events of the consumer's group membership. */
+export interface ConsumerGroupEvents {
+  /** The member joined (or re-joined) and holds this assignment. Not awaited by the client. */
+  onGroupJoin(assignment: TopicPartition[], info: { memberId: string; isLeader: boolean; durationMs: number }): void;
+  /** The group started a rebalance. Not awaited by the client. */
+  onRebalancing(): void;
+  /** The consumer crashed; `restart` says whether the client restarts it itself. */
+  onCrash(error: Error, restart: boolean): void;
+  /**
+   * A fetched batch was done with, including batches that held only transaction markers or aborted
+   * records (which never reach the batch handler): `lastOffset` is the last offset it covered.
+   */
+  onBatchEnd?(topic: string, partition: number, lastOffset: string): void;
+}
+
+/** The group consumer: subscribes, runs a loop of batches, commits and seeks. */
+export interface ConsumerPort {
+  connect(): Promise<void>;
+  subscribe(topics: readonly string[]): Promise<void>;
+  run(onBatch: (batch: FetchedBatch, control: BatchControl) => Promise<void>, events: ConsumerGroupEvents): Promise<void>;
+  /** Commits offsets for the current generation (outside a transaction). */
+  commitOffsets(offsets: readonly TopicPartitionOffset[]): Promise<void>;
+  seek(offset: TopicPartitionOffset): void;
+  pause(partitions: readonly TopicPartition[]): void;
+  resume(partitions: readonly TopicPartition[]): void;
+  disconnect(): Promise<void>;
+}
+
+/** An open transaction of a transactional producer. */
+export interface TransactionPort {
+  send(records: readonly OutgoingRecord[]): Promise<void>;
+  /** Adds the group's offsets to the transaction: they commit or abort with it. */
+  sendOffsets(groupId: string, offsets: readonly TopicPartitionOffset[]): Promise<void>;
+  commit(): Promise<void>;
+  abort(): Promise<void>;
+}
+
+/** A producer: plain (idempotent or not), or transactional when made with a transactional id. */
+export interface ProducerPort {
+  /** Connects; for a transactional producer this initializes it, which fences older producers with its id. */
+  connect(): Promise<void>;
+  send(records: readonly OutgoingRecord[]): Promise<void>;
+  beginTransaction(): Promise<TransactionPort>;
+  disconnect(): Promise<void>;
+}
+
+/** A topic to create. */
+export interface NewTopic {
+  readonly topic: string;
+  readonly numPartitions: number;
+  /** -1: the broker's default. */
+  readonly replicationFactor: number;
+  readonly configs?: Readonly<Record<string, string>>;
+}
+
+/** The admin operations the runtime uses. */
+export interface AdminPort {
+  connect(): Promise<void>;
+  /** Creates topics that do not exist yet; existing ones are left as they are. */
+  createTopics(topics: readonly NewTopic[]): Promise<void>;
+  /** Partition counts of existing topics; missing topics are absent from the map. */
+  partitionCounts(topics: readonly string[]): Promise<Map<string, number>>;
+  /** The group's committed offsets; a partition without one is absent from the map. Keys: `topic:partition`. */
+  committedOffsets(groupId: string, topics: readonly string[]): Promise<Map<string, string>>;
+  /** Earliest and end offsets (high watermark) per partition of a topic. */
+  offsetRange(topic: string): Promise<Map<number, { low: string; high: string }>>;
+  disconnect(): Promise<void>;
+}
+
+/** A group assignor, as the port sees it: metadata in, one assignment per member out. */
+export interface GroupAssignor {
+  readonly name: string;
+  /** The metadata this member sends when joining (its subscribed topics and user data). */
+  memberUserData(): Buffer;
+  assign(
+    members: readonly { memberId: string; userData: Buffer }[],
+    partitionCounts: ReadonlyMap<string, number>,
+  ): Map<string, { partitions: TopicPartition[]; userData: Buffer }>;
+}
+
+/** Options of the consumer the runtime creates. */
+export interface ConsumerOptions {
+  groupId: string;
+  readCommitted: boolean;
+  sessionTimeoutMs: number;
+  heartbeatIntervalMs: number;
+  rebalanceTimeoutMs: number;
+  maxBytesPerPartition: number;
+  maxBytes: number;
+  minBytes: number;
+  maxWaitTimeMs: number;
+  fromBeginning: boolean;
+  assignor?: GroupAssignor;
+}
+
+/** Options of a producer the runtime creates. */
+export interface ProducerOptions {
+  transactionalId?: string;
+  idempotent: boolean;
+  acks: 0 | 1 | -1;
+  retries: number;
+  maxInFlightRequests: number;
+  compression: 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
+  transactionTimeoutMs: number;
+}
+
+/** Makes clients for one app. */
+export interface KafkaClientPort {
+  consumer(options: ConsumerOptions): ConsumerPort;
+  producer(options: ProducerOptions): ProducerPort;
+  admin(): AdminPort;
+}
+
+/** Tells whether an error means this producer was fenced by a newer one with the same transactional id. */
+export function isFencedError(error: unknown): boolean {
+  const e = error as { type?: string; name?: string; message?: string } | undefined;
+  return (
+    e?.type === 'INVALID_PRODUCER_EPOCH' ||
+    e?.type === 'PRODUCER_FENCED' ||
+    e?.type === 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED' ||
+    /fenced|epoch/i.test(e?.message ?? '')
+  );
+}
+
+/** Tells whether an error means the consumer group is rebalancing. */
+export function isRebalanceError(error: unknown): boolean {
+  const e = error as { type?: string } | undefined;
+  return e?.type === 'REBALANCE_IN_PROGRESS' || e?.type === 'NOT_COORDINATOR_FOR_GROUP' || e?.type === 'ILLEGAL_GENERATION';
+}

@@ -1,0 +1,378 @@
+/**
+ * The kafkajs adapter of the Kafka client port. kafkajs speaks the pre-KIP-447 transactional offset
+ * commit, so exactly-once uses one transactional producer per task (see the runtime).
+ */
+import {
+  AssignerProtocol,
+  CompressionTypes,
+  Kafka,
+  logLevel as KafkaLogLevel,
+  type Admin,
+  type Consumer,
+  type KafkaConfig,
+  type Message,
+  type PartitionAssigner,
+  type Producer,
+  type TopicMessages,
+} from 'kafkajs';
+import type {
+  AdminPort,
+  ConsumerOptions,
+  ConsumerPort,
+  FetchedBatch,
+  GroupAssignor,
+  KafkaClientPort,
+  NewTopic,
+  OutgoingRecord,
+  ProducerOptions,
+  ProducerPort,
+  TopicPartition,
+  TopicPartitionOffset,
+  TransactionPort,
+} from './kafka-port.js';
+
+/** Where kafkajs's log lines go. */
+export interface ClientLogger {
+  debug(message: string, extra?: Record<string, unknown>): void;
+  info(message: string, extra?: Record<string, unknown>): void;
+  warn(message: string, extra?: Record<string, unknown>): void;
+  error(message: string, extra?: Record<string, unknown>): void;
+}
+
+/** Connection settings of the kafkajs client. */
+export interface KafkajsClientOptions {
+  brokers: string[];
+  clientId: string;
+  ssl?: KafkaConfig['ssl'];
+  sasl?: KafkaConfig['sasl'];
+  connectionTimeoutMs?: number;
+  requestTimeoutMs?: number;
+  retry?: { retries?: number; initialRetryTimeMs?: number; maxRetryTimeMs?: number };
+  logLevel: 'nothing' | 'error' | 'warn' | 'info' | 'debug';
+  logger: ClientLogger;
+}
+
+const LOG_LEVELS = {
+  nothing: KafkaLogLevel.NOTHING,
+  error: KafkaLogLevel.ERROR,
+  warn: KafkaLogLevel.WARN,
+  info: KafkaLogLevel.INFO,
+  debug: KafkaLogLevel.DEBUG,
+} as const;
+
+/** The kafkajs implementation of {@link KafkaClientPort}. */
+export class KafkajsClient implements KafkaClientPort {
+  readonly kafka: Kafka;
+
+  constructor(options: KafkajsClientOptions) {
+    const { logger } = options;
+    this.kafka = new Kafka({
+      clientId: options.clientId,
+      brokers: options.brokers,
+      ...(options.ssl !== undefined ? { ssl: options.ssl } : {}),
+      ...(options.sasl !== undefined ? { sasl: options.sasl } : {}),
+      ...(options.connectionTimeoutMs !== undefined ? { connectionTimeout: options.connectionTimeoutMs } : {}),
+      ...(options.requestTimeoutMs !== undefined ? { requestTimeout: options.requestTimeoutMs } : {}),
+      retry: {
+        retries: options.retry?.retries ?? 8,
+        initialRetryTime: options.retry?.initialRetryTimeMs ?? 300,
+        maxRetryTime: options.retry?.maxRetryTimeMs ?? 30_000,
+      },
+      logLevel: LOG_LEVELS[options.logLevel],
+      logCreator:
+        () =>
+        ({ level, log }) => {
+          const { message, ...extra } = log;
+          const line = `[kafkajs] ${message}`;
+          if (level <= KafkaLogLevel.ERROR) logger.error(line, extra);
+          else if (level === KafkaLogLevel.WARN) logger.warn(line, extra);
+          else if (level === KafkaLogLevel.INFO) logger.info(line, extra);
+          else logger.debug(line, extra);
+        },
+    });
+  }
+
+  consumer(options: ConsumerOptions): ConsumerPort {
+    return new KafkajsConsumer(this.kafka, options);
+  }
+
+  producer(options: ProducerOptions): ProducerPort {
+    return new KafkajsProducer(this.kafka, options);
+  }
+
+  admin(): AdminPort {
+    return new KafkajsAdmin(this.kafka.admin());
+  }
+}
+
+function toMessage(r: OutgoingRecord): Message {
+  return { key: r.key, value: r.value, partition: r.partition, timestamp: String(r.timestamp), ...(r.headers ? { headers: r.headers } : {}) };
+}
+
+/** Groups records by topic, keeping their order: kafkajs groups by partition itself. */
+function toTopicMessages(records: readonly OutgoingRecord[]): TopicMessages[] {
+  const byTopic = new Map<string, Message[]>();
+  for (const r of records) {
+    let list = byTopic.get(r.topic);
+    if (list === undefined) {
+      list = [];
+      byTopic.set(r.topic, list);
+    }
+    list.push(toMessage(r));
+  }
+  return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
+}
+
+const COMPRESSION = {
+  none: CompressionTypes.None,
+  gzip: CompressionTypes.GZIP,
+  snappy: CompressionTypes.Snappy,
+  lz4: CompressionTypes.LZ4,
+  zstd: CompressionTypes.ZSTD,
+} as const;
+
+/** Every record carries an explicit partition (the record collector chose it), so kafkajs's partitioner only echoes it. */
+const explicitPartition = () => (args: { message: Message }) => args.message.partition ?? 0;
+
+class KafkajsProducer implements ProducerPort {
+  private readonly producer: Producer;
+  private readonly acks: number;
+  private readonly compression: CompressionTypes;
+
+  constructor(kafka: Kafka, options: ProducerOptions) {
+    this.acks = options.acks;
+    this.compression = COMPRESSION[options.compression];
+    this.producer = kafka.producer({
+      createPartitioner: explicitPartition,
+      idempotent: options.idempotent,
+      maxInFlightRequests: options.maxInFlightRequests,
+      allowAutoTopicCreation: false,
+      ...(options.transactionalId !== undefined
+        ? { transactionalId: options.transactionalId, transactionTimeout: options.transactionTimeoutMs }
+        : {}),
+      // kafkajs retries an idempotent producer forever unless told otherwise; keep that (limiting
+      // them may break its ordering), and use the configured retries for the others.
+      ...(options.idempotent ? {} : { retry: { retries: options.retries } }),
+    });
+  }
+
+  connect(): Promise<void> {
+    return this.producer.connect();
+  }
+
+  async send(records: readonly OutgoingRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    await this.producer.sendBatch({ topicMessages: toTopicMessages(records), acks: this.acks, compression: this.compression });
+  }
+
+  async beginTransaction(): Promise<TransactionPort> {
+    const tx = await this.producer.transaction();
+    const compression = this.compression;
+    return {
+      async send(records) {
+        if (records.length === 0) return;
+        await tx.sendBatch({ topicMessages: toTopicMessages(records), acks: -1, compression });
+      },
+      async sendOffsets(groupId, offsets) {
+        await tx.sendOffsets({ consumerGroupId: groupId, topics: groupOffsets(offsets) });
+      },
+      commit: () => tx.commit(),
+      abort: () => tx.abort(),
+    };
+  }
+
+  disconnect(): Promise<void> {
+    return this.producer.disconnect();
+  }
+}
+
+function groupOffsets(offsets: readonly TopicPartitionOffset[]) {
+  const byTopic = new Map<string, { partition: number; offset: string }[]>();
+  for (const o of offsets) {
+    const list = byTopic.get(o.topic) ?? [];
+    list.push({ partition: o.partition, offset: o.offset });
+    byTopic.set(o.topic, list);
+  }
+  return [...byTopic].map(([topic, partitions]) => ({ topic, partitions }));
+}
+
+function assignmentToList(assignment: Record<string, number[]>): TopicPartition[] {
+  return Object.entries(assignment).flatMap(([topic, partitions]) => partitions.map((partition) => ({ topic, partition })));
+}
+
+/** Adapts a port assignor to kafkajs's PartitionAssigner. */
+function kafkajsAssigner(assignor: GroupAssignor): PartitionAssigner {
+  return ({ cluster }) => ({
+    name: assignor.name,
+    version: 1,
+    protocol({ topics }) {
+      return {
+        name: assignor.name,
+        metadata: AssignerProtocol.MemberMetadata.encode({ version: 1, topics, userData: assignor.memberUserData() }),
+      };
+    },
+    async assign({ members, topics }) {
+      const counts = new Map<string, number>();
+      for (const topic of topics) counts.set(topic, cluster.findTopicPartitionMetadata(topic).length);
+      const decoded = members.map((m) => ({
+        memberId: m.memberId,
+        userData: AssignerProtocol.MemberMetadata.decode(m.memberMetadata)?.userData ?? Buffer.alloc(0),
+      }));
+      const result = assignor.assign(decoded, counts);
+      return members.map((m) => {
+        const a = result.get(m.memberId) ?? { partitions: [], userData: Buffer.alloc(0) };
+        const assignment: Record<string, number[]> = {};
+        for (const tp of a.partitions) (assignment[tp.topic] ??= []).push(tp.partition);
+        return {
+          memberId: m.memberId,
+          memberAssignment: AssignerProtocol.MemberAssignment.encode({ version: 1, assignment, userData: a.userData }),
+        };
+      });
+    },
+  });
+}
+
+class KafkajsConsumer implements ConsumerPort {
+  private readonly consumer: Consumer;
+  private readonly fromBeginning: boolean;
+
+  constructor(kafka: Kafka, options: ConsumerOptions) {
+    this.fromBeginning = options.fromBeginning;
+    this.consumer = kafka.consumer({
+      groupId: options.groupId,
+      readUncommitted: !options.readCommitted,
+      sessionTimeout: options.sessionTimeoutMs,
+      heartbeatInterval: options.heartbeatIntervalMs,
+      rebalanceTimeout: options.rebalanceTimeoutMs,
+      maxBytesPerPartition: options.maxBytesPerPartition,
+      maxBytes: options.maxBytes,
+      minBytes: options.minBytes,
+      maxWaitTimeInMs: options.maxWaitTimeMs,
+      allowAutoTopicCreation: false,
+      ...(options.assignor ? { partitionAssigners: [kafkajsAssigner(options.assignor)] } : {}),
+    });
+  }
+
+  connect(): Promise<void> {
+    return this.consumer.connect();
+  }
+
+  subscribe(topics: readonly string[]): Promise<void> {
+    return this.consumer.subscribe({ topics: [...topics], fromBeginning: this.fromBeginning });
+  }
+
+  async run(onBatch: Parameters<ConsumerPort['run']>[0], events: Parameters<ConsumerPort['run']>[1]): Promise<void> {
+    const { GROUP_JOIN, REBALANCING, CRASH, END_BATCH_PROCESS } = this.consumer.events;
+    const onBatchEnd = events.onBatchEnd;
+    if (onBatchEnd !== undefined) {
+      this.consumer.on(END_BATCH_PROCESS, ({ payload }) => onBatchEnd(payload.topic, payload.partition, payload.lastOffset));
+    }
+    this.consumer.on(GROUP_JOIN, ({ payload }) => {
+      events.onGroupJoin(assignmentToList(payload.memberAssignment), {
+        memberId: payload.memberId,
+        isLeader: payload.isLeader,
+        durationMs: payload.duration,
+      });
+    });
+    this.consumer.on(REBALANCING, () => events.onRebalancing());
+    this.consumer.on(CRASH, ({ payload }) => events.onCrash(payload.error, payload.restart));
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 1,
+      eachBatch: async ({ batch, heartbeat, isStale, resolveOffset }) => {
+        const records = batch.messages.map((m) => ({
+          key: m.key,
+          value: m.value,
+          offset: m.offset,
+          timestamp: Number(m.timestamp),
+          headers: (m.headers ?? {}) as FetchedBatch['records'][number]['headers'],
+        }));
+        await onBatch({ topic: batch.topic, partition: batch.partition, records, highWatermark: batch.highWatermark }, { heartbeat, isStale });
+        // The fetch position moves past the whole batch, control records and aborted records included.
+        if (!isStale()) resolveOffset(batch.lastOffset());
+      },
+    });
+  }
+
+  async commitOffsets(offsets: readonly TopicPartitionOffset[]): Promise<void> {
+    if (offsets.length === 0) return;
+    await this.consumer.commitOffsets(offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: o.offset })));
+  }
+
+  seek(offset: TopicPartitionOffset): void {
+    this.consumer.seek({ topic: offset.topic, partition: offset.partition, offset: offset.offset });
+  }
+
+  pause(partitions: readonly TopicPartition[]): void {
+    this.consumer.pause(partitions.map((p) => ({ topic: p.topic, partitions: [p.partition] })));
+  }
+
+  resume(partitions: readonly TopicPartition[]): void {
+    this.consumer.resume(partitions.map((p) => ({ topic: p.topic, partitions: [p.partition] })));
+  }
+
+  disconnect(): Promise<void> {
+    return this.consumer.disconnect();
+  }
+}
+
+class KafkajsAdmin implements AdminPort {
+  constructor(private readonly admin: Admin) {}
+
+  connect(): Promise<void> {
+    return this.admin.connect();
+  }
+
+  async createTopics(topics: readonly NewTopic[]): Promise<void> {
+    if (topics.length === 0) return;
+    const existing = new Set(await this.admin.listTopics());
+    const missing = topics.filter((t) => !existing.has(t.topic));
+    if (missing.length === 0) return;
+    try {
+      await this.admin.createTopics({
+        waitForLeaders: true,
+        topics: missing.map((t) => ({
+          topic: t.topic,
+          numPartitions: t.numPartitions,
+          replicationFactor: t.replicationFactor,
+          configEntries: Object.entries(t.configs ?? {}).map(([name, value]) => ({ name, value })),
+        })),
+      });
+    } catch (err) {
+      // Another instance of the app created them first: that is fine.
+      const e = err as { type?: string; errors?: { type?: string }[] };
+      const all = e.errors ?? [e];
+      if (!all.every((x) => x.type === 'TOPIC_ALREADY_EXISTS')) throw err;
+    }
+  }
+
+  async partitionCounts(topics: readonly string[]): Promise<Map<string, number>> {
+    const existing = new Set(await this.admin.listTopics());
+    const present = topics.filter((t) => existing.has(t));
+    const counts = new Map<string, number>();
+    if (present.length === 0) return counts;
+    const meta = await this.admin.fetchTopicMetadata({ topics: present });
+    for (const t of meta.topics) counts.set(t.name, t.partitions.length);
+    return counts;
+  }
+
+  async committedOffsets(groupId: string, topics: readonly string[]): Promise<Map<string, string>> {
+    const result = new Map<string, string>();
+    if (topics.length === 0) return result;
+    const fetched = await this.admin.fetchOffsets({ groupId, topics: [...topics] });
+    for (const t of fetched) {
+      for (const p of t.partitions) if (p.offset !== '-1') result.set(`${t.topic}:${p.partition}`, p.offset);
+    }
+    return result;
+  }
+
+  async offsetRange(topic: string): Promise<Map<number, { low: string; high: string }>> {
+    const offsets = await this.admin.fetchTopicOffsets(topic);
+    return new Map(offsets.map((o) => [o.partition, { low: o.low, high: o.high }]));
+  }
+
+  disconnect(): Promise<void> {
+    return this.admin.disconnect();
+  }
+}

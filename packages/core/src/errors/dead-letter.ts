@@ -1,0 +1,33 @@
+import type { Headers } from '@rivulet/serde';
+import type { ErrorStage } from './processing-error.js';
+
+/** Header names Rivulet sets on a dead-letter record. */
+export const DEAD_LETTER_HEADERS = {
+  stage: 'rivulet.error.stage',
+  errorClass: 'rivulet.error.class',
+  errorMessage: 'rivulet.error.message',
+  topic: 'rivulet.source.topic',
+  partition: 'rivulet.source.partition',
+  offset: 'rivulet.source.offset',
+  applicationId: 'rivulet.application.id',
+} as const;
+
+/**
+ * The headers of a dead-letter record: the original headers, plus why and where it failed. The key
+ * and value stay the original bytes, so the record can be inspected and replayed as it was.
+ */
+export function deadLetterHeaders(
+  original: Headers | undefined,
+  why: { stage: ErrorStage; error: Error; applicationId: string; topic: string; partition: number; offset: string },
+): Headers {
+  return {
+    ...original,
+    [DEAD_LETTER_HEADERS.stage]: why.stage,
+    [DEAD_LETTER_HEADERS.errorClass]: why.error.name,
+    [DEAD_LETTER_HEADERS.errorMessage]: why.error.message.slice(0, 4000),
+    [DEAD_LETTER_HEADERS.topic]: why.topic,
+    [DEAD_LETTER_HEADERS.partition]: String(why.partition),
+    [DEAD_LETTER_HEADERS.offset]: why.offset,
+    [DEAD_LETTER_HEADERS.applicationId]: why.applicationId,
+  };
+}

@@ -1,0 +1,152 @@
+import type { Headers } from '@rivulet/serde';
+import type { FetchedRecord } from '../client/kafka-port.js';
+import type { ExceptionHandlerSetting } from '../config/exception-handler-setting.js';
+import type { Logger } from '../config/logger.js';
+import { StreamRecord, type RecordMetadata } from '../processor/stream-record.js';
+import { recordTimestamp } from '../topology/nodes.js';
+import { ProcessingError, type ErrorStage } from '../errors/processing-error.js';
+import { deadLetterHeaders } from '../errors/dead-letter.js';
+import type { SinkRuntime, SourceRuntime } from './processor-nodes.js';
+import type { RecordCollector } from './record-collector.js';
+
+/** The three exception handlers of an app. */
+export interface ErrorHandlers {
+  deserialization: ExceptionHandlerSetting;
+  processing: ExceptionHandlerSetting;
+  production: ExceptionHandlerSetting;
+}
+
+/**
+ * Runs the error-prone steps of the per-record path (deserialize, process, serialize at a sink)
+ * and routes a failure to its handler: fail (throw a {@link ProcessingError} naming topic, partition
+ * and offset), log and continue, or a dead-letter topic that receives the original key and value
+ * bytes with headers saying why. Nothing is dropped silently.
+ */
+export class ErrorRouter {
+  /** The input record being processed: what a dead-letter write keeps. */
+  private currentRaw: FetchedRecord | undefined;
+  private currentMeta: RecordMetadata | undefined;
+  /** Records skipped or dead-lettered, by stage. */
+  readonly skipped = { deserialization: 0, processing: 0, production: 0 };
+
+  constructor(
+    private readonly applicationId: string,
+    private readonly handlers: ErrorHandlers,
+    private readonly collector: RecordCollector,
+    private readonly logger: Logger,
+  ) {}
+
+  /**
+   * Deserializes one fetched record into a StreamRecord, or undefined when it was skipped. Returns a
+   * Promise only when a serde is async (a registry lookup on a cache miss).
+   */
+  deserialize(
+    source: SourceRuntime,
+    topic: string,
+    partition: number,
+    raw: FetchedRecord,
+    partitionTime: number,
+  ): StreamRecord<unknown, unknown> | undefined | Promise<StreamRecord<unknown, unknown> | undefined> {
+    try {
+      const key = raw.key === null ? null : source.keySerde.deserialize(topic, raw.key, raw.headers);
+      const value = raw.value === null ? null : source.valueSerde.deserialize(topic, raw.value, raw.headers);
+      if (key instanceof Promise || value instanceof Promise) {
+        return Promise.all([key, value]).then(
+          ([k, v]) => this.toRecord(source, topic, partition, raw, k, v, partitionTime),
+          (err: unknown) => this.onDeserializationError(err, topic, partition, raw),
+        );
+      }
+      return this.toRecord(source, topic, partition, raw, key, value, partitionTime);
+    } catch (err) {
+      return this.onDeserializationError(err, topic, partition, raw);
+    }
+  }
+
+  /** Pushes a record through a source node's subtree; a processor failure goes to the processing handler. */
+  process(source: SourceRuntime, record: StreamRecord<unknown, unknown>, meta: RecordMetadata, raw: FetchedRecord): void {
+    this.currentRaw = raw;
+    this.currentMeta = meta;
+    try {
+      source.process(record);
+    } catch (err) {
+      if (err instanceof ProcessingError) throw err;
+      this.handle('processing', this.handlers.processing, toError(err), meta, raw);
+    } finally {
+      this.currentRaw = undefined;
+      this.currentMeta = undefined;
+    }
+  }
+
+  /** The sink write: serialize and hand to the collector; a serialization failure goes to the production handler. */
+  readonly writeSink = (sink: SinkRuntime, topic: string, record: StreamRecord<unknown, unknown>): void => {
+    let key: Buffer | null | Promise<Buffer>;
+    let value: Buffer | null | Promise<Buffer>;
+    try {
+      key = record.key === null || record.key === undefined ? null : sink.keySerde.serialize(topic, record.key, record.headers);
+      value = record.value === null || record.value === undefined ? null : sink.valueSerde.serialize(topic, record.value, record.headers);
+    } catch (err) {
+      const meta = this.currentMeta ?? { topic, partition: -1, offset: '-1' };
+      this.handle('production', this.handlers.production, toError(err), meta, this.currentRaw);
+      return;
+    }
+    this.collector.send(topic, key, value, record.timestamp, headersOrUndefined(record.headers), undefined, sink.partitioner);
+  };
+
+  private toRecord(
+    source: SourceRuntime,
+    topic: string,
+    partition: number,
+    raw: FetchedRecord,
+    key: unknown,
+    value: unknown,
+    partitionTime: number,
+  ): StreamRecord<unknown, unknown> | undefined {
+    const extractor = source.timestampExtractor ?? recordTimestamp;
+    const timestamp = extractor({ topic, partition, offset: raw.offset, key, value, timestamp: raw.timestamp }, partitionTime);
+    if (!(timestamp >= 0)) {
+      // Kafka Streams skips records with an invalid (negative) event time: do the same, loudly.
+      this.logger.warn(`skipping record with invalid timestamp ${timestamp}`, { topic, partition, offset: raw.offset });
+      return undefined;
+    }
+    return new StreamRecord(key, value, timestamp, raw.headers);
+  }
+
+  private onDeserializationError(err: unknown, topic: string, partition: number, raw: FetchedRecord): undefined {
+    this.handle('deserialization', this.handlers.deserialization, toError(err), { topic, partition, offset: raw.offset }, raw);
+    return undefined;
+  }
+
+  private handle(stage: ErrorStage, setting: ExceptionHandlerSetting, error: Error, meta: RecordMetadata, raw: FetchedRecord | undefined): void {
+    const where = { topic: meta.topic, partition: meta.partition, offset: meta.offset };
+    if (setting === 'fail') throw new ProcessingError(stage, error, where);
+    if (setting === 'log-and-continue') {
+      this.skipped[stage]++;
+      this.logger.warn(`${stage} failed, skipping the record: ${error.message}`, where);
+      return;
+    }
+    if (typeof setting === 'function') {
+      if (setting(error, where) === 'fail') throw new ProcessingError(stage, error, where);
+      this.skipped[stage]++;
+      return;
+    }
+    this.skipped[stage]++;
+    this.logger.warn(`${stage} failed, sending the record to dead-letter topic ${setting.deadLetterTopic}: ${error.message}`, where);
+    this.collector.send(
+      setting.deadLetterTopic,
+      raw?.key ?? null,
+      raw?.value ?? null,
+      raw?.timestamp ?? Date.now(),
+      deadLetterHeaders(raw?.headers, { stage, error, applicationId: this.applicationId, ...where }),
+    );
+  }
+}
+
+function toError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err));
+}
+
+function headersOrUndefined(headers: Headers): Headers | undefined {
+  for (const _ in headers) return headers;
+  return undefined;
+}
+

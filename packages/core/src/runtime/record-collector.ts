@@ -1,0 +1,199 @@
+import type { Headers } from '@rivulet/serde';
+import { choosePartition, defaultPartitioner, type Partitioner } from '../client/partitioner.js';
+import type { OutgoingRecord } from '../client/kafka-port.js';
+
+/** Where the collector sends a batch: a producer, or the task's open transaction. */
+export type BatchSender = (records: OutgoingRecord[]) => Promise<void>;
+
+/** Bytes, or bytes still being serialized (an async serde on a cache miss). */
+type MaybeBytes = Buffer | null | Promise<Buffer | null>;
+
+interface Pending {
+  topic: string;
+  partition: number | undefined;
+  key: MaybeBytes;
+  value: MaybeBytes;
+  timestamp: number;
+  headers: Headers | undefined;
+  partitioner: Partitioner;
+}
+
+/** Options of a {@link RecordCollector}. */
+export interface RecordCollectorOptions {
+  /** Wait up to this long for more records before sending a non-full batch (`linger.ms`). */
+  lingerMs: number;
+  /** Send as soon as one partition has this many bytes buffered (`batch.size`). */
+  batchSize: number;
+  /** Above this many buffered bytes, `hasCapacity()` is false and the runtime waits before processing more. */
+  maxBufferedBytes: number;
+  /** Partition counts of topics written, as known; unknown topics are looked up at flush. */
+  partitionCount(topic: string): number | undefined;
+  /** Looks up partition counts of topics first written per record (a topic-name extractor). */
+  fetchPartitionCounts(topics: string[]): Promise<Map<string, number>>;
+  sender: BatchSender;
+  /** Called when a background send (linger or batch-size) fails; the next flush rethrows too. */
+  onSendError(error: Error): void;
+}
+
+/**
+ * Takes serialized records from sinks and changelogs, picks their partition (explicit >
+ * Java-compatible murmur2 of the key > round robin for null keys, or a custom partitioner) and sends
+ * them in batches. kafkajs does no batching of its own, so this is where `lingerMs` and `batchSize`
+ * live. One send is in flight at a time: records keep their order, and while a send is in flight the
+ * next batch grows, so under load batches get larger instead of requests getting more numerous.
+ */
+export class RecordCollector {
+  private buffer: Pending[] = [];
+  private bufferedBytes = 0;
+  private readonly partitionBytes = new Map<string, number>();
+  private inFlight: Promise<void> | undefined;
+  private lingerTimer: NodeJS.Timeout | undefined;
+  private failure: Error | undefined;
+  private hasAsync = false;
+  private readonly defaultPartitioner = defaultPartitioner();
+  /** Records handed to the sender since creation. */
+  sentCount = 0;
+
+  constructor(private readonly options: RecordCollectorOptions) {}
+
+  /** Buffers one record. Synchronous: the per-record path never awaits. */
+  send(
+    topic: string,
+    key: MaybeBytes,
+    value: MaybeBytes,
+    timestamp: number,
+    headers: Headers | undefined,
+    partition?: number,
+    partitioner?: Partitioner,
+  ): void {
+    if (this.failure !== undefined) throw this.failure;
+    const chosen = partitioner ?? this.defaultPartitioner;
+    let resolved = partition;
+    const sync = !(key instanceof Promise) && !(value instanceof Promise);
+    if (sync) {
+      const count = this.options.partitionCount(topic);
+      if (count !== undefined) resolved = choosePartition(partition, chosen, { topic, key, value, partitionCount: count });
+    } else {
+      this.hasAsync = true;
+    }
+    this.buffer.push({ topic, partition: resolved, key, value, timestamp, headers, partitioner: chosen });
+    const size = (sync ? (key?.length ?? 0) + (value?.length ?? 0) : 0) + 64;
+    this.bufferedBytes += size;
+    const pkey = resolved === undefined ? topic : `${topic}:${resolved}`;
+    const pbytes = (this.partitionBytes.get(pkey) ?? 0) + size;
+    this.partitionBytes.set(pkey, pbytes);
+    if (pbytes >= this.options.batchSize) this.startSend();
+    else if (this.lingerTimer === undefined && this.inFlight === undefined) {
+      this.lingerTimer = setTimeout(() => this.startSend(), this.options.lingerMs);
+    }
+  }
+
+  /** False when the buffer is over its bound: the caller should `await waitForCapacity()`. */
+  hasCapacity(): boolean {
+    return this.bufferedBytes < this.options.maxBufferedBytes;
+  }
+
+  async waitForCapacity(): Promise<void> {
+    while (!this.hasCapacity() && this.inFlight !== undefined) await this.inFlight.catch(() => undefined);
+    if (!this.hasCapacity()) await this.flush();
+  }
+
+  get buffered(): number {
+    return this.buffer.length;
+  }
+
+  /** Sends everything buffered and waits until every send is acknowledged; throws if one failed. */
+  async flush(): Promise<void> {
+    while (this.inFlight !== undefined || this.buffer.length > 0) {
+      if (this.inFlight === undefined) this.startSend();
+      await this.inFlight?.catch(() => undefined);
+    }
+    if (this.failure !== undefined) throw this.failure;
+  }
+
+  /** Drops everything buffered (an aborted transaction) and clears a failure. */
+  discard(): void {
+    if (this.lingerTimer !== undefined) clearTimeout(this.lingerTimer);
+    this.lingerTimer = undefined;
+    this.buffer = [];
+    this.bufferedBytes = 0;
+    this.partitionBytes.clear();
+    this.failure = undefined;
+  }
+
+  /** Waits for the send in flight, if any, without sending more. */
+  async settle(): Promise<void> {
+    await this.inFlight?.catch(() => undefined);
+  }
+
+  private startSend(): void {
+    if (this.lingerTimer !== undefined) {
+      clearTimeout(this.lingerTimer);
+      this.lingerTimer = undefined;
+    }
+    // One send at a time: the buffer keeps growing and goes out when this one is acknowledged.
+    if (this.inFlight !== undefined || this.buffer.length === 0 || this.failure !== undefined) return;
+    const batch = this.buffer;
+    const hasAsync = this.hasAsync;
+    this.buffer = [];
+    this.bufferedBytes = 0;
+    this.partitionBytes.clear();
+    this.hasAsync = false;
+    this.inFlight = this.sendBatch(batch, hasAsync)
+      .catch((err: unknown) => {
+        const error = err instanceof Error ? err : new Error(String(err));
+        this.failure = error;
+        this.options.onSendError(error);
+      })
+      .finally(() => {
+        this.inFlight = undefined;
+        if (this.buffer.length > 0 && this.failure === undefined) this.startSend();
+      });
+  }
+
+  private async sendBatch(batch: Pending[], hasAsync: boolean): Promise<void> {
+    if (hasAsync || batch.some((p) => p.partition === undefined)) await this.resolve(batch);
+    const records: OutgoingRecord[] = new Array(batch.length);
+    for (let i = 0; i < batch.length; i++) {
+      const p = batch[i]!;
+      records[i] = {
+        topic: p.topic,
+        partition: p.partition!,
+        key: p.key as Buffer | null,
+        value: p.value as Buffer | null,
+        timestamp: p.timestamp,
+        headers: p.headers,
+      };
+    }
+    await this.options.sender(records);
+    this.sentCount += records.length;
+  }
+
+  /** Finishes async serialization and partitions records of topics whose partition count was unknown. */
+  private async resolve(batch: Pending[]): Promise<void> {
+    for (const p of batch) {
+      if (p.key instanceof Promise) p.key = await p.key;
+      if (p.value instanceof Promise) p.value = await p.value;
+    }
+    const unknown = [...new Set(batch.filter((p) => this.options.partitionCount(p.topic) === undefined).map((p) => p.topic))];
+    const fetched = unknown.length > 0 ? await this.options.fetchPartitionCounts(unknown) : new Map<string, number>();
+    for (const p of batch) {
+      if (p.partition !== undefined && !(p.partition < 0)) {
+        // Explicit partitions were chosen up front only when the count was known: check them now.
+        const count = this.options.partitionCount(p.topic) ?? fetched.get(p.topic);
+        if (count !== undefined && p.partition >= count) {
+          p.partition = choosePartition(p.partition, p.partitioner, { topic: p.topic, key: null, value: null, partitionCount: count });
+        }
+        continue;
+      }
+      const count = this.options.partitionCount(p.topic) ?? fetched.get(p.topic);
+      if (count === undefined) throw new Error(`topic '${p.topic}' does not exist: create it before writing to it`);
+      p.partition = choosePartition(undefined, p.partitioner, {
+        topic: p.topic,
+        key: p.key as Buffer | null,
+        value: p.value as Buffer | null,
+        partitionCount: count,
+      });
+    }
+  }
+}

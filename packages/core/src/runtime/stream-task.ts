@@ -1,0 +1,345 @@
+import type { FetchedBatch, TopicPartitionOffset } from '../client/kafka-port.js';
+import type { Cancellable, ProcessorContext, PunctuationType } from '../processor/processor-context.js';
+import type { RecordMetadata, StreamRecord } from '../processor/stream-record.js';
+import type { StateStore } from '../state/state-store.js';
+import type { NodeDef } from '../topology/nodes.js';
+import type { SubTopology } from '../topology/sub-topologies.js';
+import type { ErrorRouter } from './error-router.js';
+import { ProcessorRuntime, SinkRuntime, SourceRuntime, type RuntimeNode } from './processor-nodes.js';
+import type { RecordCollector } from './record-collector.js';
+
+/** `<subtopology>_<partition>`: one sub-topology on one partition number. */
+export function taskIdOf(subTopology: number, partition: number): string {
+  return `${subTopology}_${partition}`;
+}
+
+/** Marks a fetched record that was already processed (before the task's next offset). */
+const SKIPPED = null;
+
+/** A record whose deserialization failed under the 'fail' handler: processing stops there. */
+class DecodeFailure {
+  constructor(readonly error: unknown) {}
+}
+
+type Decoded = StreamRecord<unknown, unknown> | undefined | null | DecodeFailure;
+type DecodedEntry = Decoded | Promise<StreamRecord<unknown, unknown> | undefined | DecodeFailure>;
+/**
+ * One entry per fetched record: the record, undefined if the handler dropped it, null if already
+ * processed, or the failure that stops the batch (the records before it are still processed).
+ */
+export type DecodedBatch = readonly Decoded[];
+
+interface Punctuation {
+  readonly type: PunctuationType;
+  readonly intervalMs: number;
+  next: number;
+  readonly callback: (timestamp: number) => void;
+  cancelled: boolean;
+}
+
+/** What a task needs from the app around it. */
+export interface StreamTaskDeps {
+  readonly applicationId: string;
+  readonly nodes: ReadonlyMap<string, NodeDef>;
+  /** Full topic name of a topic as the topology names it (internal topics get the app prefix). */
+  readonly topicName: (name: string) => string;
+  readonly collector: RecordCollector;
+  readonly errors: ErrorRouter;
+  readonly stores: ReadonlyMap<string, StateStore>;
+  readonly requestCommit: () => void;
+}
+
+/**
+ * One sub-topology on one partition: the unit of work, state and (under exactly-once) transactions.
+ * A task processes its partitions' records in offset order through fresh processor instances and
+ * its own stores, and tracks the next offset to commit per source partition.
+ */
+export class StreamTask implements ProcessorContext<unknown, unknown> {
+  readonly applicationId: string;
+  private readonly sourcesByTopic = new Map<string, SourceRuntime>();
+  private readonly runtimeNodes: RuntimeNode[] = [];
+  private readonly processors: ProcessorRuntime[] = [];
+  private current: RuntimeNode | undefined;
+  private metadata: RecordMetadata | undefined;
+  private streamTime = -1;
+  private readonly partitionTime = new Map<string, number>();
+  private readonly punctuations: Punctuation[] = [];
+  /** Next offset to read per source topic partition: what a commit records (last processed + 1). */
+  private readonly nextOffsets = new Map<string, string>();
+  private readonly committedOffsets = new Map<string, string>();
+  /** Records processed since the task was created. */
+  processedCount = 0;
+  /** Timestamp of the record being processed (or of the punctuation running): what changelog writes carry. */
+  private currentTimestamp = 0;
+  private initialized = false;
+
+  constructor(
+    readonly id: string,
+    readonly subTopology: SubTopology,
+    readonly partition: number,
+    private readonly deps: StreamTaskDeps,
+  ) {
+    this.applicationId = deps.applicationId;
+    this.buildNodes();
+  }
+
+  get taskId(): string {
+    return this.id;
+  }
+
+  /** The partitions this task reads, with full topic names. */
+  inputPartitions(): { topic: string; partition: number }[] {
+    return this.subTopology.sourceTopics.map((t) => ({ topic: this.deps.topicName(t), partition: this.partition }));
+  }
+
+  /** Sets where processing resumes (the group's committed offsets), before the first batch. */
+  setCommittedOffsets(offsets: ReadonlyMap<string, string>): void {
+    for (const { topic, partition } of this.inputPartitions()) {
+      const offset = offsets.get(`${topic}:${partition}`);
+      if (offset !== undefined) {
+        this.nextOffsets.set(topic, offset);
+        this.committedOffsets.set(topic, offset);
+      }
+    }
+  }
+
+  /** The next offset to read on a source topic, if known. */
+  nextOffset(topic: string): string | undefined {
+    return this.nextOffsets.get(topic);
+  }
+
+  /** Calls each processor's init, once, after the stores are restored. */
+  initProcessors(): void {
+    if (this.initialized) return;
+    this.initialized = true;
+    for (const p of this.processors) {
+      const previous = this.enter(p);
+      try {
+        p.processor.init?.(this);
+      } finally {
+        this.leave(previous);
+      }
+    }
+  }
+
+  /**
+   * Deserializes a fetched batch: one entry per fetched record, undefined where the record was
+   * skipped (already processed, or dropped by the deserialization handler). Synchronous unless a
+   * serde is async; then the whole batch is awaited once, not per record.
+   */
+  decode(batch: FetchedBatch): DecodedBatch | Promise<DecodedBatch> {
+    const source = this.sourcesByTopic.get(batch.topic);
+    if (source === undefined) throw new Error(`task ${this.id} does not read topic ${batch.topic}`);
+    const next = this.nextOffsets.get(batch.topic);
+    // Records before the task's next offset are skipped: the consumer may have fetched from an
+    // older position than the one the previous owner committed (DESIGN.md, exactly-once on kafkajs).
+    const from = next === undefined ? -1n : BigInt(next);
+    const records = batch.records;
+    const decoded: DecodedEntry[] = new Array(records.length);
+    let partitionTime = this.partitionTime.get(batch.topic) ?? -1;
+    let async = false;
+    for (let i = 0; i < records.length; i++) {
+      const raw = records[i]!;
+      if (from >= 0n && BigInt(raw.offset) < from) {
+        decoded[i] = SKIPPED;
+        continue;
+      }
+      let record: DecodedEntry;
+      try {
+        record = this.deps.errors.deserialize(source, batch.topic, batch.partition, raw, partitionTime);
+      } catch (err) {
+        decoded[i] = new DecodeFailure(err);
+        decoded.length = i + 1;
+        break;
+      }
+      if (record instanceof Promise) {
+        async = true;
+        record = record.catch((err: unknown) => new DecodeFailure(err));
+      } else if (record !== undefined && record.timestamp > partitionTime) partitionTime = record.timestamp;
+      decoded[i] = record;
+    }
+    return async ? Promise.all(decoded) : (decoded as DecodedBatch);
+  }
+
+  /** Processes a decoded batch in offset order through the sub-topology. */
+  process(batch: FetchedBatch, decoded: DecodedBatch): void {
+    const source = this.sourcesByTopic.get(batch.topic)!;
+    const records = batch.records;
+    let partitionTime = this.partitionTime.get(batch.topic) ?? -1;
+    for (let i = 0; i < decoded.length; i++) {
+      const record = decoded[i];
+      if (record === SKIPPED) continue;
+      if (record instanceof DecodeFailure) {
+        this.partitionTime.set(batch.topic, partitionTime);
+        throw record.error;
+      }
+      const raw = records[i]!;
+      if (record !== undefined) {
+        this.metadata = { topic: batch.topic, partition: batch.partition, offset: raw.offset };
+        if (record.timestamp > partitionTime) partitionTime = record.timestamp;
+        if (record.timestamp > this.streamTime) this.streamTime = record.timestamp;
+        this.currentTimestamp = record.timestamp;
+        this.current = source;
+        this.deps.errors.process(source, record, this.metadata, raw);
+        this.current = undefined;
+        this.processedCount++;
+      }
+      this.nextOffsets.set(batch.topic, (BigInt(raw.offset) + 1n).toString());
+      if (this.punctuations.length > 0) this.punctuate('stream-time', this.streamTime);
+    }
+    this.partitionTime.set(batch.topic, partitionTime);
+    this.metadata = undefined;
+  }
+
+  /** Offsets that moved since the last commit: last processed + 1 per source partition. */
+  offsetsToCommit(): TopicPartitionOffset[] {
+    const result: TopicPartitionOffset[] = [];
+    for (const [topic, offset] of this.nextOffsets) {
+      if (this.committedOffsets.get(topic) !== offset) result.push({ topic, partition: this.partition, offset });
+    }
+    return result;
+  }
+
+  /** Records that the offsets returned by `offsetsToCommit` are now committed. */
+  markCommitted(offsets: readonly TopicPartitionOffset[]): void {
+    for (const o of offsets) this.committedOffsets.set(o.topic, o.offset);
+  }
+
+  /** Forgets progress since the last commit (an aborted transaction): processing resumes at the committed offsets. */
+  rewindToCommitted(): TopicPartitionOffset[] {
+    this.nextOffsets.clear();
+    for (const [topic, offset] of this.committedOffsets) this.nextOffsets.set(topic, offset);
+    return [...this.committedOffsets].map(([topic, offset]) => ({ topic, partition: this.partition, offset }));
+  }
+
+  /** Runs due punctuators of one type. Wall-clock ones are checked between batches. */
+  punctuate(type: PunctuationType, now: number): void {
+    for (const p of this.punctuations) {
+      if (p.cancelled || p.type !== type || now < p.next) continue;
+      // Catch up in one call, as Kafka Streams does: the next one is the first interval after now.
+      p.next = now - ((now - p.next) % p.intervalMs) + p.intervalMs;
+      this.metadata = undefined;
+      this.currentTimestamp = now;
+      p.callback(now);
+    }
+  }
+
+  close(): void {
+    for (const p of this.processors) p.processor.close?.();
+  }
+
+  // ProcessorContext
+
+  forward<K, V>(record: StreamRecord<K, V>, childName?: string): void {
+    const from = this.current;
+    if (from === undefined) throw new Error('forward() was called outside process() or a punctuator of this task');
+    if (childName !== undefined) {
+      const child = from.childByName.get(childName);
+      if (child === undefined) throw new Error(`'${from.name}' has no child named '${childName}'`);
+      child.process(record as StreamRecord<unknown, unknown>);
+      return;
+    }
+    const children = from.children;
+    for (let i = 0; i < children.length; i++) children[i]!.process(record as StreamRecord<unknown, unknown>);
+  }
+
+  getStateStore<S extends StateStore>(name: string): S {
+    const node = this.current;
+    const def = node === undefined ? undefined : this.deps.nodes.get(node.name);
+    if (def?.kind !== 'processor' || !def.stores.has(name)) {
+      throw new Error(`processor '${node?.name ?? '?'}' is not connected to state store '${name}': connect it in the topology`);
+    }
+    const store = this.deps.stores.get(name);
+    if (store === undefined) throw new Error(`state store '${name}' is not open in task ${this.id}`);
+    return store as S;
+  }
+
+  schedule(intervalMs: number, type: PunctuationType, callback: (timestamp: number) => void): Cancellable {
+    if (!(intervalMs >= 1)) throw new RangeError(`punctuation interval must be >= 1 ms, got ${intervalMs}`);
+    const node = this.current;
+    const start = type === 'stream-time' ? Math.max(this.streamTime, 0) : Date.now();
+    const p: Punctuation = {
+      type,
+      intervalMs,
+      next: start + intervalMs,
+      callback: (ts) => {
+        const previous = this.current;
+        this.current = node;
+        try {
+          callback(ts);
+        } finally {
+          this.current = previous;
+        }
+      },
+      cancelled: false,
+    };
+    this.punctuations.push(p);
+    return { cancel: () => void (p.cancelled = true) };
+  }
+
+  commit(): void {
+    this.deps.requestCommit();
+  }
+
+  recordMetadata(): RecordMetadata | undefined {
+    return this.metadata;
+  }
+
+  /** The timestamp of the record being processed, for changelog writes. */
+  currentRecordTimestamp(): number {
+    return this.currentTimestamp;
+  }
+
+  currentStreamTimeMs(): number {
+    return this.streamTime;
+  }
+
+  currentSystemTimeMs(): number {
+    return Date.now();
+  }
+
+  private enter = (node: RuntimeNode): RuntimeNode => {
+    const previous = this.current!;
+    this.current = node;
+    return previous;
+  };
+
+  private leave = (previous: RuntimeNode): void => {
+    this.current = previous;
+  };
+
+  private forwardToChildren = (node: RuntimeNode, record: StreamRecord<unknown, unknown>): void => {
+    const children = node.children;
+    for (let i = 0; i < children.length; i++) children[i]!.process(record);
+  };
+
+  private buildNodes(): void {
+    const byName = new Map<string, RuntimeNode>();
+    for (const name of this.subTopology.nodes) {
+      const def = this.deps.nodes.get(name)!;
+      let node: RuntimeNode;
+      if (def.kind === 'source') {
+        const source = new SourceRuntime(def.name, def.keySerde, def.valueSerde, def.timestampExtractor, this.forwardToChildren);
+        for (const t of def.topics) this.sourcesByTopic.set(this.deps.topicName(t), source);
+        node = source;
+      } else if (def.kind === 'processor') {
+        const p = new ProcessorRuntime(def.name, def.supplier(), this.enter, this.leave);
+        this.processors.push(p);
+        node = p;
+      } else {
+        const topic = typeof def.topic === 'string' ? this.deps.topicName(def.topic) : def.topic;
+        node = new SinkRuntime(def.name, topic, def.keySerde, def.valueSerde, def.partitioner, this.deps.errors.writeSink);
+      }
+      byName.set(name, node);
+      this.runtimeNodes.push(node);
+      if (def.kind !== 'source') {
+        for (const parent of def.parents) {
+          const p = byName.get(parent)!;
+          p.children.push(node);
+          p.childByName.set(node.name, node);
+        }
+      }
+    }
+  }
+}
+

@@ -1,0 +1,322 @@
+import { BehaviorSubject, Subject, type Observable } from 'rxjs';
+import type { AdminPort, ConsumerPort, KafkaClientPort, ProducerPort, TopicPartition } from '../client/kafka-port.js';
+import { isRebalanceError } from '../client/kafka-port.js';
+import type { StreamsConfig, ResolvedStreamsConfig } from '../config/streams-config.js';
+import { resolveConfig } from '../config/validate.js';
+import type { ReadOnlyKeyValueStore } from '../state/key-value-store.js';
+import type { Topology } from '../topology/topology.js';
+import { consumerSettings, createKafkajsClient, producerOptions } from './client-options.js';
+import { createInternalTopics } from './internal-topics.js';
+import { compositeKeyValueStore } from './composite-store.js';
+import { ProcessingError } from '../errors/processing-error.js';
+import { TaskAssignor } from './task-assignor.js';
+import { TaskManager } from './task-manager.js';
+
+/**
+ * The life of an app: CREATED -> REBALANCING -> RUNNING (and back to REBALANCING on every group
+ * change) -> PENDING_SHUTDOWN -> NOT_RUNNING, or ERROR after a fatal failure.
+ */
+export type StreamsAppState = 'CREATED' | 'REBALANCING' | 'RUNNING' | 'PENDING_SHUTDOWN' | 'NOT_RUNNING' | 'ERROR';
+
+/** One completed rebalance of this member. */
+export interface RebalanceEvent {
+  /** From the group's rebalance notice (or the start) to the gained tasks being restored and ready. */
+  readonly durationMs: number;
+  readonly gained: readonly string[];
+  readonly lost: readonly string[];
+  readonly tasks: readonly string[];
+}
+
+/** Counters of a running app. */
+export interface StreamsMetrics {
+  readonly state: StreamsAppState;
+  readonly tasks: readonly string[];
+  readonly recordsProcessed: number;
+  readonly commits: number;
+  readonly rebalances: number;
+  readonly rebalanceTimeMsTotal: number;
+}
+
+/** Options of {@link StreamsApp.start}. */
+export interface StartOptions {
+  /** Close the app on SIGTERM and SIGINT (default true). */
+  handleSignals?: boolean;
+  /** How long a signal-triggered close may take before the process exits anyway (default 30 s). */
+  shutdownTimeoutMs?: number;
+}
+
+/**
+ * Runs a topology as consume-transform-produce loops with the configured processing guarantee.
+ * Config is validated at construction; `start()` creates internal topics, joins the consumer group
+ * (group id = applicationId) and processes until `close()`.
+ *
+ * @example
+ * const app = new StreamsApp(topology, { applicationId: 'word-count', brokers: ['127.0.0.1:9092'], processingGuarantee: 'exactly_once' });
+ * app.state$.subscribe((s) => console.log('state', s));
+ * await app.start();
+ */
+export class StreamsApp {
+  readonly config: ResolvedStreamsConfig;
+  private readonly stateSubject = new BehaviorSubject<StreamsAppState>('CREATED');
+  private readonly rebalanceSubject = new Subject<RebalanceEvent>();
+  private readonly errorSubject = new Subject<Error>();
+  /** The app's state as it changes. */
+  readonly state$: Observable<StreamsAppState> = this.stateSubject.asObservable();
+  /** Each completed rebalance: tasks gained and lost, and how long it took. */
+  readonly rebalances$: Observable<RebalanceEvent> = this.rebalanceSubject.asObservable();
+  /** Errors: fatal ones (the app goes to ERROR) and those it recovers from (a failed transaction). */
+  readonly errors$: Observable<Error> = this.errorSubject.asObservable();
+
+  private client: KafkaClientPort | undefined;
+  private admin: AdminPort | undefined;
+  private consumer: ConsumerPort | undefined;
+  private sharedProducer: ProducerPort | undefined;
+  private manager: TaskManager | undefined;
+  private lock: Promise<unknown> = Promise.resolve();
+  private assignmentDone: Promise<void> = Promise.resolve();
+  private rebalanceStartedAt: number | undefined;
+  private rebalances = 0;
+  private rebalanceTimeMs = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private stopping = false;
+  private closing: Promise<void> | undefined;
+  private fatal: Error | undefined;
+  private readonly signalHandler = (signal: NodeJS.Signals) => this.onSignal(signal);
+  private shutdownTimeoutMs = 30_000;
+
+  constructor(
+    readonly topology: Topology,
+    config: StreamsConfig,
+    private readonly clientFactory: (config: ResolvedStreamsConfig) => KafkaClientPort = createKafkajsClient,
+  ) {
+    this.config = resolveConfig(config);
+    if (topology.subTopologies().length === 0) throw new Error('the topology has no nodes: add a source first');
+  }
+
+  get state(): StreamsAppState {
+    return this.stateSubject.value;
+  }
+
+  /**
+   * Starts processing. Resolves once the app has joined its consumer group; the first assignment's
+   * tasks are restored before they process. Rejects if the topics are not usable (a source topic is
+   * missing, co-partitioned topics differ in partition count) or the brokers cannot be reached.
+   */
+  async start(options: StartOptions = {}): Promise<void> {
+    if (this.state !== 'CREATED') throw new Error(`start() was called in state ${this.state}; an app starts once`);
+    const { config, topology } = this;
+    this.setState('REBALANCING');
+    this.rebalanceStartedAt = Date.now();
+    try {
+      this.client = this.clientFactory(config);
+      this.admin = this.client.admin();
+      await this.admin.connect();
+      const topicName = (name: string): string =>
+        topology.internalTopicDefs().has(name) ? `${config.applicationId}-${name}` : name;
+      const partitionCounts = await createInternalTopics(this.admin, topology, config, topicName);
+      const eos = config.processingGuarantee === 'exactly_once';
+      if (!eos) {
+        this.sharedProducer = this.client.producer(producerOptions(config));
+        await this.sharedProducer.connect();
+      }
+      const sourceTopics = topology.subTopologies().flatMap((s) => s.sourceTopics.map(topicName));
+      const assignor = new TaskAssignor(
+        () => topology.subTopologies().map((s) => ({ id: s.id, sourceTopics: s.sourceTopics.map(topicName) })),
+        () => this.manager?.ownedTaskIds() ?? [],
+      );
+      this.consumer = this.client.consumer({
+        ...consumerSettings(config),
+        groupId: config.applicationId,
+        readCommitted: config.consumer.isolationLevel === 'read_committed',
+        fromBeginning: config.consumer.autoOffsetReset === 'earliest',
+        assignor,
+      });
+      this.manager = new TaskManager({
+        config,
+        topology,
+        client: this.client,
+        admin: this.admin,
+        consumer: this.consumer,
+        sharedProducer: this.sharedProducer,
+        topicName,
+        partitionCounts,
+        onFatal: (error) => this.failWith(error),
+      });
+      await this.consumer.connect();
+      await this.consumer.subscribe(sourceTopics);
+      await this.consumer.run((batch, control) => this.onBatch(batch, control), {
+        onGroupJoin: (assignment) => this.onGroupJoin(assignment),
+        onRebalancing: () => this.onRebalancing(),
+        onCrash: (error, restart) => {
+          this.errorSubject.next(error);
+          if (!restart) this.failWith(error);
+        },
+      });
+    } catch (err) {
+      const error = err instanceof Error ? err : new Error(String(err));
+      this.failWith(error);
+      await this.closing;
+      throw error;
+    }
+    const tick = Math.max(10, Math.min(config.commitIntervalMs, 1000));
+    this.timer = setInterval(() => void this.onTick(), tick);
+    if (options.handleSignals !== false) {
+      this.shutdownTimeoutMs = options.shutdownTimeoutMs ?? 30_000;
+      process.once('SIGTERM', this.signalHandler);
+      process.once('SIGINT', this.signalHandler);
+    }
+  }
+
+  /**
+   * Stops fetching, finishes the batch in hand, commits (or aborts) and leaves the group. Stores are
+   * checkpointed so a restart restores only what changed. Safe to call more than once.
+   */
+  close(): Promise<void> {
+    this.closing ??= this.shutdown(true);
+    return this.closing;
+  }
+
+  /**
+   * The local instances of a key-value store, queryable while the app runs (interactive queries).
+   * Reads see the tasks this instance runs now.
+   */
+  store<K, V>(name: string): ReadOnlyKeyValueStore<K, V> {
+    if (!this.topology.stores().has(name)) throw new Error(`the topology has no state store named '${name}'`);
+    return compositeKeyValueStore<K, V>(name, () => this.manager?.storeInstances(name) ?? []);
+  }
+
+  metrics(): StreamsMetrics {
+    return {
+      state: this.state,
+      tasks: this.manager?.ownedTaskIds() ?? [],
+      recordsProcessed: this.manager?.recordsProcessed() ?? 0,
+      commits: this.manager?.commits ?? 0,
+      rebalances: this.rebalances,
+      rebalanceTimeMsTotal: this.rebalanceTimeMs,
+    };
+  }
+
+  /** Serializes everything that touches tasks: batches, commits, punctuators, assignments. */
+  private locked<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.lock.then(fn, fn);
+    this.lock = run.catch(() => undefined);
+    return run;
+  }
+
+  private async onBatch(batch: Parameters<TaskManager['processBatch']>[0], control: { heartbeat(): Promise<void>; isStale(): boolean }) {
+    if (this.stopping) return;
+    await this.assignmentDone;
+    const manager = this.manager!;
+    try {
+      await this.locked(async () => {
+        if (this.stopping) return;
+        await manager.processBatch(batch, control.isStale);
+        if (manager.commitDue(Date.now())) await manager.commitAll();
+      });
+    } catch (err) {
+      this.failWith(err instanceof Error ? err : new Error(String(err)));
+      return;
+    }
+    try {
+      await control.heartbeat();
+    } catch (err) {
+      // kafkajs has no revoke callback: a heartbeat that reports a rebalance is the last moment this
+      // member still owns its partitions, so commit what it did before re-joining.
+      if (isRebalanceError(err) && !this.stopping) {
+        await this.locked(() => manager.commitAll()).catch((e: unknown) => {
+          this.config.logger.warn('commit before rebalance failed', { error: (e as Error).message });
+        });
+      }
+      throw err;
+    }
+  }
+
+  private onRebalancing(): void {
+    if (this.stopping) return;
+    this.rebalanceStartedAt ??= Date.now();
+    this.setState('REBALANCING');
+    // Best effort: the member is re-joining; offsets for the old generation may still be accepted.
+    void this.locked(async () => {
+      if (!this.stopping) await this.manager?.commitAll();
+    }).catch(() => undefined);
+  }
+
+  private onGroupJoin(assignment: TopicPartition[]): void {
+    const started = this.rebalanceStartedAt ?? Date.now();
+    // Not awaited by kafkajs: batches wait on this promise before touching tasks.
+    this.assignmentDone = this.locked(async () => {
+      if (this.stopping) return;
+      const { gained, lost } = await this.manager!.applyAssignment(assignment);
+      const durationMs = Date.now() - started;
+      this.rebalanceStartedAt = undefined;
+      this.rebalances++;
+      this.rebalanceTimeMs += durationMs;
+      this.rebalanceSubject.next({ durationMs, gained, lost, tasks: this.manager!.ownedTaskIds() });
+      if (!this.stopping) this.setState('RUNNING');
+    }).catch((err: unknown) => this.failWith(err instanceof Error ? err : new Error(String(err))));
+  }
+
+  private async onTick(): Promise<void> {
+    if (this.stopping || this.manager === undefined) return;
+    const manager = this.manager;
+    try {
+      await this.locked(async () => {
+        if (this.stopping) return;
+        const now = Date.now();
+        manager.punctuateWallClock(now);
+        if (manager.commitDue(now)) await manager.commitAll();
+      });
+    } catch (err) {
+      if (isRebalanceError(err)) return;
+      this.failWith(err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+
+  private failWith(error: Error): void {
+    if (this.fatal !== undefined || this.closing !== undefined) return;
+    this.fatal = error;
+    this.config.logger.error(`stopping after a fatal error: ${error.message}`);
+    this.errorSubject.next(error);
+    // A record that failed under the 'fail' handler: at-most/at-least-once commit what was done
+    // before it, so a restart resumes at that record; exactly-once aborts the open transactions.
+    const commitFirst = error instanceof ProcessingError && this.config.processingGuarantee !== 'exactly_once';
+    this.closing = this.shutdown(false, commitFirst);
+  }
+
+  private onSignal(signal: NodeJS.Signals): void {
+    this.config.logger.info(`${signal} received: closing`);
+    const force = setTimeout(() => {
+      this.config.logger.error(`close did not finish within ${this.shutdownTimeoutMs} ms; exiting`);
+      process.exit(1);
+    }, this.shutdownTimeoutMs);
+    force.unref();
+    void this.close().finally(() => clearTimeout(force));
+  }
+
+  private async shutdown(clean: boolean, commitFirst = clean): Promise<void> {
+    this.stopping = true;
+    if (this.state !== 'ERROR') this.setState(clean ? 'PENDING_SHUTDOWN' : 'ERROR');
+    if (this.timer !== undefined) clearInterval(this.timer);
+    process.removeListener('SIGTERM', this.signalHandler);
+    process.removeListener('SIGINT', this.signalHandler);
+    const log = (what: string) => (err: unknown) => this.config.logger.warn(`${what} failed during close`, { error: (err as Error)?.message });
+    // Commit while still a group member (at-least-once commits need the current generation), then leave.
+    await this.locked(async () => {
+      if (commitFirst && this.manager !== undefined) await this.manager.commitAll().catch(log('commit'));
+    });
+    await this.consumer?.disconnect().catch(log('consumer disconnect'));
+    await this.locked(async () => {
+      await this.manager?.closeAll(clean).catch(log('closing tasks'));
+    });
+    await this.sharedProducer?.disconnect().catch(log('producer disconnect'));
+    await this.admin?.disconnect().catch(log('admin disconnect'));
+    this.setState(this.fatal === undefined ? 'NOT_RUNNING' : 'ERROR');
+    this.stateSubject.complete();
+    this.rebalanceSubject.complete();
+  }
+
+  private setState(state: StreamsAppState): void {
+    if (this.stateSubject.value === state || this.stateSubject.closed) return;
+    this.stateSubject.next(state);
+  }
+}

@@ -1,0 +1,427 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type {
+  AdminPort,
+  ConsumerPort,
+  FetchedBatch,
+  KafkaClientPort,
+  OutgoingRecord,
+  ProducerPort,
+  TopicPartition,
+  TopicPartitionOffset,
+  TransactionPort,
+} from '../client/kafka-port.js';
+import { isFencedError } from '../client/kafka-port.js';
+import type { ResolvedStreamsConfig } from '../config/streams-config.js';
+import { changelogTopic } from '../state/changelog-topic.js';
+import type { RestorableStateStore, StateStore } from '../state/state-store.js';
+import type { Topology } from '../topology/topology.js';
+import type { SubTopology } from '../topology/sub-topologies.js';
+import { restoreChangelogs, type RestoreRequest } from './changelog-reader.js';
+import { consumerSettings, producerOptions } from './client-options.js';
+import { ProcessingError } from '../errors/processing-error.js';
+import { ErrorRouter } from './error-router.js';
+import { RecordCollector } from './record-collector.js';
+import { StreamTask, taskIdOf } from './stream-task.js';
+
+/** A task with what it owns at run time: stores, and under exactly-once its producer and transaction. */
+export interface ActiveTask {
+  readonly task: StreamTask;
+  readonly stores: Map<string, StateStore & RestorableStateStore>;
+  readonly collector: RecordCollector;
+  readonly router: ErrorRouter;
+  /** Exactly-once only: the task's transactional producer and its open transaction. */
+  producer: ProducerPort | undefined;
+  transaction: TransactionPort | undefined;
+  /** Set when the producer was fenced: the task is closed without writing. */
+  fenced: boolean;
+}
+
+/** Everything the task manager needs from the app. */
+export interface TaskManagerDeps {
+  readonly config: ResolvedStreamsConfig;
+  readonly topology: Topology;
+  readonly client: KafkaClientPort;
+  readonly admin: AdminPort;
+  readonly consumer: ConsumerPort;
+  /** At-most-once and at-least-once: the app's one producer, shared by all tasks. */
+  readonly sharedProducer: ProducerPort | undefined;
+  readonly topicName: (name: string) => string;
+  /** Partition counts of every topic the app reads or writes that existed at start. */
+  readonly partitionCounts: Map<string, number>;
+  readonly onFatal: (error: Error) => void;
+}
+
+/**
+ * Owns the app's active tasks: creates and restores the tasks an assignment gains, closes the ones
+ * it loses, routes fetched batches to their task, and commits by guarantee:
+ * - at_least_once: flush the record collector, wait for the acks, then commit offsets (last
+ *   processed + 1) through the consumer group;
+ * - exactly_once: per task, the outputs, changelog writes and offsets go into the task's open
+ *   transaction: sendOffsets, then commit;
+ * - at_most_once: offsets are committed when a batch is taken, before it is processed.
+ */
+export class TaskManager {
+  readonly tasks = new Map<string, ActiveTask>();
+  private readonly byPartition = new Map<string, ActiveTask>();
+  private readonly subTopologyOfTopic = new Map<string, SubTopology>();
+  private readonly sharedCollector: RecordCollector | undefined;
+  private readonly sharedRouter: ErrorRouter | undefined;
+  private readonly eos: boolean;
+  private commitRequested = false;
+  private lastCommit = Date.now();
+  /** Totals for metrics. */
+  committedOffsetsCount = 0;
+  commits = 0;
+
+  constructor(private readonly deps: TaskManagerDeps) {
+    this.eos = deps.config.processingGuarantee === 'exactly_once';
+    for (const sub of deps.topology.subTopologies()) {
+      for (const t of sub.sourceTopics) this.subTopologyOfTopic.set(deps.topicName(t), sub);
+    }
+    if (!this.eos) {
+      this.sharedCollector = this.newCollector((records) => deps.sharedProducer!.send(records));
+      this.sharedRouter = this.newRouter(this.sharedCollector);
+    }
+  }
+
+  /** Task ids this member runs now: sent to the assignor for stickiness. */
+  ownedTaskIds(): string[] {
+    return [...this.tasks.keys()];
+  }
+
+  /** The task ids an assignment of partitions stands for. */
+  taskIdsOf(assignment: readonly TopicPartition[]): Set<string> {
+    const ids = new Set<string>();
+    for (const tp of assignment) {
+      const sub = this.subTopologyOfTopic.get(tp.topic);
+      if (sub !== undefined) ids.add(taskIdOf(sub.id, tp.partition));
+    }
+    return ids;
+  }
+
+  /**
+   * Applies a new assignment: closes lost tasks (committing what they did first), then opens the
+   * gained ones. Returns the ids of both.
+   */
+  async applyAssignment(assignment: readonly TopicPartition[]): Promise<{ gained: string[]; lost: string[] }> {
+    const wanted = this.taskIdsOf(assignment);
+    const lost = [...this.tasks.keys()].filter((id) => !wanted.has(id));
+    const gained = [...wanted].filter((id) => !this.tasks.has(id));
+    for (const id of lost) await this.closeTask(this.tasks.get(id)!, true);
+    const subs = this.deps.topology.subTopologies();
+    const opened: ActiveTask[] = [];
+    for (const id of gained) {
+      const [sub, partition] = id.split('_').map(Number) as [number, number];
+      opened.push(await this.openTask(subs[sub]!, partition));
+    }
+    await this.restoreAndStart(opened);
+    return { gained, lost };
+  }
+
+  /** Processes one fetched batch: the per-batch part of the hot path. */
+  async processBatch(batch: FetchedBatch, isStale: () => boolean): Promise<void> {
+    const active = this.byPartition.get(`${batch.topic}:${batch.partition}`);
+    if (active === undefined || active.fenced || isStale()) return;
+    const { task } = active;
+    if (this.deps.config.processingGuarantee === 'at_most_once' && batch.records.length > 0) {
+      // At most once: the offsets move before the records are processed, so a crash loses them
+      // instead of repeating them.
+      const last = batch.records[batch.records.length - 1]!;
+      const offset = { topic: batch.topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() };
+      await this.deps.consumer.commitOffsets([offset]);
+      task.markCommitted([offset]);
+    }
+    try {
+      const decoded = task.decode(batch);
+      task.process(batch, decoded instanceof Promise ? await decoded : decoded);
+      if (!active.collector.hasCapacity()) await active.collector.waitForCapacity();
+    } catch (err) {
+      // Under exactly-once a failed send (fenced, or a broker error) aborts the task's transaction and
+      // rewinds it; a record that failed under the 'fail' handler stops the app either way.
+      if (!this.eos || err instanceof ProcessingError) throw err;
+      await this.onTransactionFailure(active, err);
+    }
+  }
+
+  /** Runs wall-clock punctuators of every task. */
+  punctuateWallClock(now: number): void {
+    for (const { task, fenced } of this.tasks.values()) if (!fenced) task.punctuate('wall-clock-time', now);
+  }
+
+  requestCommit(): void {
+    this.commitRequested = true;
+  }
+
+  /** True when the commit interval has passed (or a processor asked) and there is something to commit. */
+  commitDue(now: number): boolean {
+    if (!this.commitRequested && now - this.lastCommit < this.deps.config.commitIntervalMs) return false;
+    for (const a of this.tasks.values()) if (a.transaction !== undefined || a.task.offsetsToCommit().length > 0) return true;
+    if (this.sharedCollector !== undefined && this.sharedCollector.buffered > 0) return true;
+    this.lastCommit = now;
+    return false;
+  }
+
+  /** Commits every task by the app's guarantee. */
+  async commitAll(): Promise<void> {
+    this.commitRequested = false;
+    this.lastCommit = Date.now();
+    if (this.eos) {
+      for (const active of [...this.tasks.values()]) await this.commitTransaction(active);
+    } else {
+      // Outputs and changelog writes first, acknowledged; only then the offsets that produced them.
+      await this.sharedCollector!.flush();
+      const offsets: TopicPartitionOffset[] = [];
+      for (const { task } of this.tasks.values()) offsets.push(...task.offsetsToCommit());
+      if (offsets.length > 0) {
+        await this.deps.consumer.commitOffsets(offsets);
+        for (const { task } of this.tasks.values()) task.markCommitted(task.offsetsToCommit());
+        this.committedOffsetsCount += offsets.length;
+      }
+    }
+    this.commits++;
+  }
+
+  /** Closes every task: committed and checkpointed when `clean`, otherwise as after a crash. */
+  async closeAll(clean: boolean): Promise<void> {
+    for (const active of [...this.tasks.values()]) await this.closeTask(active, clean);
+  }
+
+  /** A task's store instances by name, for interactive queries. */
+  storeInstances(name: string): StateStore[] {
+    const result: StateStore[] = [];
+    for (const a of this.tasks.values()) {
+      const s = a.stores.get(name);
+      if (s !== undefined) result.push(s);
+    }
+    return result;
+  }
+
+  recordsProcessed(): number {
+    let n = 0;
+    for (const a of this.tasks.values()) n += a.task.processedCount;
+    return n;
+  }
+
+  private async commitTransaction(active: ActiveTask): Promise<void> {
+    const { task } = active;
+    if (active.fenced) return;
+    const offsets = task.offsetsToCommit();
+    if (active.transaction === undefined && offsets.length === 0) return;
+    try {
+      await active.collector.flush();
+      const tx = active.transaction ?? (await active.producer!.beginTransaction());
+      active.transaction = tx;
+      if (offsets.length > 0) await tx.sendOffsets(this.deps.config.applicationId, offsets);
+      await tx.commit();
+      active.transaction = undefined;
+      task.markCommitted(offsets);
+      this.committedOffsetsCount += offsets.length;
+    } catch (err) {
+      await this.onTransactionFailure(active, err);
+    }
+  }
+
+  /**
+   * A transaction failed. Fenced: another instance owns the task now; close it without writing.
+   * Otherwise: abort, and rebuild the task from its committed offsets and its changelog, which holds
+   * only committed writes.
+   */
+  private async onTransactionFailure(active: ActiveTask, err: unknown): Promise<void> {
+    const error = err instanceof Error ? err : new Error(String(err));
+    active.collector.discard();
+    if (isFencedError(error)) {
+      this.deps.config.logger.warn(`task ${active.task.id} was fenced by a newer owner; closing it without writing`, {
+        error: error.message,
+      });
+      active.fenced = true;
+      await this.closeTask(active, false);
+      return;
+    }
+    this.deps.config.logger.warn(`transaction of task ${active.task.id} failed; aborting and restoring the task`, { error: error.message });
+    try {
+      await active.transaction?.abort();
+    } catch (abortErr) {
+      this.deps.config.logger.warn(`abort of task ${active.task.id} failed`, { error: (abortErr as Error).message });
+    }
+    active.transaction = undefined;
+    const { subTopology, partition } = active.task;
+    await this.closeTask(active, false);
+    const reopened = await this.openTask(subTopology, partition);
+    await this.restoreAndStart([reopened]);
+    for (const tp of reopened.task.inputPartitions()) {
+      const offset = reopened.task.nextOffset(tp.topic);
+      if (offset !== undefined) this.deps.consumer.seek({ ...tp, offset });
+    }
+  }
+
+  private async openTask(sub: SubTopology, partition: number): Promise<ActiveTask> {
+    const { config, topology } = this.deps;
+    const id = taskIdOf(sub.id, partition);
+    let producer: ProducerPort | undefined;
+    let collector: RecordCollector;
+    let router: ErrorRouter;
+    const active = { producer: undefined, transaction: undefined, fenced: false } as unknown as ActiveTask;
+    if (this.eos) {
+      // Exactly-once: one transactional producer per task. Initializing it fences the previous owner
+      // and completes or aborts its open transaction, so it must happen before reading offsets.
+      producer = this.deps.client.producer(producerOptions(config, `${config.applicationId}-${id}`));
+      await producer.connect();
+      collector = this.newCollector(async (records) => {
+        active.transaction ??= await producer!.beginTransaction();
+        await active.transaction.send(records);
+      });
+      router = this.newRouter(collector);
+    } else {
+      collector = this.sharedCollector!;
+      router = this.sharedRouter!;
+    }
+    const stores = new Map<string, StateStore & RestorableStateStore>();
+    const task = new StreamTask(id, sub, partition, {
+      applicationId: config.applicationId,
+      nodes: new Map(topology.nodeDefs().map((n) => [n.name, n])),
+      topicName: this.deps.topicName,
+      collector,
+      errors: router,
+      stores,
+      requestCommit: () => this.requestCommit(),
+    });
+    const taskDir = join(config.stateDir, id);
+    mkdirSync(taskDir, { recursive: true });
+    for (const name of sub.stores) {
+      const builder = topology.stores().get(name)!;
+      const store = builder.build() as StateStore & RestorableStateStore;
+      const changelog = builder.loggingEnabled
+        ? {
+            topic: changelogTopic(config.applicationId, name),
+            partition,
+            append: (key: Buffer, value: Buffer | null, timestamp: number) =>
+              collector.send(changelogTopic(config.applicationId, name), key, value, timestamp, undefined, partition),
+          }
+        : undefined;
+      await store.init({
+        taskId: id,
+        taskDir,
+        applicationId: config.applicationId,
+        ...(changelog !== undefined ? { changelog } : {}),
+        currentTimestamp: () => task.currentRecordTimestamp(),
+      });
+      stores.set(name, store);
+    }
+    Object.assign(active, { task, stores, collector, router, producer });
+    this.tasks.set(id, active);
+    return active;
+  }
+
+  /**
+   * Reads the committed offsets of the gained tasks (after their producers fenced the previous
+   * owners), restores their stores from the changelogs, then lets them process.
+   */
+  private async restoreAndStart(opened: ActiveTask[]): Promise<void> {
+    if (opened.length === 0) return;
+    const { config, admin } = this.deps;
+    const topics = [...new Set(opened.flatMap((a) => a.task.inputPartitions().map((p) => p.topic)))];
+    const committed = await admin.committedOffsets(config.applicationId, topics);
+    const requests: RestoreRequest[] = [];
+    for (const active of opened) {
+      active.task.setCommittedOffsets(committed);
+      for (const [name, store] of active.stores) {
+        const builder = this.deps.topology.stores().get(name)!;
+        if (!builder.loggingEnabled) continue;
+        requests.push({
+          topic: changelogTopic(config.applicationId, name),
+          partition: active.task.partition,
+          from: store.restoredOffset,
+          apply: (records) => store.restoreBatch(records.map((r) => ({ key: r.key!, value: r.value, offset: r.offset }))),
+        });
+      }
+    }
+    if (requests.length > 0) {
+      const result = await restoreChangelogs(this.deps.client, admin, config.applicationId, consumerSettings(config), requests);
+      config.logger.info(`restored ${result.records} changelog records for ${opened.length} task(s) in ${result.durationMs} ms`);
+    }
+    for (const active of opened) {
+      active.task.initProcessors();
+      for (const tp of active.task.inputPartitions()) this.byPartition.set(`${tp.topic}:${tp.partition}`, active);
+    }
+  }
+
+  /**
+   * Closes a task. Clean: commit what it did, then checkpoint persistent stores at the changelog end
+   * and close them. Dirty (fenced, failed, crashed): no writes; under exactly-once the local state
+   * may hold uncommitted writes, so persistent stores are wiped and will be restored.
+   */
+  private async closeTask(active: ActiveTask, clean: boolean): Promise<void> {
+    const { task } = active;
+    this.tasks.delete(task.id);
+    for (const tp of task.inputPartitions()) {
+      if (this.byPartition.get(`${tp.topic}:${tp.partition}`) === active) this.byPartition.delete(`${tp.topic}:${tp.partition}`);
+    }
+    let committed = false;
+    if (clean && !active.fenced) {
+      try {
+        if (this.eos) {
+          await this.commitTransaction(active);
+          committed = !active.fenced;
+        } else {
+          await active.collector.flush();
+          const offsets = task.offsetsToCommit();
+          await this.deps.consumer.commitOffsets(offsets);
+          task.markCommitted(offsets);
+          committed = true;
+        }
+      } catch (err) {
+        this.deps.config.logger.warn(`could not commit task ${task.id} while closing it`, { error: (err as Error).message });
+      }
+    }
+    try {
+      task.close();
+    } catch (err) {
+      this.deps.config.logger.warn(`a processor of task ${task.id} failed to close`, { error: (err as Error).message });
+    }
+    for (const [name, store] of active.stores) {
+      if (committed && store.persistent) {
+        const range = (await this.deps.admin.offsetRange(changelogTopic(this.deps.config.applicationId, name))).get(task.partition);
+        if (range !== undefined) store.checkpoint(range.high);
+      }
+      if (!committed && this.eos && store.persistent) await store.wipe();
+      await store.close();
+    }
+    if (active.producer !== undefined) {
+      if (!committed && active.transaction !== undefined && !active.fenced) await active.transaction.abort().catch(() => undefined);
+      active.collector.discard();
+      await active.producer.disconnect().catch(() => undefined);
+    }
+  }
+
+  private newCollector(sender: (records: OutgoingRecord[]) => Promise<void>): RecordCollector {
+    const { config, admin, partitionCounts } = this.deps;
+    return new RecordCollector({
+      lingerMs: config.producer.lingerMs,
+      batchSize: config.producer.batchSize,
+      maxBufferedBytes: Math.max(config.producer.batchSize * 64, 8 * 1024 * 1024),
+      partitionCount: (topic) => partitionCounts.get(topic),
+      fetchPartitionCounts: async (topics) => {
+        const counts = await admin.partitionCounts(topics);
+        for (const [t, n] of counts) partitionCounts.set(t, n);
+        return counts;
+      },
+      sender,
+      onSendError: (error) => config.logger.error(`sending records failed: ${error.message}`),
+    });
+  }
+
+  private newRouter(collector: RecordCollector): ErrorRouter {
+    const { config } = this.deps;
+    return new ErrorRouter(
+      config.applicationId,
+      {
+        deserialization: config.deserializationExceptionHandler,
+        processing: config.processingExceptionHandler,
+        production: config.productionExceptionHandler,
+      },
+      collector,
+      config.logger,
+    );
+  }
+}

@@ -1,0 +1,66 @@
+import type { StoreBuilder } from '../state/stores.js';
+import type { NodeDef } from './nodes.js';
+import type { SubTopology } from './sub-topologies.js';
+
+/** One node as `describe()` reports it. */
+export interface NodeDescription {
+  readonly name: string;
+  readonly kind: 'source' | 'processor' | 'sink';
+  /** Source topics, or the sink topic (`<extractor>` when chosen per record). */
+  readonly topics: readonly string[];
+  readonly stores: readonly string[];
+  readonly predecessors: readonly string[];
+  readonly successors: readonly string[];
+}
+
+/** What `Topology.describe()` returns: data for tools, and `toString()` for people. */
+export interface TopologyDescription {
+  readonly subTopologies: readonly { readonly id: number; readonly nodes: readonly NodeDescription[] }[];
+  readonly stores: readonly { readonly name: string; readonly persistent: boolean; readonly logged: boolean }[];
+  toString(): string;
+}
+
+export function describeTopology(
+  subTopologies: readonly SubTopology[],
+  nodes: ReadonlyMap<string, NodeDef>,
+  stores: ReadonlyMap<string, StoreBuilder>,
+): TopologyDescription {
+  const children = new Map<string, string[]>();
+  for (const node of nodes.values()) {
+    if (node.kind === 'source') continue;
+    for (const p of node.parents) {
+      const list = children.get(p) ?? [];
+      list.push(node.name);
+      children.set(p, list);
+    }
+  }
+  const describeNode = (node: NodeDef): NodeDescription => ({
+    name: node.name,
+    kind: node.kind,
+    topics: node.kind === 'source' ? node.topics : node.kind === 'sink' ? [typeof node.topic === 'string' ? node.topic : '<extractor>'] : [],
+    stores: node.kind === 'processor' ? [...node.stores] : [],
+    predecessors: node.kind === 'source' ? [] : node.parents,
+    successors: children.get(node.name) ?? [],
+  });
+  const subs = subTopologies.map((s) => ({ id: s.id, nodes: s.nodes.map((n) => describeNode(nodes.get(n)!)) }));
+  const storeList = [...stores.values()].map((b) => ({ name: b.name, persistent: b.persistent, logged: b.loggingEnabled }));
+
+  const text = (): string => {
+    const lines = ['Topologies:'];
+    for (const sub of subs) {
+      lines.push(`   Sub-topology: ${sub.id}`);
+      for (const n of sub.nodes) {
+        if (n.kind === 'source') lines.push(`    Source: ${n.name} (topics: [${n.topics.join(', ')}])`);
+        else if (n.kind === 'processor') lines.push(`    Processor: ${n.name} (stores: [${n.stores.join(', ')}])`);
+        else lines.push(`    Sink: ${n.name} (topic: ${n.topics[0]})`);
+        lines.push(`      --> ${n.successors.length > 0 ? n.successors.join(', ') : 'none'}`);
+        if (n.kind !== 'source') lines.push(`      <-- ${n.predecessors.join(', ')}`);
+      }
+    }
+    for (const s of storeList) {
+      lines.push(`   Store: ${s.name} (${s.persistent ? 'persistent' : 'in-memory'}, changelog ${s.logged ? 'on' : 'off'})`);
+    }
+    return `${lines.join('\n')}\n`;
+  };
+  return { subTopologies: subs, stores: storeList, toString: text };
+}

@@ -1,0 +1,59 @@
+import type { Serde } from '@rivulet/serde';
+import type { Partitioner } from '../client/partitioner.js';
+import type { ProcessorSupplier } from '../processor/processor.js';
+import type { StreamRecord } from '../processor/stream-record.js';
+
+/** What a timestamp extractor sees of a consumed record. */
+export interface ConsumedRecord<K = unknown, V = unknown> {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
+  readonly key: K;
+  readonly value: V;
+  /** The record's own timestamp (producer create time or broker log-append time). */
+  readonly timestamp: number;
+}
+
+/**
+ * Chooses a record's event time. The default uses the record's own timestamp.
+ * `partitionTime` is the largest timestamp seen on the record's partition so far (-1 at first).
+ */
+export type TimestampExtractor = (record: ConsumedRecord, partitionTime: number) => number;
+
+/** Picks a sink's topic per record. */
+export type TopicNameExtractor<K = unknown, V = unknown> = (record: StreamRecord<K, V>) => string;
+
+/** A source node: the topics it reads and how to deserialize them. */
+export interface SourceNodeDef {
+  readonly kind: 'source';
+  readonly name: string;
+  readonly topics: readonly string[];
+  readonly keySerde: Serde<unknown>;
+  readonly valueSerde: Serde<unknown>;
+  readonly timestampExtractor: TimestampExtractor | undefined;
+}
+
+/** A processor node: its supplier, parents and the stores it may use. */
+export interface ProcessorNodeDef {
+  readonly kind: 'processor';
+  readonly name: string;
+  readonly supplier: ProcessorSupplier<unknown, unknown, unknown, unknown>;
+  readonly parents: readonly string[];
+  readonly stores: Set<string>;
+}
+
+/** A sink node: where it writes and how to serialize and partition. */
+export interface SinkNodeDef {
+  readonly kind: 'sink';
+  readonly name: string;
+  readonly topic: string | TopicNameExtractor;
+  readonly keySerde: Serde<unknown>;
+  readonly valueSerde: Serde<unknown>;
+  readonly partitioner: Partitioner | undefined;
+  readonly parents: readonly string[];
+}
+
+export type NodeDef = SourceNodeDef | ProcessorNodeDef | SinkNodeDef;
+
+/** The default timestamp extractor: the record's own timestamp. */
+export const recordTimestamp: TimestampExtractor = (record) => record.timestamp;

@@ -1,0 +1,187 @@
+import type { Serde } from '@rivulet/serde';
+import type { Partitioner } from '../client/partitioner.js';
+import type { ProcessorSupplier } from '../processor/processor.js';
+import type { StoreBuilder } from '../state/stores.js';
+import type { NodeDef, ProcessorNodeDef, SinkNodeDef, SourceNodeDef, TimestampExtractor, TopicNameExtractor } from './nodes.js';
+import { buildSubTopologies, type SubTopology } from './sub-topologies.js';
+import { describeTopology, type TopologyDescription } from './describe.js';
+
+/** Options of a source node. */
+export interface SourceOptions<K, V> {
+  key: Serde<K>;
+  value: Serde<V>;
+  timestampExtractor?: TimestampExtractor;
+}
+
+/** Options of a sink node. */
+export interface SinkOptions<K, V> {
+  key: Serde<K>;
+  value: Serde<V>;
+  /** Chooses the partition; default: Java-compatible murmur2 of the key bytes, round robin for null keys. */
+  partitioner?: Partitioner;
+}
+
+/** An internal topic Rivulet creates itself: named `<applicationId>-<name>`. */
+export interface InternalTopicDef {
+  readonly name: string;
+  /** Partition count; default: the largest partition count of the sources of the sub-topology writing it. */
+  readonly numPartitions: number | undefined;
+}
+
+/**
+ * A processing graph: sources read topics, processors transform records and use state stores, sinks
+ * write topics. The runtime splits it into sub-topologies (connected parts of the graph) and runs
+ * one task per sub-topology and partition. The DSL (`@rivulet/streams`) builds one for you; the
+ * Processor API builds one by hand.
+ *
+ * @example
+ * const topology = new Topology()
+ *   .addSource('lines', ['text-lines'], { key: serdes.string(), value: serdes.string() })
+ *   .addProcessor('upper', upperSupplier, 'lines')
+ *   .addSink('out', 'upper-lines', { key: serdes.string(), value: serdes.string() }, 'upper');
+ */
+export class Topology {
+  private readonly nodes = new Map<string, NodeDef>();
+  private readonly storeBuilders = new Map<string, StoreBuilder>();
+  private readonly internalTopics = new Map<string, InternalTopicDef>();
+  private readonly topicOwners = new Map<string, string>();
+  private cachedSubTopologies: SubTopology[] | undefined;
+
+  /** Adds a source node reading one or more topics. A topic is read by one source only. */
+  addSource<K, V>(name: string, topics: string | readonly string[], options: SourceOptions<K, V>): this {
+    const list = typeof topics === 'string' ? [topics] : [...topics];
+    if (list.length === 0) throw new TopologyError(`source '${name}' names no topic`);
+    for (const topic of list) {
+      const owner = this.topicOwners.get(topic);
+      if (owner !== undefined) throw new TopologyError(`topic '${topic}' is already read by source '${owner}'; a topic has one source`);
+    }
+    const node: SourceNodeDef = {
+      kind: 'source',
+      name,
+      topics: list,
+      keySerde: options.key as Serde<unknown>,
+      valueSerde: options.value as Serde<unknown>,
+      timestampExtractor: options.timestampExtractor,
+    };
+    this.addNode(node);
+    for (const topic of list) this.topicOwners.set(topic, name);
+    return this;
+  }
+
+  /** Adds a processor node fed by the named parents (sources or processors). */
+  addProcessor<KIn, VIn, KOut, VOut>(
+    name: string,
+    supplier: ProcessorSupplier<KIn, VIn, KOut, VOut>,
+    ...parentNames: string[]
+  ): this {
+    this.checkParents(name, parentNames);
+    const node: ProcessorNodeDef = {
+      kind: 'processor',
+      name,
+      supplier: supplier as unknown as ProcessorSupplier<unknown, unknown, unknown, unknown>,
+      parents: parentNames,
+      stores: new Set(),
+    };
+    this.addNode(node);
+    return this;
+  }
+
+  /** Adds a sink node writing what its parents forward to a topic, or to a topic chosen per record. */
+  addSink<K, V>(
+    name: string,
+    topic: string | TopicNameExtractor<K, V>,
+    options: SinkOptions<K, V>,
+    ...parentNames: string[]
+  ): this {
+    this.checkParents(name, parentNames);
+    const node: SinkNodeDef = {
+      kind: 'sink',
+      name,
+      topic: topic as string | TopicNameExtractor,
+      keySerde: options.key as Serde<unknown>,
+      valueSerde: options.value as Serde<unknown>,
+      partitioner: options.partitioner,
+      parents: parentNames,
+    };
+    this.addNode(node);
+    return this;
+  }
+
+  /** Adds a state store and connects it to the named processors. */
+  addStateStore(builder: StoreBuilder, ...processorNames: string[]): this {
+    if (this.storeBuilders.has(builder.name)) throw new TopologyError(`state store '${builder.name}' is already added`);
+    this.storeBuilders.set(builder.name, builder);
+    this.connectProcessorAndStateStores(builder.name, ...processorNames);
+    return this;
+  }
+
+  /** Gives more processors access to an existing store (they join one sub-topology). */
+  connectProcessorAndStateStores(storeName: string, ...processorNames: string[]): this {
+    if (!this.storeBuilders.has(storeName)) throw new TopologyError(`state store '${storeName}' is not added`);
+    for (const p of processorNames) {
+      const node = this.nodes.get(p);
+      if (node?.kind !== 'processor') throw new TopologyError(`'${p}' is not a processor; only processors use state stores`);
+      node.stores.add(storeName);
+    }
+    this.cachedSubTopologies = undefined;
+    return this;
+  }
+
+  /**
+   * Declares an internal topic (a repartition topic) that Rivulet creates at start as
+   * `<applicationId>-<name>`. Sources and sinks refer to it by `name`.
+   */
+  addInternalTopic(name: string, options: { numPartitions?: number } = {}): this {
+    if (this.internalTopics.has(name)) throw new TopologyError(`internal topic '${name}' is already declared`);
+    this.internalTopics.set(name, { name, numPartitions: options.numPartitions });
+    this.cachedSubTopologies = undefined;
+    return this;
+  }
+
+  /** The nodes in the order they were added. */
+  nodeDefs(): readonly NodeDef[] {
+    return [...this.nodes.values()];
+  }
+
+  stores(): ReadonlyMap<string, StoreBuilder> {
+    return this.storeBuilders;
+  }
+
+  internalTopicDefs(): ReadonlyMap<string, InternalTopicDef> {
+    return this.internalTopics;
+  }
+
+  /** The connected parts of the graph, numbered in the order of their first node. */
+  subTopologies(): readonly SubTopology[] {
+    this.cachedSubTopologies ??= buildSubTopologies(this.nodeDefs(), this.internalTopics);
+    return this.cachedSubTopologies;
+  }
+
+  /** Sub-topologies, nodes, stores and topics, as data and as text (`toString()`). */
+  describe(): TopologyDescription {
+    return describeTopology(this.subTopologies(), this.nodes, this.storeBuilders);
+  }
+
+  private addNode(node: NodeDef): void {
+    if (this.nodes.has(node.name)) throw new TopologyError(`a node named '${node.name}' already exists`);
+    this.nodes.set(node.name, node);
+    this.cachedSubTopologies = undefined;
+  }
+
+  private checkParents(name: string, parents: readonly string[]): void {
+    if (parents.length === 0) throw new TopologyError(`'${name}' needs at least one parent`);
+    for (const p of parents) {
+      const parent = this.nodes.get(p);
+      if (parent === undefined) throw new TopologyError(`parent '${p}' of '${name}' does not exist (add parents first)`);
+      if (parent.kind === 'sink') throw new TopologyError(`sink '${p}' cannot be the parent of '${name}'`);
+    }
+  }
+}
+
+/** A topology that cannot be built or run: the message says which node, store or topic. */
+export class TopologyError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TopologyError';
+  }
+}
