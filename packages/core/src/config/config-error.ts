@@ -1,0 +1,50 @@
+/**
+ * One problem found in a {@link StreamsConfig}: the setting it concerns, as a dotted path such as
+ * `'producer.acks'`, and a message naming the setting, the value, what is allowed and the fix.
+ */
+export interface ConfigIssue {
+  /** The dotted path of the setting, for example `'commitIntervalMs'` or `'producer.acks'`. */
+  readonly setting: string;
+  /** What is wrong and how to fix it, in one sentence or two. */
+  readonly message: string;
+}
+
+/**
+ * Thrown by {@link resolveConfig} (and so by the `StreamsApp` constructor) when a
+ * {@link StreamsConfig} is invalid. It reports every problem found at once, one per line, so a
+ * user fixes them in one go rather than one per run.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   resolveConfig({ applicationId: 'app', brokers: 'localhost:9092', comitIntervalMs: 100 });
+ * } catch (error) {
+ *   if (error instanceof ConfigError) console.error(error.settings); // ['comitIntervalMs']
+ * }
+ * ```
+ */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  /** The dotted path of the first setting at fault, for example `'producer.acks'`. */
+  readonly setting: string;
+  /** The dotted paths of all settings at fault, in the order of {@link ConfigError.issues}. */
+  readonly settings: readonly string[];
+  /** Every problem found, each with its setting and its message. */
+  readonly issues: readonly ConfigIssue[];
+
+  /**
+   * @param issues - The problems found; at least one.
+   */
+  constructor(issues: readonly [ConfigIssue, ...ConfigIssue[]]) {
+    super(formatMessage(issues));
+    this.issues = issues;
+    this.setting = issues[0].setting;
+    this.settings = issues.map((issue) => issue.setting);
+  }
+}
+
+function formatMessage(issues: readonly [ConfigIssue, ...ConfigIssue[]]): string {
+  if (issues.length === 1) return `Invalid Rivulet config: ${issues[0].message}`;
+  const lines = issues.map((issue) => `- ${issue.message}`);
+  return [`Invalid Rivulet config, ${issues.length} problems:`, ...lines].join('\n');
+}

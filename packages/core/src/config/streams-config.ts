@@ -1,0 +1,172 @@
+import type { ResolvedRetrySetting, RetrySetting, SaslSetting, SslSetting } from './client-settings.js';
+import type { ResolvedConsumerConfig, StreamsConsumerConfig } from './consumer-config.js';
+import type { ExceptionHandlerSetting } from './exception-handler-setting.js';
+import type { LogLevel, Logger } from './logger.js';
+import type { ResolvedProducerConfig, StreamsProducerConfig } from './producer-config.js';
+
+/**
+ * The processing guarantee of an app, as in Kafka Streams:
+ *
+ * - `'at_most_once'`: offsets are committed when a batch is taken, before it is processed; after
+ *   a crash records may be lost, none repeated.
+ * - `'at_least_once'` (the default): offsets are committed after the outputs are acknowledged;
+ *   none lost, some may repeat.
+ * - `'exactly_once'`: outputs, state changes and offsets are committed in one Kafka transaction
+ *   per task; none lost, none repeated, for read_committed readers.
+ * - `'exactly_once_v2'`: an alias of `'exactly_once'`, for Kafka Streams users. (kafkajs has no
+ *   KIP-447 support, so Rivulet runs one transactional producer per task either way.)
+ */
+export type ProcessingGuarantee = 'at_most_once' | 'at_least_once' | 'exactly_once' | 'exactly_once_v2';
+
+/** A {@link ProcessingGuarantee} with its alias resolved: `'exactly_once_v2'` becomes `'exactly_once'`. */
+export type ResolvedProcessingGuarantee = 'at_most_once' | 'at_least_once' | 'exactly_once';
+
+/**
+ * The configuration of a Rivulet app, given to the `StreamsApp` constructor, which checks it with
+ * {@link resolveConfig}. Only `applicationId` and `brokers` are required; `processingGuarantee`
+ * chooses the delivery settings, and a setting that contradicts it is rejected with a
+ * {@link ConfigError} that names it and the fix. Each setting names the Kafka Streams or Kafka
+ * client property it corresponds to ({@link KAFKA_PROPERTY_NAMES} has them all).
+ *
+ * @example
+ * ```ts
+ * const config: StreamsConfig = {
+ *   applicationId: 'word-count',
+ *   brokers: ['kafka-1:9092', 'kafka-2:9092'],
+ *   processingGuarantee: 'exactly_once',
+ *   producer: { lingerMs: 20, compression: 'gzip' },
+ * };
+ * ```
+ */
+export interface StreamsConfig {
+  /**
+   * The app's name, shared by all its instances: ASCII letters, digits, `.`, `_` and `-`. It is
+   * the consumer group id, the prefix of the transactional ids (`<applicationId>-<taskId>`) and
+   * of the internal topics (`<applicationId>-<store>-changelog`). Changing it starts the app
+   * afresh. Required. Kafka Streams' `application.id`.
+   */
+  applicationId: string;
+  /**
+   * Brokers to bootstrap from, each `host:port`: an array or a comma-separated string such as
+   * `'kafka-1:9092,kafka-2:9092'`. Required. Kafka's `bootstrap.servers`.
+   */
+  brokers: readonly string[] | string;
+  /**
+   * See {@link ProcessingGuarantee}. Default `'at_least_once'`. Kafka Streams'
+   * `processing.guarantee`.
+   */
+  processingGuarantee?: ProcessingGuarantee;
+  /**
+   * How often, in ms, each task commits (for exactly_once: commits its transaction). Shorter means
+   * fresher output for read_committed readers and less to redo after a crash; longer means more
+   * throughput. Default `1000` / `30000` / `100` for at_most_once / at_least_once / exactly_once.
+   * Kafka Streams' `commit.interval.ms`.
+   */
+  commitIntervalMs?: number;
+  /**
+   * The folder of the app's persistent state stores and checkpoints. Default
+   * `<os.tmpdir()>/rivulet/<applicationId>`; set a lasting path in production, as a temp folder
+   * may be wiped and state then restored from the changelogs. Kafka Streams' `state.dir`.
+   */
+  stateDir?: string;
+  /**
+   * The replication factor of the internal topics Rivulet creates (changelogs, repartition
+   * topics): `-1` for the broker's `default.replication.factor`, or `1` and up. Default `-1`.
+   * Kafka Streams' `replication.factor`.
+   */
+  replicationFactor?: number;
+  /**
+   * The client id the brokers see in their logs and quotas. Default the `applicationId`.
+   * Kafka's `client.id`.
+   */
+  clientId?: string;
+  /** TLS to the brokers; see {@link SslSetting}. Default off. Kafka's `security.protocol` and `ssl.*`. */
+  ssl?: SslSetting;
+  /** SASL authentication; see {@link SaslSetting}. Default none. Kafka's `sasl.mechanism` and `sasl.jaas.config`. */
+  sasl?: SaslSetting;
+  /**
+   * How long, in ms, to wait for a connection to a broker. Default `1000` (kafkajs's).
+   * Kafka's `socket.connection.setup.timeout.ms`.
+   */
+  connectionTimeoutMs?: number;
+  /** How long, in ms, to wait for a broker's answer. Default `30000`. Kafka's `request.timeout.ms`. */
+  requestTimeoutMs?: number;
+  /**
+   * How much the default console logger and the Kafka client log; see {@link LogLevel}.
+   * A custom `logger` receives every level and filters by its own settings. Default `'warn'`.
+   */
+  logLevel?: LogLevel;
+  /** How the Kafka client retries failed requests to the brokers; see {@link RetrySetting}. */
+  retry?: RetrySetting;
+  /** Producer settings; see {@link StreamsProducerConfig}. */
+  producer?: StreamsProducerConfig;
+  /** Consumer settings; see {@link StreamsConsumerConfig}. */
+  consumer?: StreamsConsumerConfig;
+  /**
+   * What to do with a record whose key or value cannot be deserialized; see
+   * {@link ExceptionHandlerSetting}. Default `'fail'`. Kafka Streams'
+   * `default.deserialization.exception.handler`.
+   */
+  deserializationExceptionHandler?: ExceptionHandlerSetting;
+  /**
+   * What to do when the topology throws while processing a record; see
+   * {@link ExceptionHandlerSetting}. Default `'fail'`. Kafka Streams' `processing.exception.handler`.
+   */
+  processingExceptionHandler?: ExceptionHandlerSetting;
+  /**
+   * What to do when an output record cannot be serialized or sent; see
+   * {@link ExceptionHandlerSetting}. Default `'fail'`. Kafka Streams'
+   * `default.production.exception.handler`.
+   */
+  productionExceptionHandler?: ExceptionHandlerSetting;
+  /**
+   * Where Rivulet logs; see {@link Logger}. Default a console logger that honors `logLevel`.
+   */
+  logger?: Logger;
+}
+
+/**
+ * The configuration the runtime consumes, as {@link resolveConfig} returns it: checked, every field
+ * filled with the default of the guarantee where the user left it unset, brokers split into a list,
+ * `acks` normalized to `0 | 1 | -1` and `'exactly_once_v2'` to `'exactly_once'`. Frozen.
+ */
+export interface ResolvedStreamsConfig {
+  /** See {@link StreamsConfig.applicationId}. */
+  readonly applicationId: string;
+  /** The brokers as `host:port` strings, trimmed. */
+  readonly brokers: readonly string[];
+  /** The guarantee, with `'exactly_once_v2'` normalized to `'exactly_once'`. */
+  readonly processingGuarantee: ResolvedProcessingGuarantee;
+  /** See {@link StreamsConfig.commitIntervalMs}. */
+  readonly commitIntervalMs: number;
+  /** See {@link StreamsConfig.stateDir}. */
+  readonly stateDir: string;
+  /** See {@link StreamsConfig.replicationFactor}; `-1` means the broker's default. */
+  readonly replicationFactor: number;
+  /** See {@link StreamsConfig.clientId}. */
+  readonly clientId: string;
+  /** See {@link StreamsConfig.ssl}; `false` when unset. */
+  readonly ssl: SslSetting;
+  /** See {@link StreamsConfig.sasl}; `null` when unset. */
+  readonly sasl: SaslSetting | null;
+  /** See {@link StreamsConfig.connectionTimeoutMs}. */
+  readonly connectionTimeoutMs: number;
+  /** See {@link StreamsConfig.requestTimeoutMs}. */
+  readonly requestTimeoutMs: number;
+  /** See {@link StreamsConfig.logLevel}; give it to the Kafka client too. */
+  readonly logLevel: LogLevel;
+  /** See {@link StreamsConfig.retry}. */
+  readonly retry: ResolvedRetrySetting;
+  /** See {@link StreamsConfig.producer}. */
+  readonly producer: ResolvedProducerConfig;
+  /** See {@link StreamsConfig.consumer}. */
+  readonly consumer: ResolvedConsumerConfig;
+  /** See {@link StreamsConfig.deserializationExceptionHandler}. */
+  readonly deserializationExceptionHandler: ExceptionHandlerSetting;
+  /** See {@link StreamsConfig.processingExceptionHandler}. */
+  readonly processingExceptionHandler: ExceptionHandlerSetting;
+  /** See {@link StreamsConfig.productionExceptionHandler}. */
+  readonly productionExceptionHandler: ExceptionHandlerSetting;
+  /** The user's logger as given, or the console logger at `logLevel`. */
+  readonly logger: Logger;
+}
