@@ -84,7 +84,11 @@ export class KafkajsClient implements KafkaClientPort {
         ({ level, log }) => {
           const { message, ...extra } = log;
           const line = `[kafkajs] ${message}`;
-          if (level <= KafkaLogLevel.ERROR) logger.error(line, extra);
+          // kafkajs logs every error response of a connection at ERROR, even those its retrier or the
+          // group protocol handles (a rebalance, a coordinator still loading): those are debug noise;
+          // failures that matter surface as errors of the calls that made them.
+          if (message.startsWith('Response ')) logger.debug(line, extra);
+          else if (level <= KafkaLogLevel.ERROR) logger.error(line, extra);
           else if (level === KafkaLogLevel.WARN) logger.warn(line, extra);
           else if (level === KafkaLogLevel.INFO) logger.info(line, extra);
           else logger.debug(line, extra);

@@ -73,6 +73,7 @@ export class TaskManager {
   /** Totals for metrics. */
   committedOffsetsCount = 0;
   commits = 0;
+  private processedByClosedTasks = 0;
 
   constructor(private readonly deps: TaskManagerDeps) {
     this.eos = deps.config.processingGuarantee === 'exactly_once';
@@ -197,8 +198,9 @@ export class TaskManager {
     return result;
   }
 
+  /** Records processed by this instance since it started, across the tasks it has had. */
   recordsProcessed(): number {
-    let n = 0;
+    let n = this.processedByClosedTasks;
     for (const a of this.tasks.values()) n += a.task.processedCount;
     return n;
   }
@@ -354,6 +356,7 @@ export class TaskManager {
   private async closeTask(active: ActiveTask, clean: boolean): Promise<void> {
     const { task } = active;
     this.tasks.delete(task.id);
+    this.processedByClosedTasks += task.processedCount;
     for (const tp of task.inputPartitions()) {
       if (this.byPartition.get(`${tp.topic}:${tp.partition}`) === active) this.byPartition.delete(`${tp.topic}:${tp.partition}`);
     }
