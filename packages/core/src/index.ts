@@ -27,9 +27,19 @@ export { taskIdOf } from './runtime/stream-task.js';
 export { resolveConfig } from './config/validate.js';
 export { ConfigError } from './config/config-error.js';
 export type { ConfigIssue } from './config/config-error.js';
+export { GUARANTEE_DEFAULTS } from './config/defaults.js';
 export type { ProcessingGuarantee, ResolvedProcessingGuarantee, ResolvedStreamsConfig, StreamsConfig } from './config/streams-config.js';
-export type { Acks, CompressionType, StreamsProducerConfig } from './config/producer-config.js';
-export type { IsolationLevel, StreamsConsumerConfig } from './config/consumer-config.js';
+export type { Acks, CompressionType, ResolvedProducerConfig, StreamsProducerConfig } from './config/producer-config.js';
+export type { AutoOffsetReset, IsolationLevel, ResolvedConsumerConfig, StreamsConsumerConfig } from './config/consumer-config.js';
+export type {
+  ResolvedRetrySetting,
+  RetrySetting,
+  SaslAwsSetting,
+  SaslOAuthBearerSetting,
+  SaslPasswordSetting,
+  SaslSetting,
+  SslSetting,
+} from './config/client-settings.js';
 export type {
   DeadLetterTopicSetting,
   ExceptionHandlerContext,
@@ -40,6 +50,7 @@ export type {
 export { createConsoleLogger } from './config/logger.js';
 export type { LogLevel, Logger } from './config/logger.js';
 export { KAFKA_PROPERTY_NAMES, KAFKA_PROPERTIES_SET_BY_RIVULET, optionForKafkaProperty } from './config/property-names.js';
+export type { OptionPath } from './config/option-paths.js';
 
 // Errors
 export { ProcessingError } from './errors/processing-error.js';

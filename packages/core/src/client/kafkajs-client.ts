@@ -4,6 +4,7 @@
  */
 import {
   AssignerProtocol,
+  CompressionCodecs,
   CompressionTypes,
   Kafka,
   logLevel as KafkaLogLevel,
@@ -135,6 +136,28 @@ const COMPRESSION = {
   zstd: CompressionTypes.ZSTD,
 } as const;
 
+/**
+ * kafkajs ships the gzip codec only; snappy, lz4 and zstd work once a codec package is registered in
+ * kafkajs's `CompressionCodecs`. Throws a ConfigError-style message naming the setting otherwise.
+ */
+export function assertCompressionAvailable(compression: keyof typeof COMPRESSION): void {
+  if (compression === 'none' || compression === 'gzip') return;
+  let available = true;
+  try {
+    // kafkajs's placeholders for codecs it lacks are factories that throw "not implemented".
+    CompressionCodecs[COMPRESSION[compression]]();
+  } catch {
+    available = false;
+  }
+  if (!available) {
+    throw new Error(
+      `producer.compression = '${compression}' needs a ${compression} codec registered with kafkajs ` +
+        `(CompressionCodecs[CompressionTypes.${compression === 'lz4' ? 'LZ4' : compression === 'zstd' ? 'ZSTD' : 'Snappy'}] = ...). ` +
+        "Fix: register one (e.g. from the kafkajs-snappy / kafkajs-lz4 packages), or use 'gzip' or 'none'.",
+    );
+  }
+}
+
 /** Every record carries an explicit partition (the record collector chose it), so kafkajs's partitioner only echoes it. */
 const explicitPartition = () => (args: { message: Message }) => args.message.partition ?? 0;
 
@@ -144,6 +167,7 @@ class KafkajsProducer implements ProducerPort {
   private readonly compression: CompressionTypes;
 
   constructor(kafka: Kafka, options: ProducerOptions) {
+    assertCompressionAvailable(options.compression);
     this.acks = options.acks;
     this.compression = COMPRESSION[options.compression];
     this.producer = kafka.producer({

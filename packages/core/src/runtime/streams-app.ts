@@ -5,6 +5,7 @@ import type { StreamsConfig, ResolvedStreamsConfig } from '../config/streams-con
 import { resolveConfig } from '../config/validate.js';
 import type { ReadOnlyKeyValueStore } from '../state/key-value-store.js';
 import type { Topology } from '../topology/topology.js';
+import { assertCompressionAvailable } from '../client/kafkajs-client.js';
 import { consumerSettings, createKafkajsClient, producerOptions } from './client-options.js';
 import { createInternalTopics } from './internal-topics.js';
 import { compositeKeyValueStore } from './composite-store.js';
@@ -90,6 +91,7 @@ export class StreamsApp {
     private readonly clientFactory: (config: ResolvedStreamsConfig) => KafkaClientPort = createKafkajsClient,
   ) {
     this.config = resolveConfig(config);
+    if (clientFactory === createKafkajsClient) assertCompressionAvailable(this.config.producer.compression);
     if (topology.subTopologies().length === 0) throw new Error('the topology has no nodes: add a source first');
   }
 
