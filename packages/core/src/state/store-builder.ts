@@ -1,0 +1,22 @@
+import type { RestorableStateStore } from './state-store.js';
+
+/**
+ * Describes a state store of a topology and builds one instance of it per task. The runtime reads
+ * `name`, `persistent`, `loggingEnabled` and `logConfig` to create the changelog topic
+ * (`<applicationId>-<name>-changelog`, compacted, with `logConfig` on top) and calls `build()` once
+ * for every task that uses the store.
+ */
+export interface StoreBuilder<T extends RestorableStateStore = RestorableStateStore> {
+  readonly name: string;
+  readonly persistent: boolean;
+  /** Whether writes go to a changelog topic; on by default. */
+  readonly loggingEnabled: boolean;
+  /** Topic configs for the changelog topic, e.g. `{ 'min.insync.replicas': '2' }`; empty by default. */
+  readonly logConfig: Readonly<Record<string, string>>;
+  /** Logs writes to the changelog, created with these topic configs. */
+  withLoggingEnabled(topicConfig?: Record<string, string>): this;
+  /** No changelog: the store starts empty after a restart or a move to another instance. */
+  withLoggingDisabled(): this;
+  /** A new, unopened store instance; each task gets its own. */
+  build(): T;
+}
