@@ -22,6 +22,8 @@ export type { NodeDescription, TopologyDescription } from './topology/describe.j
 export { StreamsApp } from './runtime/streams-app.js';
 export type { RebalanceEvent, StartOptions, StreamsAppState, StreamsMetrics } from './runtime/streams-app.js';
 export { taskIdOf } from './runtime/stream-task.js';
+export { LocalTopologyRunner } from './runtime/local-topology-runner.js';
+export type { CapturedRecord, LocalTopologyRunnerOptions } from './runtime/local-topology-runner.js';
 
 // Configuration
 export { resolveConfig } from './config/validate.js';

@@ -7,7 +7,7 @@ import { recordTimestamp } from '../topology/nodes.js';
 import { ProcessingError, type ErrorStage } from '../errors/processing-error.js';
 import { deadLetterHeaders } from '../errors/dead-letter.js';
 import type { SinkRuntime, SourceRuntime } from './processor-nodes.js';
-import type { RecordCollector } from './record-collector.js';
+import type { RecordSink } from './record-collector.js';
 
 /** The three exception handlers of an app. */
 export interface ErrorHandlers {
@@ -32,7 +32,7 @@ export class ErrorRouter {
   constructor(
     private readonly applicationId: string,
     private readonly handlers: ErrorHandlers,
-    private readonly collector: RecordCollector,
+    private readonly collector: RecordSink,
     private readonly logger: Logger,
   ) {}
 

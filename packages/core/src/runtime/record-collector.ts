@@ -6,7 +6,7 @@ import type { OutgoingRecord } from '../client/kafka-port.js';
 export type BatchSender = (records: OutgoingRecord[]) => Promise<void>;
 
 /** Bytes, or bytes still being serialized (an async serde on a cache miss). */
-type MaybeBytes = Buffer | null | Promise<Buffer | null>;
+export type MaybeBytes = Buffer | null | Promise<Buffer | null>;
 
 interface Pending {
   topic: string;
@@ -16,6 +16,22 @@ interface Pending {
   timestamp: number;
   headers: Headers | undefined;
   partitioner: Partitioner;
+}
+
+/**
+ * Where sinks, changelogs and dead-letter writes hand serialized records: the record collector at
+ * run time, or a capturing sink in the local runner of test drivers.
+ */
+export interface RecordSink {
+  send(
+    topic: string,
+    key: MaybeBytes,
+    value: MaybeBytes,
+    timestamp: number,
+    headers: Headers | undefined,
+    partition?: number,
+    partitioner?: Partitioner,
+  ): void;
 }
 
 /** Options of a {@link RecordCollector}. */
@@ -42,7 +58,7 @@ export interface RecordCollectorOptions {
  * live. One send is in flight at a time: records keep their order, and while a send is in flight the
  * next batch grows, so under load batches get larger instead of requests getting more numerous.
  */
-export class RecordCollector {
+export class RecordCollector implements RecordSink {
   private buffer: Pending[] = [];
   private bufferedBytes = 0;
   private readonly partitionBytes = new Map<string, number>();
@@ -104,7 +120,9 @@ export class RecordCollector {
 
   /** Sends everything buffered and waits until every send is acknowledged; throws if one failed. */
   async flush(): Promise<void> {
-    while (this.inFlight !== undefined || this.buffer.length > 0) {
+    // After a failure startSend() sends nothing more: stop there, or records buffered behind the
+    // failed send would keep this loop spinning on microtasks forever.
+    while (this.failure === undefined && (this.inFlight !== undefined || this.buffer.length > 0)) {
       if (this.inFlight === undefined) this.startSend();
       await this.inFlight?.catch(() => undefined);
     }

@@ -6,7 +6,7 @@ import type { NodeDef } from '../topology/nodes.js';
 import type { SubTopology } from '../topology/sub-topologies.js';
 import type { ErrorRouter } from './error-router.js';
 import { ProcessorRuntime, SinkRuntime, SourceRuntime, type RuntimeNode } from './processor-nodes.js';
-import type { RecordCollector } from './record-collector.js';
+import type { RecordSink } from './record-collector.js';
 
 /** `<subtopology>_<partition>`: one sub-topology on one partition number. */
 export function taskIdOf(subTopology: number, partition: number): string {
@@ -43,7 +43,7 @@ export interface StreamTaskDeps {
   readonly nodes: ReadonlyMap<string, NodeDef>;
   /** Full topic name of a topic as the topology names it (internal topics get the app prefix). */
   readonly topicName: (name: string) => string;
-  readonly collector: RecordCollector;
+  readonly collector: RecordSink;
   readonly errors: ErrorRouter;
   readonly stores: ReadonlyMap<string, StateStore>;
   readonly requestCommit: () => void;

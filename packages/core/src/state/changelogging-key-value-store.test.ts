@@ -76,7 +76,7 @@ describe('ChangeloggingKeyValueStore', () => {
     const sink: ChangelogSink = { topic: 't', partition: 0, append: (key, value) => appended.push(key, value!) };
     const inner = new InMemoryKeyValueStore('s');
     const logged = new ChangeloggingKeyValueStore(inner);
-    return logged.init({ taskId: '0_0', taskDir: '/unused', changelog: sink }).then(() => {
+    return Promise.resolve(logged.init({ taskId: '0_0', taskDir: '/unused', changelog: sink })).then(() => {
       const key = b('k');
       const value = b('v');
       logged.put(key, value);

@@ -34,10 +34,15 @@ export class ChangeloggingKeyValueStore implements KeyValueBytesStore {
     return this.inner.restoredOffset;
   }
 
-  async init(context: StateStoreContext): Promise<void> {
-    await this.inner.init(context);
-    this.changelog = context.changelog;
-    this.currentTimestamp = context.currentTimestamp ?? Date.now;
+  /** Synchronous when the engine opens synchronously (in memory), a Promise otherwise (lmdb). */
+  init(context: StateStoreContext): Promise<void> | void {
+    const opened = this.inner.init(context);
+    const done = (): void => {
+      this.changelog = context.changelog;
+      this.currentTimestamp = context.currentTimestamp ?? Date.now;
+    };
+    if (opened instanceof Promise) return opened.then(done);
+    done();
   }
 
   flush(): Promise<void> {

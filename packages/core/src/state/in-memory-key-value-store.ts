@@ -32,7 +32,8 @@ export class InMemoryKeyValueStore implements KeyValueBytesStore {
     return this.opened;
   }
 
-  async init(_context: StateStoreContext): Promise<void> {
+  /** Synchronous: an in-memory store is open at once (the test driver relies on it). */
+  init(_context: StateStoreContext): void {
     if (this.opened) throw new InvalidStateStoreError(this.name, 'is already open');
     this.data.clear();
     this.opened = true;

@@ -39,10 +39,15 @@ export class TypedKeyValueStore<K, V> implements KeyValueStore<K, V>, Restorable
     return this.inner.restoredOffset;
   }
 
-  async init(context: StateStoreContext): Promise<void> {
-    await this.inner.init(context);
-    this.topic =
-      context.changelog?.topic ?? (context.applicationId === undefined ? this.name : changelogTopic(context.applicationId, this.name));
+  /** Synchronous when the engine opens synchronously (in memory), a Promise otherwise (lmdb). */
+  init(context: StateStoreContext): Promise<void> | void {
+    const opened = this.inner.init(context);
+    const done = (): void => {
+      this.topic =
+        context.changelog?.topic ?? (context.applicationId === undefined ? this.name : changelogTopic(context.applicationId, this.name));
+    };
+    if (opened instanceof Promise) return opened.then(done);
+    done();
   }
 
   flush(): Promise<void> {

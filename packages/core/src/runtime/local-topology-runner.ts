@@ -1,0 +1,230 @@
+import type { Headers } from '@rivulet/serde';
+import type { FetchedBatch } from '../client/kafka-port.js';
+import type { ExceptionHandlerSetting } from '../config/exception-handler-setting.js';
+import { createConsoleLogger, type Logger } from '../config/logger.js';
+import { changelogTopic } from '../state/changelog-topic.js';
+import type { StateStore } from '../state/state-store.js';
+import type { Topology } from '../topology/topology.js';
+import { ErrorRouter } from './error-router.js';
+import type { MaybeBytes, RecordSink } from './record-collector.js';
+import { StreamTask, taskIdOf } from './stream-task.js';
+
+/** A record a topology wrote, as the local runner captured it. */
+export interface CapturedRecord {
+  readonly topic: string;
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  readonly timestamp: number;
+  readonly headers: Headers | undefined;
+}
+
+/** Options of a {@link LocalTopologyRunner}. */
+export interface LocalTopologyRunnerOptions {
+  applicationId?: string;
+  /** Where persistent stores keep their files (default: a fresh temp dir per runner). */
+  stateDir?: string;
+  /** The wall-clock time the runner starts at (ms); it only moves with `advanceWallClockTime`. */
+  initialWallClockTimeMs?: number;
+  deserializationExceptionHandler?: ExceptionHandlerSetting;
+  processingExceptionHandler?: ExceptionHandlerSetting;
+  productionExceptionHandler?: ExceptionHandlerSetting;
+  logger?: Logger;
+}
+
+/**
+ * Runs a topology in process, without a broker, through the same task code as the StreamsApp
+ * runtime: one task per sub-topology on partition 0, records piped in synchronously, everything the
+ * topology writes captured, and records written to its internal (repartition) topics fed back in at
+ * once, as the broker would. Wall-clock time is virtual. This is the engine of @rivulet/testing's
+ * TopologyTestDriver; use that in tests.
+ */
+export class LocalTopologyRunner {
+  readonly applicationId: string;
+  private readonly tasks: StreamTask[] = [];
+  private readonly taskByTopic = new Map<string, StreamTask>();
+  private readonly stores = new Map<string, StateStore>();
+  private readonly offsets = new Map<string, bigint>();
+  private readonly outputs = new Map<string, CapturedRecord[]>();
+  private readonly pendingInternal: CapturedRecord[] = [];
+  private readonly internalTopics = new Set<string>();
+  private readonly changelogs = new Set<string>();
+  private wallClock: number;
+  private readonly opening: Promise<unknown>[] = [];
+  private piping = false;
+
+  constructor(
+    readonly topology: Topology,
+    options: LocalTopologyRunnerOptions = {},
+  ) {
+    this.applicationId = options.applicationId ?? 'test-driver';
+    this.wallClock = options.initialWallClockTimeMs ?? Date.now();
+    const logger = options.logger ?? createConsoleLogger('warn');
+    const internal = topology.internalTopicDefs();
+    const topicName = (name: string): string => (internal.has(name) ? `${this.applicationId}-${name}` : name);
+    for (const name of internal.keys()) this.internalTopics.add(topicName(name));
+    for (const name of topology.stores().keys()) this.changelogs.add(changelogTopic(this.applicationId, name));
+
+    const sink: RecordSink = {
+      send: (topic, key, value, timestamp, headers) => this.capture(topic, key, value, timestamp, headers),
+    };
+    const router = new ErrorRouter(
+      this.applicationId,
+      {
+        deserialization: options.deserializationExceptionHandler ?? 'fail',
+        processing: options.processingExceptionHandler ?? 'fail',
+        production: options.productionExceptionHandler ?? 'fail',
+      },
+      sink,
+      logger,
+    );
+    const nodes = new Map(topology.nodeDefs().map((n) => [n.name, n]));
+    const stateDir = options.stateDir ?? `${process.env['TMPDIR'] ?? '/tmp'}/rivulet-test-driver-${process.pid}-${Date.now()}`;
+    for (const sub of topology.subTopologies()) {
+      const id = taskIdOf(sub.id, 0);
+      const taskStores = new Map<string, StateStore>();
+      const task = new StreamTask(id, sub, 0, {
+        applicationId: this.applicationId,
+        nodes,
+        topicName,
+        collector: sink,
+        errors: router,
+        stores: taskStores,
+        requestCommit: () => undefined,
+      });
+      for (const name of sub.stores) {
+        const builder = topology.stores().get(name)!;
+        const store = builder.build();
+        const changelog = builder.loggingEnabled
+          ? { topic: changelogTopic(this.applicationId, name), partition: 0, append: () => undefined }
+          : undefined;
+        const opened = store.init({
+          taskId: id,
+          taskDir: `${stateDir}/${id}`,
+          applicationId: this.applicationId,
+          ...(changelog !== undefined ? { changelog } : {}),
+          currentTimestamp: () => task.currentRecordTimestamp(),
+        });
+        if (opened instanceof Promise) this.opening.push(opened);
+        taskStores.set(name, store);
+        this.stores.set(name, store);
+      }
+      for (const t of sub.sourceTopics) this.taskByTopic.set(topicName(t), task);
+      this.tasks.push(task);
+    }
+    if (this.opening.length === 0) this.startTasks();
+  }
+
+  /** Resolves once every store is open (persistent stores open asynchronously). */
+  async ready(): Promise<void> {
+    if (this.opening.length === 0) return;
+    await Promise.all(this.opening.splice(0));
+    this.startTasks();
+  }
+
+  /**
+   * Feeds one serialized record to the task reading `topic`, then everything it wrote to internal
+   * topics, until the topology is quiet.
+   */
+  pipe(topic: string, key: Buffer | null, value: Buffer | null, timestamp: number, headers: Headers = {}): void {
+    if (this.opening.length > 0) {
+      throw new Error('the topology has stores that open asynchronously (persistent stores): await ready() before piping input');
+    }
+    if (this.piping) throw new Error('pipe() was called from inside the topology');
+    const task = this.taskByTopic.get(topic);
+    if (task === undefined) throw new Error(`the topology does not read topic '${topic}'`);
+    this.piping = true;
+    try {
+      this.deliver(task, topic, key, value, timestamp, headers);
+      while (this.pendingInternal.length > 0) {
+        const r = this.pendingInternal.shift()!;
+        const next = this.taskByTopic.get(r.topic);
+        if (next !== undefined) this.deliver(next, r.topic, r.key, r.value, r.timestamp, r.headers ?? {});
+      }
+    } finally {
+      this.piping = false;
+    }
+  }
+
+  /** Moves virtual wall-clock time forward and runs the wall-clock punctuators that are due. */
+  advanceWallClockTime(ms: number): void {
+    if (!(ms >= 0)) throw new RangeError(`advanceWallClockTime needs a duration >= 0, got ${ms}`);
+    this.wallClock += ms;
+    for (const task of this.tasks) task.punctuate('wall-clock-time', this.wallClock);
+    this.drainInternal();
+  }
+
+  /** Takes (and removes) the records written to an output topic so far, oldest first. */
+  takeOutput(topic: string): CapturedRecord[] {
+    const list = this.outputs.get(topic) ?? [];
+    this.outputs.delete(topic);
+    return list;
+  }
+
+  /** Takes (and removes) the oldest record written to an output topic, if any. */
+  shiftOutput(topic: string): CapturedRecord | undefined {
+    return this.outputs.get(topic)?.shift();
+  }
+
+  /** The records written to an output topic so far, without removing them. */
+  peekOutput(topic: string): readonly CapturedRecord[] {
+    return this.outputs.get(topic) ?? [];
+  }
+
+  /** The topology's store of that name (the partition-0 instance), or undefined. */
+  store(name: string): StateStore | undefined {
+    return this.stores.get(name);
+  }
+
+  /** The full name of a topic as the topology names it: internal topics get the application id prefix. */
+  topicName(name: string): string {
+    return this.topology.internalTopicDefs().has(name) ? `${this.applicationId}-${name}` : name;
+  }
+
+  async close(): Promise<void> {
+    for (const task of this.tasks) task.close();
+    for (const store of this.stores.values()) await store.close();
+  }
+
+  private startTasks(): void {
+    for (const task of this.tasks) task.initProcessors();
+  }
+
+  private deliver(task: StreamTask, topic: string, key: Buffer | null, value: Buffer | null, timestamp: number, headers: Headers): void {
+    const offset = this.offsets.get(topic) ?? 0n;
+    this.offsets.set(topic, offset + 1n);
+    const batch: FetchedBatch = {
+      topic,
+      partition: 0,
+      records: [{ key, value, offset: offset.toString(), timestamp, headers }],
+      highWatermark: (offset + 1n).toString(),
+    };
+    const decoded = task.decode(batch);
+    if (decoded instanceof Promise) {
+      throw new Error(`a serde of topic '${topic}' is asynchronous (a schema registry serde?): the local runner needs synchronous serdes`);
+    }
+    task.process(batch, decoded);
+  }
+
+  private drainInternal(): void {
+    while (this.pendingInternal.length > 0) {
+      const r = this.pendingInternal.shift()!;
+      const next = this.taskByTopic.get(r.topic);
+      if (next !== undefined) this.deliver(next, r.topic, r.key, r.value, r.timestamp, r.headers ?? {});
+    }
+  }
+
+  private capture(topic: string, key: MaybeBytes, value: MaybeBytes, timestamp: number, headers: Headers | undefined): void {
+    if (key instanceof Promise || value instanceof Promise) {
+      throw new Error(`a serde writing topic '${topic}' is asynchronous (a schema registry serde?): the local runner needs synchronous serdes`);
+    }
+    const record: CapturedRecord = { topic, key, value, timestamp, headers };
+    if (this.changelogs.has(topic)) return;
+    if (this.internalTopics.has(topic)) {
+      this.pendingInternal.push(record);
+      return;
+    }
+    const list = this.outputs.get(topic);
+    if (list === undefined) this.outputs.set(topic, [record]);
+    else list.push(record);
+  }
+}
