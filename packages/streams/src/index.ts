@@ -1,1 +1,13 @@
-export const placeholder = 'streams';
+/**
+ * @rivulet/streams: the DSL. A StreamsBuilder gives typed KStreams and KTables whose operators
+ * compile to a core Topology, run by a StreamsApp or the TopologyTestDriver.
+ */
+export { StreamsBuilder } from './streams-builder.js';
+export type { StreamsBuilderOptions, StreamSourceOptions, TableSourceOptions } from './streams-builder.js';
+export { KStream, BranchedKStream } from './kstream.js';
+export type { GroupedOptions, Named, ProcessOptions, RepartitionOptions, SinkOptions } from './kstream.js';
+export { KGroupedStream } from './kgrouped-stream.js';
+export type { AggregateOptions } from './kgrouped-stream.js';
+export { KTable } from './ktable.js';
+export type { TableOptions } from './ktable.js';
+export type { StoreOptions } from './internal/builder-context.js';

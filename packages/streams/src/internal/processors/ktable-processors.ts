@@ -1,0 +1,54 @@
+import type { KeyValueStore, Processor, ProcessorContext, StreamRecord } from '@rivulet/core';
+
+/**
+ * The source of a KTable: materializes the topic into its store (a null value deletes the key) and
+ * forwards each change downstream. Records with a null key are skipped.
+ */
+export class KTableSource<K, V> implements Processor<K, V | null, K, V | null> {
+  private ctx!: ProcessorContext<K, V | null>;
+  private store: KeyValueStore<K, V> | undefined;
+
+  constructor(private readonly storeName: string | undefined) {}
+
+  init(context: ProcessorContext<K, V | null>): void {
+    this.ctx = context;
+    if (this.storeName !== undefined) this.store = context.getStateStore<KeyValueStore<K, V>>(this.storeName);
+  }
+
+  process(record: StreamRecord<K, V | null>): void {
+    if (record.key === null || record.key === undefined) return;
+    if (this.store !== undefined) {
+      if (record.value === null || record.value === undefined) this.store.delete(record.key);
+      else this.store.put(record.key, record.value);
+    }
+    this.ctx.forward(record);
+  }
+}
+
+/**
+ * A derived KTable (filter, mapValues): computes the new value of each change, materializes it when
+ * the table is named, and forwards it. A filtered-out or deleted row is forwarded as a tombstone.
+ */
+export class KTableTransform<K, V, VR> implements Processor<K, V | null, K, VR | null> {
+  private ctx!: ProcessorContext<K, VR | null>;
+  private store: KeyValueStore<K, VR> | undefined;
+
+  constructor(
+    private readonly fn: (key: K, value: V) => VR | null,
+    private readonly storeName: string | undefined,
+  ) {}
+
+  init(context: ProcessorContext<K, VR | null>): void {
+    this.ctx = context;
+    if (this.storeName !== undefined) this.store = context.getStateStore<KeyValueStore<K, VR>>(this.storeName);
+  }
+
+  process(record: StreamRecord<K, V | null>): void {
+    const next = record.value === null || record.value === undefined ? null : this.fn(record.key, record.value);
+    if (this.store !== undefined) {
+      if (next === null) this.store.delete(record.key);
+      else this.store.put(record.key, next);
+    }
+    this.ctx.forward(record.withValue(next));
+  }
+}

@@ -1,0 +1,31 @@
+import type { KeyValueStore, Processor, ProcessorContext, StreamRecord } from '@rivulet/core';
+
+/**
+ * count, reduce and aggregate of a grouped stream: the running aggregate per key lives in a
+ * key-value store (changelogged), and every update is forwarded downstream as the table's new value.
+ * Records with a null key or a null value are skipped, as in Kafka Streams.
+ */
+export class StreamAggregate<K, V, VA> implements Processor<K, V, K, VA> {
+  private ctx!: ProcessorContext<K, VA>;
+  private store!: KeyValueStore<K, VA>;
+
+  constructor(
+    private readonly storeName: string,
+    private readonly initializer: (() => VA) | undefined,
+    private readonly aggregator: (key: K, value: V, aggregate: VA | undefined) => VA,
+  ) {}
+
+  init(context: ProcessorContext<K, VA>): void {
+    this.ctx = context;
+    this.store = context.getStateStore<KeyValueStore<K, VA>>(this.storeName);
+  }
+
+  process(record: StreamRecord<K, V>): void {
+    if (record.key === null || record.key === undefined || record.value === null || record.value === undefined) return;
+    const old = this.store.get(record.key);
+    const current = old === undefined && this.initializer !== undefined ? this.initializer() : old;
+    const next = this.aggregator(record.key, record.value, current);
+    this.store.put(record.key, next);
+    this.ctx.forward(record.withValue(next));
+  }
+}

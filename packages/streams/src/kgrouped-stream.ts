@@ -1,0 +1,67 @@
+import { serdes, type Serde } from '@rivulet/serde';
+import type { BuilderContext, StoreOptions } from './internal/builder-context.js';
+import { StreamAggregate } from './internal/processors/stream-aggregate.js';
+import { KTable } from './ktable.js';
+
+/** Options of count / reduce / aggregate: the store, its serdes and the node name. */
+export interface AggregateOptions<VA> extends StoreOptions {
+  /** The node's name (the store takes `store`, or this name when `store` is not given). */
+  name?: string;
+  /** The serde of the aggregate in the store and its changelog. */
+  value?: Serde<VA>;
+}
+
+/**
+ * A stream grouped by key, ready for an aggregation. Each aggregation keeps its result per key in a
+ * named, changelogged store (queryable with `app.store(name)`) and returns the table of results,
+ * updated with every record.
+ *
+ * @example
+ * const counts = words.groupBy((_k, word) => word, { key: serdes.string(), name: 'words' }).count({ store: 'word-counts' });
+ */
+export class KGroupedStream<K, V> {
+  /** @internal */
+  constructor(
+    readonly ctx: BuilderContext,
+    readonly nodeName: string,
+    readonly keySerde: Serde<K> | undefined,
+    readonly valueSerde: Serde<V> | undefined,
+    readonly groupName: string | undefined,
+  ) {}
+
+  /** The number of records per key, as a bigint (written as Kafka's int64). */
+  count(options: AggregateOptions<bigint> = {}): KTable<K, bigint> {
+    return this.aggregateWith('count()', options, serdes.int64(), () => 0n, (_k, _v, agg) => agg! + 1n);
+  }
+
+  /** Combines the values per key with `reducer`; the first value of a key is its start. */
+  reduce(reducer: (aggregate: V, value: V, key: K) => V, options: AggregateOptions<V> = {}): KTable<K, V> {
+    const valueSerde = this.ctx.requireSerde(options.value ?? this.valueSerde, 'value', 'reduce()');
+    return this.aggregateWith('reduce()', options, valueSerde, undefined, (k, v, agg) => (agg === undefined ? v : reducer(agg, v, k)));
+  }
+
+  /** Folds the values per key into an aggregate of another type, starting from `initializer()`. */
+  aggregate<VA>(
+    initializer: () => VA,
+    aggregator: (key: K, value: V, aggregate: VA) => VA,
+    options: AggregateOptions<VA> & { value: Serde<VA> },
+  ): KTable<K, VA> {
+    return this.aggregateWith('aggregate()', options, options.value, initializer, (k, v, agg) => aggregator(k, v, agg as VA));
+  }
+
+  /** @internal */
+  aggregateWith<VA>(
+    what: string,
+    options: AggregateOptions<VA>,
+    valueSerde: Serde<VA>,
+    initializer: (() => VA) | undefined,
+    aggregator: (key: K, value: V, aggregate: VA | undefined) => VA,
+  ): KTable<K, VA> {
+    const keySerde = this.ctx.requireSerde(this.keySerde, 'key', what);
+    const store = this.ctx.names.stateful('KSTREAM-AGGREGATE-STATE-STORE', options.store ?? options.name, `the store of ${what}`);
+    const name = this.ctx.names.node('KSTREAM-AGGREGATE', options.name === undefined ? undefined : `${options.name}-aggregate`);
+    this.ctx.topology.addProcessor(name, () => new StreamAggregate<K, V, VA>(store, initializer, aggregator), this.nodeName);
+    this.ctx.topology.addStateStore(this.ctx.keyValueStore(store, keySerde, valueSerde, options), name);
+    return new KTable<K, VA>(this.ctx, name, store, keySerde, valueSerde);
+  }
+}

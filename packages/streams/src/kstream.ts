@@ -1,0 +1,322 @@
+import type { Partitioner, ProcessorSupplier, StoreBuilder, StreamRecord } from '@rivulet/core';
+import type { Serde } from '@rivulet/serde';
+import type { OperatorFunction } from 'rxjs';
+import type { BuilderContext } from './internal/builder-context.js';
+import {
+  PassThrough,
+  StreamBranch,
+  StreamFilter,
+  StreamFlatMap,
+  StreamFlatMapValues,
+  StreamMap,
+  StreamMapValues,
+  StreamPeek,
+  StreamSelectKey,
+} from './internal/processors/stateless.js';
+import { StreamRxPipe } from './rx/stream-rx-pipe.js';
+import { KGroupedStream } from './kgrouped-stream.js';
+import { KTable } from './ktable.js';
+
+/** Names an operator's node (and, for stateful ones, its store or topic). */
+export interface Named {
+  name?: string;
+}
+
+/** Serdes and name for grouping: the repartition topic and downstream stores use them. */
+export interface GroupedOptions<K, V> extends Named {
+  key?: Serde<K>;
+  value?: Serde<V>;
+}
+
+/** Options of {@link KStream.sink}. */
+export interface SinkOptions<K, V> extends Named {
+  key?: Serde<K>;
+  value?: Serde<V>;
+  /** Chooses the partition; default: murmur2 of the key bytes (Java-compatible), round robin for null keys. */
+  partitioner?: Partitioner;
+}
+
+/** Options of {@link KStream.repartition}. */
+export interface RepartitionOptions<K, V> extends Named {
+  key?: Serde<K>;
+  value?: Serde<V>;
+  /** Partitions of the repartition topic (default: those of the sub-topology writing it). */
+  numPartitions?: number;
+}
+
+/** Options of {@link KStream.process}. */
+export interface ProcessOptions extends Named {
+  /** Stores the processor uses: store builders to add, or names of stores already added. */
+  stores?: readonly (StoreBuilder | string)[];
+}
+
+/**
+ * A stream of records: an unbounded sequence of key-value facts, each independent of the others.
+ * Operators return new streams; nothing runs until the topology is built and started. Keys may be
+ * null where the source had none, and values are null for tombstones.
+ *
+ * @example
+ * builder
+ *   .source('orders', { key: serdes.string(), value: serdes.json<Order>() })
+ *   .filter((_id, order) => order.total > 100)
+ *   .mapValues((order) => ({ ...order, large: true }))
+ *   .sink('large-orders');
+ */
+export class KStream<K, V> {
+  /** @internal */
+  constructor(
+    protected readonly ctx: BuilderContext,
+    /** The node this stream's records leave from. */
+    readonly nodeName: string,
+    readonly keySerde: Serde<K> | undefined,
+    readonly valueSerde: Serde<V> | undefined,
+    /** True after an operator that may change keys: a stateful operator after it repartitions first. */
+    readonly keyChanged: boolean,
+  ) {}
+
+  /** A new key and value per record. Marks the stream for repartitioning before grouping or joins. */
+  map<KR, VR>(fn: (key: K, value: V) => readonly [KR, VR], options: Named = {}): KStream<KR, VR> {
+    return this.then('KSTREAM-MAP', options, () => new StreamMap(fn), undefined, undefined, true);
+  }
+
+  /** A new value per record; the key stays, so no repartition is needed later. */
+  mapValues<VR>(fn: (value: V, key: K) => VR, options: Named = {}): KStream<K, VR> {
+    return this.then('KSTREAM-MAPVALUES', options, () => new StreamMapValues(fn), this.keySerde, undefined, this.keyChanged);
+  }
+
+  /** Zero or more records per record, each with a new key. */
+  flatMap<KR, VR>(fn: (key: K, value: V) => Iterable<readonly [KR, VR]>, options: Named = {}): KStream<KR, VR> {
+    return this.then('KSTREAM-FLATMAP', options, () => new StreamFlatMap(fn), undefined, undefined, true);
+  }
+
+  /** Zero or more values per record, keeping the key. */
+  flatMapValues<VR>(fn: (value: V, key: K) => Iterable<VR>, options: Named = {}): KStream<K, VR> {
+    return this.then('KSTREAM-FLATMAPVALUES', options, () => new StreamFlatMapValues(fn), this.keySerde, undefined, this.keyChanged);
+  }
+
+  /** Keeps the records the predicate accepts. */
+  filter(predicate: (key: K, value: V) => boolean, options: Named = {}): KStream<K, V> {
+    return this.then('KSTREAM-FILTER', options, () => new StreamFilter(predicate, true), this.keySerde, this.valueSerde, this.keyChanged);
+  }
+
+  /** Drops the records the predicate accepts. */
+  filterNot(predicate: (key: K, value: V) => boolean, options: Named = {}): KStream<K, V> {
+    return this.then('KSTREAM-FILTER', options, () => new StreamFilter(predicate, false), this.keySerde, this.valueSerde, this.keyChanged);
+  }
+
+  /** A new key per record, computed from key and value. */
+  selectKey<KR>(fn: (key: K, value: V) => KR, options: Named = {}): KStream<KR, V> {
+    return this.then('KSTREAM-KEY-SELECT', options, () => new StreamSelectKey(fn), undefined, this.valueSerde, true);
+  }
+
+  /** Calls `fn` for each record (logging, metrics) and passes it on unchanged. */
+  peek(fn: (key: K, value: V) => void, options: Named = {}): KStream<K, V> {
+    return this.then('KSTREAM-PEEK', options, () => new StreamPeek(fn), this.keySerde, this.valueSerde, this.keyChanged);
+  }
+
+  /**
+   * Splits the stream into named branches: each record goes to the first branch whose predicate
+   * accepts it, else to the default branch (if any).
+   *
+   * @example
+   * const { small, large } = orders.split().branch('large', (_k, o) => o.total > 100).defaultBranch('small');
+   */
+  split(options: Named = {}): BranchedKStream<K, V, never> {
+    return new BranchedKStream<K, V, never>(this, this.ctx, this.ctx.names.node('KSTREAM-BRANCH', options.name), []);
+  }
+
+  /** The records of both streams, interleaved as they are processed. */
+  merge(other: KStream<K, V>, options: Named = {}): KStream<K, V> {
+    const name = this.ctx.names.node('KSTREAM-MERGE', options.name);
+    this.ctx.topology.addProcessor(name, () => new PassThrough<K, V>(), this.nodeName, other.nodeName);
+    const keySerde = this.keySerde === other.keySerde ? this.keySerde : undefined;
+    const valueSerde = this.valueSerde === other.valueSerde ? this.valueSerde : undefined;
+    return new KStream(this.ctx, name, keySerde, valueSerde, this.keyChanged || other.keyChanged);
+  }
+
+  /**
+   * Writes the stream to a topic `<applicationId>-<name>-repartition` and reads it back, so records
+   * are partitioned by their current key (what grouping and joins after a key change need).
+   */
+  repartition(options: RepartitionOptions<K, V> = {}): KStream<K, V> {
+    const name = this.ctx.names.stateful('KSTREAM-REPARTITION', options.name, 'repartition()');
+    return this.repartitionThrough(name, options.key, options.value, options.numPartitions);
+  }
+
+  /** Runs a Processor API processor on each record, with access to the given stores. */
+  process<KR, VR>(supplier: ProcessorSupplier<K, V, KR, VR>, options: ProcessOptions = {}): KStream<KR, VR> {
+    const name = this.ctx.names.node('KSTREAM-PROCESSOR', options.name);
+    this.ctx.topology.addProcessor(name, supplier, this.nodeName);
+    for (const store of options.stores ?? []) {
+      if (typeof store === 'string') this.ctx.topology.connectProcessorAndStateStores(store, name);
+      else if (this.ctx.topology.stores().has(store.name)) this.ctx.topology.connectProcessorAndStateStores(store.name, name);
+      else this.ctx.topology.addStateStore(store, name);
+    }
+    return new KStream<KR, VR>(this.ctx, name, undefined, undefined, true);
+  }
+
+  /**
+   * Applies standard synchronous RxJS operators to the records (`map`, `filter`, `mergeMap` over
+   * arrays, `tap`, `scan`...). Each operator sees and emits {@link StreamRecord}s. An operator that
+   * emits later than the record that caused it (`delay`, `bufferTime`, `debounceTime`) would move
+   * records outside the commit that covers them: the stream fails with an error saying so.
+   *
+   * @example
+   * stream.pipe(filter((r) => r.value > 0), map((r) => r.withValue(r.value * 2)));
+   */
+  pipe<K1, V1>(op1: OperatorFunction<StreamRecord<K, V>, StreamRecord<K1, V1>>): KStream<K1, V1>;
+  pipe<K1, V1, K2, V2>(
+    op1: OperatorFunction<StreamRecord<K, V>, StreamRecord<K1, V1>>,
+    op2: OperatorFunction<StreamRecord<K1, V1>, StreamRecord<K2, V2>>,
+  ): KStream<K2, V2>;
+  pipe<K1, V1, K2, V2, K3, V3>(
+    op1: OperatorFunction<StreamRecord<K, V>, StreamRecord<K1, V1>>,
+    op2: OperatorFunction<StreamRecord<K1, V1>, StreamRecord<K2, V2>>,
+    op3: OperatorFunction<StreamRecord<K2, V2>, StreamRecord<K3, V3>>,
+  ): KStream<K3, V3>;
+  pipe<K1, V1, K2, V2, K3, V3, K4, V4>(
+    op1: OperatorFunction<StreamRecord<K, V>, StreamRecord<K1, V1>>,
+    op2: OperatorFunction<StreamRecord<K1, V1>, StreamRecord<K2, V2>>,
+    op3: OperatorFunction<StreamRecord<K2, V2>, StreamRecord<K3, V3>>,
+    op4: OperatorFunction<StreamRecord<K3, V3>, StreamRecord<K4, V4>>,
+  ): KStream<K4, V4>;
+  pipe<K1, V1, K2, V2, K3, V3, K4, V4, K5, V5>(
+    op1: OperatorFunction<StreamRecord<K, V>, StreamRecord<K1, V1>>,
+    op2: OperatorFunction<StreamRecord<K1, V1>, StreamRecord<K2, V2>>,
+    op3: OperatorFunction<StreamRecord<K2, V2>, StreamRecord<K3, V3>>,
+    op4: OperatorFunction<StreamRecord<K3, V3>, StreamRecord<K4, V4>>,
+    op5: OperatorFunction<StreamRecord<K4, V4>, StreamRecord<K5, V5>>,
+  ): KStream<K5, V5>;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the overloads above carry the types
+  pipe(...operators: OperatorFunction<any, any>[]): KStream<any, any> {
+    if (operators.length === 0) throw new Error('pipe() needs at least one operator');
+    const name = this.ctx.names.node('KSTREAM-RX-PIPE');
+    this.ctx.topology.addProcessor(name, () => new StreamRxPipe(operators, name), this.nodeName);
+    return new KStream(this.ctx, name, undefined, undefined, true);
+  }
+
+  /**
+   * Writes the stream to a topic, or to a topic chosen per record. The serdes must write the
+   * stream's types; they default to the stream's own where the source fixed them.
+   */
+  sink(topic: string | ((key: K, value: V, record: StreamRecord<K, V>) => string), options: SinkOptions<K, V> = {}): void {
+    const name = this.ctx.names.node('KSTREAM-SINK', options.name);
+    const key = this.ctx.requireSerde(options.key ?? this.keySerde, 'key', `sink to ${typeof topic === 'string' ? `'${topic}'` : 'a topic extractor'}`);
+    const value = this.ctx.requireSerde(options.value ?? this.valueSerde, 'value', `sink to ${typeof topic === 'string' ? `'${topic}'` : 'a topic extractor'}`);
+    const target = typeof topic === 'string' ? topic : (record: StreamRecord<K, V>) => topic(record.key, record.value, record);
+    this.ctx.topology.addSink(name, target, { key, value, ...(options.partitioner ? { partitioner: options.partitioner } : {}) }, this.nodeName);
+  }
+
+  /** Alias of {@link KStream.sink}, as Kafka Streams names it. */
+  to(topic: string | ((key: K, value: V, record: StreamRecord<K, V>) => string), options: SinkOptions<K, V> = {}): void {
+    this.sink(topic, options);
+  }
+
+  /**
+   * Groups records by their current key, for aggregations. After a key-changing operator the stream
+   * is repartitioned first through `<applicationId>-<name>-repartition`.
+   */
+  groupByKey(options: GroupedOptions<K, V> = {}): KGroupedStream<K, V> {
+    const keySerde = options.key ?? this.keySerde;
+    const valueSerde = options.value ?? this.valueSerde;
+    if (!this.keyChanged) return new KGroupedStream(this.ctx, this.nodeName, keySerde, valueSerde, options.name);
+    const name = this.ctx.names.stateful('KSTREAM-AGGREGATE', options.name, 'the repartition topic of groupByKey()/groupBy()');
+    const stream = this.repartitionThrough(
+        name,
+        this.ctx.requireSerde(keySerde, 'key', 'groupBy() (its repartition topic)'),
+      this.ctx.requireSerde(valueSerde, 'value', 'groupBy() (its repartition topic)'),
+      undefined,
+    );
+    return new KGroupedStream(this.ctx, stream.nodeName, keySerde, valueSerde, options.name);
+  }
+
+  /** Groups records by a new key (always repartitions). */
+  groupBy<KR>(selector: (key: K, value: V) => KR, options: GroupedOptions<KR, V> = {}): KGroupedStream<KR, V> {
+    return this.selectKey(selector).groupByKey(options);
+  }
+
+  /** Reads the stream as a table: the latest value per key, null deleting. */
+  toTable(options: Named & { store?: string; key?: Serde<K>; value?: Serde<V> } = {}): KTable<K, V> {
+    const source: KStream<K, V> = this.keyChanged
+      ? this.repartitionThrough(
+          this.ctx.names.stateful('KSTREAM-TOTABLE', options.name, 'the repartition topic of toTable()'),
+          this.ctx.requireSerde(options.key ?? this.keySerde, 'key', 'toTable()'),
+          this.ctx.requireSerde(options.value ?? this.valueSerde, 'value', 'toTable()'),
+          undefined,
+        )
+      : this;
+    return KTable.fromStream(this.ctx, source, options);
+  }
+
+  /** @internal Adds a processor after this stream's node and returns the stream leaving it. */
+  protected then<KR, VR>(
+    prefix: string,
+    options: Named,
+    supplier: ProcessorSupplier<K, V, KR, VR>,
+    keySerde: Serde<KR> | undefined,
+    valueSerde: Serde<VR> | undefined,
+    keyChanged: boolean,
+  ): KStream<KR, VR> {
+    const name = this.ctx.names.node(prefix, options.name);
+    this.ctx.topology.addProcessor(name, supplier, this.nodeName);
+    return new KStream(this.ctx, name, keySerde, valueSerde, keyChanged);
+  }
+
+  /** @internal Sink to an internal topic `<name>-repartition` and a source reading it back. */
+  repartitionThrough(name: string, key: Serde<K> | undefined, value: Serde<V> | undefined, numPartitions: number | undefined): KStream<K, V> {
+    const keySerde = this.ctx.requireSerde(key ?? this.keySerde, 'key', 'repartition()');
+    const valueSerde = this.ctx.requireSerde(value ?? this.valueSerde, 'value', 'repartition()');
+    const topic = `${name}-repartition`;
+    this.ctx.topology.addInternalTopic(topic, numPartitions !== undefined ? { numPartitions } : {});
+    this.ctx.topology.addSink(this.ctx.names.node(`${name}-repartition-sink`), topic, { key: keySerde, value: valueSerde }, this.nodeName);
+    const source = this.ctx.names.node(`${name}-repartition-source`);
+    this.ctx.topology.addSource(source, topic, { key: keySerde, value: valueSerde });
+    return new KStream(this.ctx, source, keySerde, valueSerde, false);
+  }
+}
+
+/**
+ * The branches of a {@link KStream.split}, built one `branch` at a time and closed by
+ * `defaultBranch` or `noDefaultBranch`, which return the branches by name.
+ */
+export class BranchedKStream<K, V, Names extends string> {
+  /** @internal */
+  constructor(
+    private readonly parent: KStream<K, V>,
+    private readonly ctx: BuilderContext,
+    private readonly splitName: string,
+    private readonly branches: { name: string; predicate: (key: K, value: V) => boolean }[],
+  ) {}
+
+  /** Adds a branch: records the predicate accepts (and no earlier branch took) go to it. */
+  branch<N extends string>(name: N, predicate: (key: K, value: V) => boolean): BranchedKStream<K, V, Names | N> {
+    if (this.branches.some((b) => b.name === name)) throw new Error(`split() already has a branch named '${name}'`);
+    return new BranchedKStream<K, V, Names | N>(this.parent, this.ctx, this.splitName, [...this.branches, { name, predicate }]);
+  }
+
+  /** Closes the split with a branch for the records no predicate accepted. */
+  defaultBranch<N extends string>(name: N): Record<Names | N, KStream<K, V>> {
+    return this.finish(name) as Record<Names | N, KStream<K, V>>;
+  }
+
+  /** Closes the split; records no predicate accepted are dropped. */
+  noDefaultBranch(): Record<Names, KStream<K, V>> {
+    return this.finish(undefined) as Record<Names, KStream<K, V>>;
+  }
+
+  private finish(defaultName: string | undefined): Record<string, KStream<K, V>> {
+    const childName = (branch: string): string => `${this.splitName}-${branch}`;
+    const branches = this.branches.map((b) => ({ child: childName(b.name), predicate: b.predicate }));
+    this.ctx.topology.addProcessor(
+      this.splitName,
+      () => new StreamBranch<K, V>(branches, defaultName === undefined ? undefined : childName(defaultName)),
+      this.parent.nodeName,
+    );
+    const result: Record<string, KStream<K, V>> = {};
+    for (const name of [...this.branches.map((b) => b.name), ...(defaultName === undefined ? [] : [defaultName])]) {
+      this.ctx.topology.addProcessor(childName(name), () => new PassThrough<K, V>(), this.splitName);
+      result[name] = new KStream(this.ctx, childName(name), this.parent.keySerde, this.parent.valueSerde, this.parent.keyChanged);
+    }
+    return result;
+  }
+}

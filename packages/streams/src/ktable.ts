@@ -1,0 +1,83 @@
+import type { Serde } from '@rivulet/serde';
+import type { BuilderContext, StoreOptions } from './internal/builder-context.js';
+import { KTableSource, KTableTransform } from './internal/processors/ktable-processors.js';
+import { PassThrough } from './internal/processors/stateless.js';
+import { KStream, type Named } from './kstream.js';
+
+/** Options of a derived table: a name, and a store to materialize it in (needed to query or join it). */
+export interface TableOptions<V> extends Named, StoreOptions {
+  value?: Serde<V>;
+}
+
+/**
+ * A table: the latest value per key, as a changelog of updates. A null value (a tombstone) deletes
+ * the key. Tables come from topics (`builder.table`), aggregations and `toTable`.
+ *
+ * @example
+ * const customers = builder.table('customers', { key: serdes.string(), value: serdes.json<Customer>(), store: 'customers' });
+ */
+export class KTable<K, V> {
+  /** @internal */
+  constructor(
+    readonly ctx: BuilderContext,
+    readonly nodeName: string,
+    /** The store holding the table, when it is materialized (needed for joins and queries). */
+    readonly storeName: string | undefined,
+    readonly keySerde: Serde<K> | undefined,
+    readonly valueSerde: Serde<V> | undefined,
+  ) {}
+
+  /** @internal A table from a stream's records (the stream is already partitioned by key). */
+  static fromStream<K, V>(
+    ctx: BuilderContext,
+    stream: KStream<K, V>,
+    options: Named & StoreOptions & { key?: Serde<K>; value?: Serde<V> },
+  ): KTable<K, V> {
+    const keySerde = ctx.requireSerde(options.key ?? stream.keySerde, 'key', 'a table');
+    const valueSerde = ctx.requireSerde(options.value ?? stream.valueSerde, 'value', 'a table');
+    const store = ctx.names.stateful('KTABLE-SOURCE-STATE-STORE', options.store ?? options.name, 'the store of a table');
+    const name = ctx.names.node('KTABLE-SOURCE', options.name === undefined ? undefined : `${options.name}-table`);
+    ctx.topology.addProcessor(name, () => new KTableSource<K, V>(store), stream.nodeName);
+    ctx.topology.addStateStore(ctx.keyValueStore(store, keySerde, valueSerde, options), name);
+    return new KTable<K, V>(ctx, name, store, keySerde, valueSerde);
+  }
+
+  /** Keeps the rows the predicate accepts; a row it rejects is deleted downstream (a tombstone). */
+  filter(predicate: (key: K, value: V) => boolean, options: TableOptions<V> = {}): KTable<K, V> {
+    return this.transform('KTABLE-FILTER', (k, v) => (predicate(k, v) ? v : null), options, this.valueSerde);
+  }
+
+  /** Deletes downstream the rows the predicate accepts. */
+  filterNot(predicate: (key: K, value: V) => boolean, options: TableOptions<V> = {}): KTable<K, V> {
+    return this.transform('KTABLE-FILTER', (k, v) => (predicate(k, v) ? null : v), options, this.valueSerde);
+  }
+
+  /** A new value per row; deletions stay deletions. */
+  mapValues<VR>(fn: (value: V, key: K) => VR, options: TableOptions<VR> = {}): KTable<K, VR> {
+    return this.transform('KTABLE-MAPVALUES', (k, v) => fn(v, k), options, undefined);
+  }
+
+  /** The table's updates as a stream: one record per change, null values for deletions. */
+  toStream(options: Named = {}): KStream<K, V> {
+    const name = this.ctx.names.node('KTABLE-TOSTREAM', options.name);
+    this.ctx.topology.addProcessor(name, () => new PassThrough<K, V>(), this.nodeName);
+    return new KStream<K, V>(this.ctx, name, this.keySerde, this.valueSerde, false);
+  }
+
+  /** The name to query the table with `app.store(name)` (undefined when not materialized). */
+  get queryableStoreName(): string | undefined {
+    return this.storeName;
+  }
+
+  private transform<VR>(prefix: string, fn: (key: K, value: V) => VR | null, options: TableOptions<VR>, sameSerde: Serde<VR> | undefined): KTable<K, VR> {
+    const name = this.ctx.names.node(prefix, options.name);
+    const valueSerde = options.value ?? sameSerde;
+    const store = options.store;
+    this.ctx.topology.addProcessor(name, () => new KTableTransform<K, V, VR>(fn, store), this.nodeName);
+    if (store !== undefined) {
+      const keySerde = this.ctx.requireSerde(this.keySerde, 'key', `the store '${store}'`);
+      this.ctx.topology.addStateStore(this.ctx.keyValueStore(store, keySerde, this.ctx.requireSerde(valueSerde, 'value', `the store '${store}'`), options), name);
+    }
+    return new KTable<K, VR>(this.ctx, name, store, this.keySerde, valueSerde);
+  }
+}

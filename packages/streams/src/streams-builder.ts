@@ -1,0 +1,91 @@
+import type { TimestampExtractor, Topology } from '@rivulet/core';
+import type { Serde } from '@rivulet/serde';
+import { BuilderContext, type StoreOptions } from './internal/builder-context.js';
+import { KTableSource } from './internal/processors/ktable-processors.js';
+import { KStream, type Named } from './kstream.js';
+import { KTable } from './ktable.js';
+
+/** Options of {@link StreamsBuilder.source}. */
+export interface StreamSourceOptions<K, V> extends Named {
+  key: Serde<K>;
+  value: Serde<V>;
+  timestampExtractor?: TimestampExtractor;
+}
+
+/** Options of {@link StreamsBuilder.table}. */
+export interface TableSourceOptions<K, V> extends StreamSourceOptions<K, V>, StoreOptions {}
+
+/** Options of a {@link StreamsBuilder}. */
+export interface StreamsBuilderOptions {
+  /** Where warnings go (a stateful operator without a name); default console.warn. */
+  warn?: (message: string) => void;
+}
+
+/**
+ * Builds a topology with the DSL: sources give typed streams and tables, operators transform them,
+ * sinks write them. `build()` compiles the graph to a core {@link Topology} for a StreamsApp or the
+ * TopologyTestDriver.
+ *
+ * @example
+ * const builder = new StreamsBuilder();
+ * builder
+ *   .source('text-lines', { key: serdes.string(), value: serdes.string() })
+ *   .flatMapValues((line) => line.toLowerCase().split(/\W+/))
+ *   .filter((_key, word) => word.length > 0)
+ *   .groupBy((_key, word) => word, { key: serdes.string(), name: 'words' })
+ *   .count({ store: 'word-counts' })
+ *   .toStream()
+ *   .sink('word-counts', { key: serdes.string(), value: serdes.int64() });
+ * const topology = builder.build();
+ */
+export class StreamsBuilder {
+  private readonly ctx: BuilderContext;
+
+  constructor(options: StreamsBuilderOptions = {}) {
+    this.ctx = new BuilderContext(options.warn ?? ((m) => console.warn(`[rivulet] ${m}`)));
+  }
+
+  /** A stream of the records of one or more topics. */
+  source<K, V>(topics: string | readonly string[], options: StreamSourceOptions<K, V>): KStream<K, V> {
+    const name = this.ctx.names.node('KSTREAM-SOURCE', options.name);
+    this.ctx.topology.addSource(name, topics, {
+      key: options.key,
+      value: options.value,
+      ...(options.timestampExtractor ? { timestampExtractor: options.timestampExtractor } : {}),
+    });
+    return new KStream<K, V>(this.ctx, name, options.key, options.value, false);
+  }
+
+  /** Alias of {@link StreamsBuilder.source}, as Kafka Streams names it. */
+  stream<K, V>(topics: string | readonly string[], options: StreamSourceOptions<K, V>): KStream<K, V> {
+    return this.source(topics, options);
+  }
+
+  /**
+   * A table of a topic: the latest value per key, materialized in a store (named by `store`), with
+   * tombstones deleting.
+   */
+  table<K, V>(topic: string, options: TableSourceOptions<K, V>): KTable<K, V> {
+    const source = this.ctx.names.node('KTABLE-SOURCE-INPUT', options.name === undefined ? undefined : `${options.name}-source`);
+    this.ctx.topology.addSource(source, topic, {
+      key: options.key,
+      value: options.value,
+      ...(options.timestampExtractor ? { timestampExtractor: options.timestampExtractor } : {}),
+    });
+    const store = this.ctx.names.stateful('KTABLE-SOURCE-STATE-STORE', options.store ?? options.name, `the store of table('${topic}')`);
+    const name = this.ctx.names.node('KTABLE-SOURCE', options.name);
+    this.ctx.topology.addProcessor(name, () => new KTableSource<K, V>(store), source);
+    this.ctx.topology.addStateStore(this.ctx.keyValueStore(store, options.key, options.value, options), name);
+    return new KTable<K, V>(this.ctx, name, store, options.key, options.value);
+  }
+
+  /** Warnings so far (stateful operators that got generated names). */
+  get warnings(): readonly string[] {
+    return this.ctx.names.warnings;
+  }
+
+  /** The core topology of everything built so far. */
+  build(): Topology {
+    return this.ctx.topology;
+  }
+}
