@@ -89,6 +89,8 @@ export class RecordCollector implements RecordSink {
     if (sync) {
       const count = this.options.partitionCount(topic);
       if (count !== undefined) resolved = choosePartition(partition, chosen, { topic, key, value, partitionCount: count });
+      // Unknown topic: an explicit partition is range-checked at send, once the count is fetched.
+      else if (partition !== undefined) this.hasAsync = true;
     } else {
       this.hasAsync = true;
     }

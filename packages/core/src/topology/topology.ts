@@ -110,6 +110,8 @@ export class Topology {
   /** Adds a state store and connects it to the named processors. */
   addStateStore(builder: StoreBuilder, ...processorNames: string[]): this {
     if (this.storeBuilders.has(builder.name)) throw new TopologyError(`state store '${builder.name}' is already added`);
+    // Check every processor before changing anything, so a bad name leaves the topology as it was.
+    for (const p of processorNames) this.checkStoreUser(p);
     this.storeBuilders.set(builder.name, builder);
     this.connectProcessorAndStateStores(builder.name, ...processorNames);
     return this;
@@ -118,11 +120,8 @@ export class Topology {
   /** Gives more processors access to an existing store (they join one sub-topology). */
   connectProcessorAndStateStores(storeName: string, ...processorNames: string[]): this {
     if (!this.storeBuilders.has(storeName)) throw new TopologyError(`state store '${storeName}' is not added`);
-    for (const p of processorNames) {
-      const node = this.nodes.get(p);
-      if (node?.kind !== 'processor') throw new TopologyError(`'${p}' is not a processor; only processors use state stores`);
-      node.stores.add(storeName);
-    }
+    const users = processorNames.map((p) => this.checkStoreUser(p));
+    for (const node of users) node.stores.add(storeName);
     this.cachedSubTopologies = undefined;
     return this;
   }
@@ -160,6 +159,12 @@ export class Topology {
   /** Sub-topologies, nodes, stores and topics, as data and as text (`toString()`). */
   describe(): TopologyDescription {
     return describeTopology(this.subTopologies(), this.nodes, this.storeBuilders);
+  }
+
+  private checkStoreUser(name: string): ProcessorNodeDef {
+    const node = this.nodes.get(name);
+    if (node?.kind !== 'processor') throw new TopologyError(`'${name}' is not a processor; only processors use state stores`);
+    return node;
   }
 
   private addNode(node: NodeDef): void {
