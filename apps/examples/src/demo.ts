@@ -1,0 +1,113 @@
+/**
+ * `npm start`: the word-count app with exactly_once on a real broker. Uses KAFKA_BROKERS if set,
+ * else starts the local broker; creates the topics, feeds sample text, prints the counts as they
+ * change, then closes cleanly. Without a broker (and no Java to start one) it runs the same topology
+ * on the TopologyTestDriver and says so.
+ */
+import { randomBytes } from 'node:crypto';
+import { StreamsApp, type Topology } from '@rivulet/core';
+import { serdes } from '@rivulet/serde';
+import { TopologyTestDriver } from '@rivulet/testing';
+import { Kafka, logLevel } from 'kafkajs';
+import { startBroker } from '../../../scripts/kafka.mjs';
+import { SAMPLE_TEXT, wordCountTopology } from './word-count/topology.js';
+
+const out = (line: string): void => void process.stdout.write(`${line}\n`);
+
+async function findBrokers(): Promise<string | undefined> {
+  if (process.env['KAFKA_BROKERS']) return process.env['KAFKA_BROKERS'];
+  try {
+    const broker = await startBroker();
+    out(`Kafka is up on ${broker.bootstrap}${broker.started ? ' (started for this demo; stop it with: npm run kafka stop)' : ''}`);
+    return broker.bootstrap;
+  } catch (err) {
+    out(`No Kafka broker: ${(err as Error).message.split('\n')[0]}`);
+    return undefined;
+  }
+}
+
+function printTop(counts: Map<string, bigint>): void {
+  const top = [...counts].sort((a, b) => Number(b[1] - a[1]) || a[0].localeCompare(b[0])).slice(0, 8);
+  out(`Top words: ${top.map(([w, n]) => `${w}=${n}`).join(', ')}`);
+}
+
+function runOnTestDriver(topology: Topology, input: string, output: string): void {
+  out('Running the same topology on the TopologyTestDriver instead (no broker, in process).');
+  const driver = new TopologyTestDriver(topology);
+  const lines = driver.createInputTopic(input, serdes.string(), serdes.string());
+  const counts = driver.createOutputTopic(output, serdes.string(), serdes.int64());
+  for (const line of SAMPLE_TEXT) lines.pipeInput(null, line);
+  printTop(counts.readKeyValuesToMap() as Map<string, bigint>);
+}
+
+async function main(): Promise<void> {
+  const run = randomBytes(3).toString('hex');
+  const input = `demo-text-lines-${run}`;
+  const output = `demo-word-counts-${run}`;
+  const topology = wordCountTopology({ input, output });
+  const brokers = await findBrokers();
+  if (brokers === undefined) return runOnTestDriver(topology, input, output);
+
+  const kafka = new Kafka({ clientId: 'rivulet-demo', brokers: brokers.split(','), logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({ waitForLeaders: true, topics: [{ topic: input, numPartitions: 2 }, { topic: output, numPartitions: 2 }] });
+  await admin.disconnect();
+  out(`Topics: ${input} -> ${output}`);
+
+  const app = new StreamsApp(topology, {
+    applicationId: `demo-word-count-${run}`,
+    brokers: brokers.split(','),
+    processingGuarantee: 'exactly_once',
+    logLevel: 'warn',
+  });
+  app.state$.subscribe((state) => out(`App state: ${state}`));
+  await app.start();
+
+  // Read the counts as a read_committed consumer sees them: only what committed transactions wrote.
+  const counts = new Map<string, bigint>();
+  const expected = new Map<string, bigint>();
+  for (const line of SAMPLE_TEXT) for (const w of line.toLowerCase().split(/\W+/).filter(Boolean)) expected.set(w, (expected.get(w) ?? 0n) + 1n);
+  const consumer = kafka.consumer({ groupId: `demo-reader-${run}`, readUncommitted: false });
+  await consumer.connect();
+  await consumer.subscribe({ topic: output, fromBeginning: true });
+  let updates = 0;
+  const done = new Promise<void>((resolve) => {
+    void consumer.run({
+      eachMessage: async ({ message }) => {
+        const word = message.key!.toString();
+        const count = message.value!.readBigInt64BE();
+        counts.set(word, count);
+        updates++;
+        out(`  ${word.padEnd(10)} ${String(count).padStart(3)}   (update ${updates})`);
+        if ([...expected].every(([w, n]) => counts.get(w) === n)) resolve();
+      },
+    });
+  });
+
+  const producer = kafka.producer();
+  await producer.connect();
+  for (const [i, line] of SAMPLE_TEXT.entries()) {
+    await producer.send({ topic: input, messages: [{ value: line }] });
+    out(`> fed line ${i + 1}/${SAMPLE_TEXT.length}: "${line}"`);
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  await producer.disconnect();
+
+  const timeout = setTimeout(() => out('Still waiting for counts... (Ctrl-C to stop)'), 20_000);
+  await done;
+  clearTimeout(timeout);
+  printTop(counts);
+  await consumer.disconnect();
+  await app.close();
+  out('');
+  out('Done: every word counted exactly once. More examples: see apps/examples/README.md');
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    process.stderr.write(`demo failed: ${(err as Error).stack ?? String(err)}\n`);
+    process.exit(1);
+  },
+);
