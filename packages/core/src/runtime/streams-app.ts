@@ -207,7 +207,7 @@ export class StreamsApp {
 
   private async onBatch(batch: Parameters<TaskManager['processBatch']>[0], control: { heartbeat(): Promise<void>; isStale(): boolean }) {
     if (this.stopping) return;
-    await this.assignmentDone;
+    await this.waitForAssignment(control);
     const manager = this.manager!;
     try {
       await this.locked(async () => {
@@ -230,6 +230,23 @@ export class StreamsApp {
         });
       }
       throw err;
+    }
+  }
+
+  /**
+   * Waits until the gained tasks are restored. kafkajs heartbeats only from its fetch loop, which is
+   * blocked here, so a long restore keeps the membership alive by heartbeating as it waits.
+   */
+  private async waitForAssignment(control: { heartbeat(): Promise<void> }): Promise<void> {
+    let settled = false;
+    const pending = this.assignmentDone.finally(() => (settled = true));
+    await Promise.race([pending, new Promise((r) => setImmediate(r))]);
+    if (settled) return;
+    const beat = setInterval(() => void control.heartbeat().catch(() => undefined), this.config.consumer.heartbeatIntervalMs);
+    try {
+      await pending;
+    } finally {
+      clearInterval(beat);
     }
   }
 
