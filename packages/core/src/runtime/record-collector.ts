@@ -47,6 +47,8 @@ export interface RecordCollectorOptions {
   /** Looks up partition counts of topics first written per record (a topic-name extractor). */
   fetchPartitionCounts(topics: string[]): Promise<Map<string, number>>;
   sender: BatchSender;
+  /** The app's partitioner (`producer.partitioner`) for sinks that set none; default murmur2 / round robin. */
+  partitioner?: Partitioner;
   /** Called when a background send (linger or batch-size) fails; the next flush rethrows too. */
   onSendError(error: Error): void;
 }
@@ -66,11 +68,13 @@ export class RecordCollector implements RecordSink {
   private lingerTimer: NodeJS.Timeout | undefined;
   private failure: Error | undefined;
   private hasAsync = false;
-  private readonly defaultPartitioner = defaultPartitioner();
+  private readonly defaultPartitioner: Partitioner;
   /** Records handed to the sender since creation. */
   sentCount = 0;
 
-  constructor(private readonly options: RecordCollectorOptions) {}
+  constructor(private readonly options: RecordCollectorOptions) {
+    this.defaultPartitioner = options.partitioner ?? defaultPartitioner();
+  }
 
   /** Buffers one record. Synchronous: the per-record path never awaits. */
   send(

@@ -410,6 +410,7 @@ export class TaskManager {
         return counts;
       },
       sender,
+      ...(config.producer.partitioner !== null ? { partitioner: config.producer.partitioner } : {}),
       onSendError: (error) => config.logger.error(`sending records failed: ${error.message}`),
     });
   }
