@@ -1,11 +1,22 @@
 /**
  * `@rivulet/serde`: how keys and values become bytes and back. Strings, bytes and numbers
- * byte-compatible with Kafka's Java serdes, and JSON; gathered under {@link serdes}.
+ * byte-compatible with Kafka's Java serdes, JSON (with a schema if wanted), Avro, and Avro and
+ * JSON Schema in the Confluent wire format with a schema registry; gathered under {@link serdes}.
  *
  * @packageDocumentation
  */
 export { SerdeError } from './serde.js';
-export type { HeaderValue, Headers, Serde, SerdeErrorContext, SerdeType } from './serde.js';
+export type { HeaderValue, Headers, Serde, SerdeErrorCode, SerdeErrorContext, SerdeType } from './serde.js';
+export {
+  IncompatibleSchemaError,
+  InvalidJsonError,
+  SchemaMismatchError,
+  SchemaRegistryError,
+  SchemaRegistryUnavailableError,
+  TruncatedPayloadError,
+  UnknownSchemaIdError,
+  WrongMagicByteError,
+} from './errors.js';
 export { serdes } from './serdes.js';
 export {
   booleanSerde,
@@ -21,3 +32,29 @@ export {
 } from './primitives.js';
 export { jsonSerde } from './json.js';
 export type { JsonSerdeOptions } from './json.js';
+export type { StandardSchemaIssue, StandardSchemaOutput, StandardSchemaResult, StandardSchemaV1 } from './standard-schema.js';
+
+// Avro
+export { avroSerde } from './avro/avro-serde.js';
+export type { AvroSerdeOptions } from './avro/avro-serde.js';
+export type { AvroLongs, AvroSchema, AvroSchemaObject, AvroValue } from './avro/avro-schema.js';
+export type { LogicalTypeValues } from './avro/logical-types.js';
+
+// Schema registry
+export { registryAvroSerde } from './registry/registry-avro-serde.js';
+export type { RegistryAvroSerdeOptions } from './registry/registry-avro-serde.js';
+export { registryJsonSerde } from './registry/registry-json-serde.js';
+export type { RegistryJsonSerdeOptions } from './registry/registry-json-serde.js';
+export type { RegistrySerdeOptions } from './registry/registry-serde-options.js';
+export type { SubjectNameContext, SubjectNameStrategy } from './registry/subject-name-strategy.js';
+export { schemaRegistryClient } from './registry/confluent-schema-registry-client.js';
+export type { SchemaRegistryClientOptions } from './registry/confluent-schema-registry-client.js';
+export { SCHEMA_REGISTRY_ERROR_CODES, SchemaRegistryClientError } from './registry/schema-registry-client.js';
+export type {
+  SchemaDefinition,
+  SchemaReference,
+  SchemaRegistryClient,
+  SchemaType,
+  SubjectVersion,
+} from './registry/schema-registry-client.js';
+export type { RetryOptions } from './registry/retry.js';

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { InvalidJsonError, SchemaMismatchError } from './errors.js';
+import type { StandardSchemaV1 } from './standard-schema.js';
 import { jsonSerde } from './json.js';
 import { SerdeError } from './serde.js';
 import type { Serde } from './serde.js';
@@ -75,7 +77,9 @@ describe('jsonSerde', () => {
     ])('names the position and the topic for %j', (text, detail) => {
       const error = serdeErrorOf(() => jsonSerde().deserialize('orders', Buffer.from(text, 'utf8')));
       expect(error.message).toBe(`json: ${detail} (topic orders)`);
-      expect(error).toMatchObject({ name: 'SerdeError', serde: 'json', topic: 'orders' });
+      expect(error).toBeInstanceOf(InvalidJsonError);
+      expect(error).toMatchObject({ name: 'InvalidJsonError', code: 'INVALID_JSON', serde: 'json', topic: 'orders' });
+      expect((error as InvalidJsonError).position).toBe(Number(/position (\d+)/.exec(detail)?.[1]));
       expect(error.cause).toBeInstanceOf(SyntaxError);
     });
   });
@@ -156,5 +160,69 @@ describe('jsonSerde', () => {
     expect(Object.isFrozen(jsonSerde())).toBe(true);
     expect(jsonSerde().name).toBe('json');
     expect(jsonSerde({ parse: (v) => v }).name).toBe('json');
+  });
+});
+
+describe('jsonSerde with a schema', () => {
+  // A hand-written Standard Schema, as zod, valibot or arktype expose one.
+  interface User {
+    name: string;
+    age: number;
+  }
+  const UserSchema: StandardSchemaV1<unknown, User> = {
+    '~standard': {
+      version: 1,
+      vendor: 'test',
+      validate(value) {
+        const v = value as Partial<User>;
+        const issues = [];
+        if (typeof v?.name !== 'string') issues.push({ message: 'Expected string', path: ['name'] });
+        if (typeof v?.age !== 'number') issues.push({ message: 'Expected number', path: [{ key: 'age' }] });
+        return issues.length > 0 ? { issues } : { value: { name: v.name!, age: v.age! } };
+      },
+    },
+  };
+
+  it('returns the schema output and names the failing fields', () => {
+    const users = jsonSerde({ schema: UserSchema });
+    expect(read(users, '{"name":"Ada","age":36,"extra":1}')).toEqual({ name: 'Ada', age: 36 });
+    const error = serdeErrorOf(() => users.deserialize('users', Buffer.from('{"name":1}')));
+    expect(error).toBeInstanceOf(SchemaMismatchError);
+    expect(error.message).toBe('json value does not match its schema: at name: Expected string; at age: Expected number (topic users)');
+    expect((error as SchemaMismatchError).paths).toEqual(['name', 'age']);
+  });
+
+  it('waits for an async schema', async () => {
+    const users = jsonSerde({ schema: { '~standard': { ...UserSchema['~standard'], validate: async (v: unknown) => UserSchema['~standard'].validate(v) } } });
+    await expect(users.deserialize('users', Buffer.from('{"name":"a","age":1}'))).resolves.toEqual({ name: 'a', age: 1 });
+    await expect(users.deserialize('users', Buffer.from('{}'))).rejects.toThrow(SchemaMismatchError);
+  });
+
+  const OrderSchema = {
+    type: 'object',
+    required: ['id', 'lines'],
+    additionalProperties: false,
+    properties: {
+      id: { type: 'string' },
+      lines: { type: 'array', items: { type: 'object', required: ['qty'], properties: { qty: { type: 'integer', minimum: 1 } } } },
+    },
+  };
+
+  it('checks a JSON Schema on write and on read, naming each field', () => {
+    const orders = jsonSerde<{ id: string; lines: { qty: number }[] }>({ jsonSchema: OrderSchema });
+    expect(read(orders, write(orders, { id: 'o1', lines: [{ qty: 2 }] }))).toEqual({ id: 'o1', lines: [{ qty: 2 }] });
+    const onWrite = serdeErrorOf(() => orders.serialize('orders', { id: 'o1', lines: [{ qty: 0 }, {}] } as never));
+    expect(onWrite.message).toBe('json cannot serialize the value: at lines[0].qty: must be >= 1; at lines[1].qty: is required (topic orders)');
+    const onRead = serdeErrorOf(() => orders.deserialize('orders', Buffer.from('{"id":7,"lines":[],"x":1}')));
+    expect(onRead).toBeInstanceOf(SchemaMismatchError);
+    expect(onRead.message).toBe(
+      'json value does not match its JSON Schema: at x: is not allowed (additionalProperties); at id: must be string (topic orders)',
+    );
+  });
+
+  it('rejects an invalid JSON Schema, or schema with parse, at construction', () => {
+    expect(() => jsonSerde({ jsonSchema: { type: 'nope' } })).toThrow(/^jsonSerde: options.jsonSchema is not a valid JSON Schema: /);
+    expect(() => jsonSerde({ schema: UserSchema, parse: (v) => v as User })).toThrow(/give options.schema or options.parse, not both/);
+    expect(() => jsonSerde({ schema: {} as never })).toThrow(/must be a Standard Schema/);
   });
 });

@@ -1,10 +1,28 @@
+import { InvalidJsonError, SchemaMismatchError } from './errors.js';
 import { SerdeError } from './serde.js';
 import type { Serde } from './serde.js';
+import type { StandardSchemaIssue, StandardSchemaResult, StandardSchemaV1 } from './standard-schema.js';
 import { jsonSyntaxErrorPosition } from './internal/json-syntax-error.js';
+import { compileJsonSchema } from './internal/json-schema-validator.js';
+import type { JsonSchemaCheck } from './internal/json-schema-validator.js';
 import { errorMessage, notSerializable } from './internal/serde-errors.js';
+import { firstFew, formatPath } from './internal/where.js';
 
 /** Options of {@link jsonSerde}. */
 export interface JsonSerdeOptions<T> {
+  /**
+   * A Standard Schema (zod 3.24+, valibot, arktype...) each value read must pass: its output is
+   * the record's value and fixes the serde's type. A failure throws a `SchemaMismatchError` naming
+   * the fields. Values written are not checked against it (a schema may convert on the way in).
+   */
+  schema?: StandardSchemaV1<unknown, T>;
+  /**
+   * A JSON Schema (draft-07, or 2019-09 / 2020-12 by its `$schema`) that values must match, both
+   * written and read, checked with Ajv (compiled once, here). A failure throws a
+   * `SchemaMismatchError` naming each field that failed. The type is not inferred from it: give it,
+   * `jsonSerde<Order>({ jsonSchema })`. Formats (`"format": "email"`) are not checked.
+   */
+  jsonSchema?: object;
   /**
    * Checks, and may convert, each value read: it receives what `JSON.parse` returned and returns
    * the record's value, or throws to reject it (the error becomes the cause of a
@@ -15,7 +33,7 @@ export interface JsonSerdeOptions<T> {
   parse?: (value: unknown) => T;
 }
 
-function invalidJson(topic: string, text: string, cause: unknown): SerdeError {
+function invalidJson(topic: string, text: string, cause: unknown): InvalidJsonError {
   const position = jsonSyntaxErrorPosition(text);
   let detail: string;
   if (position < 0) {
@@ -31,7 +49,7 @@ function invalidJson(topic: string, text: string, cause: unknown): SerdeError {
         : `U+${code.toString(16).toUpperCase().padStart(4, '0')}`;
     detail = `invalid JSON at position ${position}, unexpected ${shown}`;
   }
-  return new SerdeError(`json: ${detail} (topic ${topic})`, { serde: 'json', topic }, { cause });
+  return new InvalidJsonError(`json: ${detail} (topic ${topic})`, { serde: 'json', topic }, position, { cause });
 }
 
 function serializeJson(topic: string, value: unknown): Buffer {
@@ -66,6 +84,25 @@ const UNCHECKED_JSON: Serde<unknown> = Object.freeze<Serde<unknown>>({
   deserialize: parseJson,
 });
 
+function schemaMismatch(topic: string, action: string, faults: readonly { path: string; text: string }[]): SchemaMismatchError {
+  return new SchemaMismatchError(
+    `json ${action}: ${firstFew(faults.map((f) => f.text))} (topic ${topic})`,
+    { serde: 'json', topic },
+    faults.map((f) => f.path),
+  );
+}
+
+function issueFault(issue: StandardSchemaIssue): { path: string; text: string } {
+  const segments = (issue.path ?? []).map((p) => (typeof p === 'object' ? p.key : p)).map((k) => (typeof k === 'number' ? k : String(k)));
+  const path = formatPath(segments);
+  return { path, text: `at ${path}: ${issue.message}` };
+}
+
+function checkedBy<T>(topic: string, result: StandardSchemaResult<T>): T {
+  if (result.issues !== undefined) throw schemaMismatch(topic, 'value does not match its schema', result.issues.map(issueFault));
+  return result.value;
+}
+
 /**
  * Values as UTF-8 JSON text, as `JSON.stringify` writes them and `JSON.parse` reads them: plain
  * JSON, with no schema envelope or magic byte, readable by any JSON deserializer on the other side.
@@ -73,11 +110,13 @@ const UNCHECKED_JSON: Serde<unknown> = Object.freeze<Serde<unknown>>({
  * JSON's own rules apply: object properties that are `undefined` are left out, `NaN` and the
  * infinities become `null`, and a `Date` is written as its ISO string and read back as a string.
  * A value JSON cannot represent at all (`undefined`, a bigint, a circular structure) throws a
- * {@link SerdeError}, and so do bytes that are not JSON, naming the position where they stop
- * being JSON and the topic.
+ * {@link SerdeError}, and bytes that are not JSON an `InvalidJsonError` naming the position where
+ * they stop being JSON and the topic.
  *
- * Without options nothing checks that the value read is a `T`; pass `parse` to check it (or to
- * revive dates and the like).
+ * Without options nothing checks that the value read is a `T`. To check it, give a `schema`
+ * (zod, valibot, arktype: any Standard Schema, which also fixes the type), a `jsonSchema`
+ * (checked with Ajv on both sides), or a `parse` function (which may also revive dates and the
+ * like). A value that fails throws a `SchemaMismatchError` whose message names the fields.
  *
  * @example
  * interface Order { id: string; total: number }
@@ -85,24 +124,64 @@ const UNCHECKED_JSON: Serde<unknown> = Object.freeze<Serde<unknown>>({
  * orders.serialize('orders', { id: 'a1', total: 9.5 }); // <{"id":"a1","total":9.5}>
  *
  * @example
- * // With a schema: the value type is inferred from `parse`.
- * const users = jsonSerde({ parse: (value) => UserSchema.parse(value) });
+ * // With a zod schema: the value type is inferred from it, and a bad record names its field:
+ * // json value does not match its schema: at age: Expected number, received string (topic users)
+ * const users = jsonSerde({ schema: z.object({ name: z.string(), age: z.number() }) });
+ *
+ * @example
+ * // With a JSON Schema, checked when writing and reading.
+ * const orders = jsonSerde<Order>({
+ *   jsonSchema: { type: 'object', required: ['id', 'total'], properties: { id: { type: 'string' }, total: { type: 'number' } } },
+ * });
  */
 export function jsonSerde<T = unknown>(options?: JsonSerdeOptions<T>): Serde<T> {
   const parse = options?.parse;
-  // Without a parse hook the serde is stateless and shared; Serde<T> only narrows its type.
-  if (parse === undefined) return UNCHECKED_JSON as Serde<T>;
+  const schema = options?.schema;
+  const jsonSchema = options?.jsonSchema;
+  // Without options the serde is stateless and shared; Serde<T> only narrows its type.
+  if (parse === undefined && schema === undefined && jsonSchema === undefined) return UNCHECKED_JSON as Serde<T>;
+  if (parse !== undefined && schema !== undefined) {
+    throw new TypeError('jsonSerde: give options.schema or options.parse, not both: both would decide the value read');
+  }
+  if (schema !== undefined && typeof schema['~standard']?.validate !== 'function') {
+    throw new TypeError('jsonSerde: options.schema must be a Standard Schema (zod 3.24+, valibot, arktype...): it has no ~standard.validate');
+  }
+  let check: JsonSchemaCheck | undefined;
+  if (jsonSchema !== undefined) {
+    try {
+      check = compileJsonSchema(jsonSchema);
+    } catch (error) {
+      throw new TypeError(`jsonSerde: options.jsonSchema is not a valid JSON Schema: ${errorMessage(error)}`, { cause: error });
+    }
+  }
+  const validateJson = check;
   return Object.freeze<Serde<T>>({
     name: 'json',
-    serialize: serializeJson,
-    deserialize(topic: string, data: Buffer): T {
+    serialize(topic: string, value: T): Buffer {
+      if (validateJson !== undefined) {
+        const faults = validateJson(value);
+        if (faults !== undefined) throw schemaMismatch(topic, 'cannot serialize the value', faults);
+      }
+      return serializeJson(topic, value);
+    },
+    deserialize(topic: string, data: Buffer): T | Promise<T> {
       const value = parseJson(topic, data);
+      if (validateJson !== undefined) {
+        const faults = validateJson(value);
+        if (faults !== undefined) throw schemaMismatch(topic, 'value does not match its JSON Schema', faults);
+      }
+      if (schema !== undefined) {
+        const result = schema['~standard'].validate(value);
+        return result instanceof Promise ? result.then((r) => checkedBy(topic, r)) : checkedBy(topic, result);
+      }
+      if (parse === undefined) return value as T;
       try {
         return parse(value);
       } catch (error) {
-        throw new SerdeError(
+        throw new SchemaMismatchError(
           `json value rejected by parse: ${errorMessage(error)} (topic ${topic})`,
           { serde: 'json', topic },
+          [],
           { cause: error },
         );
       }

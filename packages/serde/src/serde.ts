@@ -42,11 +42,30 @@ export interface SerdeErrorContext {
 }
 
 /**
+ * What kind of failure a {@link SerdeError} is, for handlers that branch on it. `SERDE` is the
+ * general case (a value of the wrong type, bytes of the wrong size); the others are raised by the
+ * subclasses in `errors.ts` (e.g. `WRONG_MAGIC_BYTE` by `WrongMagicByteError`).
+ */
+export type SerdeErrorCode =
+  | 'SERDE'
+  | 'WRONG_MAGIC_BYTE'
+  | 'UNKNOWN_SCHEMA_ID'
+  | 'TRUNCATED_PAYLOAD'
+  | 'INVALID_JSON'
+  | 'SCHEMA_MISMATCH'
+  | 'INCOMPATIBLE_SCHEMA'
+  | 'SCHEMA_REGISTRY'
+  | 'SCHEMA_REGISTRY_UNAVAILABLE';
+
+/**
  * A value that could not be turned into bytes or back. The message says which serde, which topic
  * and what went wrong; the runtime adds the partition and offset before handing it to the
- * deserialization or production error handler.
+ * deserialization or production error handler. Subclasses name the kind of failure (see
+ * {@link SerdeErrorCode}); `code` carries the same for handlers that prefer a switch.
  */
 export class SerdeError extends Error {
+  /** The kind of failure; `SERDE` unless a subclass says otherwise. */
+  readonly code: SerdeErrorCode = 'SERDE';
   readonly serde: string;
   readonly topic: string;
   readonly part: 'key' | 'value' | undefined;

@@ -1,6 +1,9 @@
 import { describe, expectTypeOf, it } from 'vitest';
 import type { Serde, SerdeType } from './serde.js';
 import { serdes } from './serdes.js';
+import type { AvroValue } from './avro/avro-schema.js';
+import type { SchemaRegistryClient } from './registry/schema-registry-client.js';
+import type { StandardSchemaV1 } from './standard-schema.js';
 
 describe('serdes types', () => {
   it('fixes the value type of each built-in serde', () => {
@@ -39,5 +42,51 @@ describe('serdes types', () => {
     // @ts-expect-error the JSON type argument fixes what may be written
     serdes.json<{ a: number }>().serialize('t', { a: 'x' });
     expectTypeOf(serdes.int64().deserialize).returns.toEqualTypeOf<bigint | Promise<bigint>>();
+  });
+});
+
+describe('schema-typed serdes', () => {
+  it('infers JSON values from a Standard Schema', () => {
+    const schema = {} as StandardSchemaV1<unknown, { name: string }>;
+    expectTypeOf(serdes.json({ schema })).toEqualTypeOf<Serde<{ name: string }>>();
+  });
+
+  it('infers Avro values from a schema declared as const, with bigint longs on request', () => {
+    const User = {
+      type: 'record',
+      name: 'User',
+      fields: [
+        { name: 'id', type: 'string' },
+        { name: 'visits', type: 'long' },
+        { name: 'email', type: ['null', 'string'], default: null },
+        { name: 'joined', type: { type: 'long', logicalType: 'timestamp-millis' } },
+        { name: 'tier', type: { type: 'enum', name: 'Tier', symbols: ['FREE', 'PRO'] } },
+        { name: 'tags', type: { type: 'array', items: 'string' } },
+        { name: 'price', type: { type: 'bytes', logicalType: 'decimal', precision: 5, scale: 2 } },
+      ],
+    } as const;
+    interface Expected {
+      id: string;
+      visits: number;
+      email: string | null;
+      joined: Date;
+      tier: 'FREE' | 'PRO';
+      tags: string[];
+      price: string;
+    }
+    expectTypeOf(serdes.avro({ schema: User })).toEqualTypeOf<Serde<Expected>>();
+    const withBigints = serdes.avro({ schema: User, longs: 'bigint' });
+    expectTypeOf<SerdeType<typeof withBigints>['visits']>().toEqualTypeOf<bigint>();
+    expectTypeOf<SerdeType<typeof withBigints>['joined']>().toEqualTypeOf<Date>();
+    expectTypeOf<AvroValue<typeof User>>().toEqualTypeOf<Expected>();
+    const registry = {} as SchemaRegistryClient;
+    expectTypeOf(serdes.registryAvro({ registry, schema: User })).toEqualTypeOf<Serde<Expected>>();
+  });
+
+  it('takes an explicit type for schemas given as text, and for registry JSON', () => {
+    expectTypeOf(serdes.avro<{ a: number }>({ schema: '{"type":"int"}' })).toEqualTypeOf<Serde<{ a: number }>>();
+    const registry = {} as SchemaRegistryClient;
+    expectTypeOf(serdes.registryJson<{ a: number }>({ registry, schema: {} })).toEqualTypeOf<Serde<{ a: number }>>();
+    expectTypeOf(serdes.registryAvro({ registry })).toEqualTypeOf<Serde<unknown>>();
   });
 });

@@ -1,4 +1,7 @@
+import { avroSerde } from './avro/avro-serde.js';
 import { jsonSerde } from './json.js';
+import { registryAvroSerde } from './registry/registry-avro-serde.js';
+import { registryJsonSerde } from './registry/registry-json-serde.js';
 import {
   booleanSerde,
   bytesSerde,
@@ -14,8 +17,9 @@ import {
 
 /**
  * The built-in serdes in one place, as Kafka's `Serdes` class gathers them: `serdes.string()`,
- * `serdes.int64()`, `serdes.json<T>()`... Each factory returns a `Serde`; the stateless ones return
- * one shared instance. The numbers write the same bytes as Kafka's Java serdes, so topics can be
+ * `serdes.int64()`, `serdes.json<T>()`, `serdes.avro({ schema })`, and the schema-registry serdes
+ * `serdes.registryAvro(...)` and `serdes.registryJson(...)`. Each factory returns a `Serde`; the
+ * stateless ones return one shared instance. The numbers write the same bytes as Kafka's Java serdes, so topics can be
  * shared with Java and Kafka Streams apps.
  *
  * @example
@@ -49,6 +53,12 @@ export const serdes = Object.freeze({
   uuid: uuidSerde,
   /** Keys or values that are always null (`Serdes.Void()`). See {@link voidSerde}. */
   void: voidSerde,
-  /** UTF-8 JSON, optionally checked by a `parse` hook. See {@link jsonSerde}. */
+  /** UTF-8 JSON, optionally checked by a schema or a `parse` hook. See {@link jsonSerde}. */
   json: jsonSerde,
+  /** Plain Avro binary with a schema (and an optional writer schema). See {@link avroSerde}. */
+  avro: avroSerde,
+  /** Avro in the Confluent wire format with a schema registry. See {@link registryAvroSerde}. */
+  registryAvro: registryAvroSerde,
+  /** JSON Schema in the Confluent wire format with a schema registry. See {@link registryJsonSerde}. */
+  registryJson: registryJsonSerde,
 });

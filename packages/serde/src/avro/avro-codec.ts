@@ -1,0 +1,120 @@
+import type { Resolver, Type } from 'avsc';
+import { SchemaMismatchError, TruncatedPayloadError } from '../errors.js';
+import type { SerdeErrorContext } from '../serde.js';
+import { contextOf } from '../internal/where.js';
+import type { SerdeLabel } from '../internal/where.js';
+import { describeValue, errorMessage } from '../internal/serde-errors.js';
+import { firstFew, formatPath, whereSuffix } from '../internal/where.js';
+
+// The per-record Avro path shared by the plain and the registry serdes: encode into one reused
+// scratch buffer (after an optional wire-format header) and copy out exactly the bytes written,
+// decode from an offset without slicing. Errors are worked out only once something has failed.
+
+const INITIAL_SCRATCH = 64 * 1024;
+/** Records larger than this are encoded into a buffer of their own rather than growing the scratch. */
+const MAX_SCRATCH = 8 * 1024 * 1024;
+
+// One scratch buffer for the process: encoding is synchronous, so no two records share it at once.
+let scratch = Buffer.allocUnsafeSlow(INITIAL_SCRATCH);
+
+/**
+ * Encodes `value` with `type`, after `header` (written as is), into a new Buffer of exactly the
+ * encoded size. Throws a {@link SchemaMismatchError} naming the fields that do not fit the schema.
+ *
+ * @internal
+ */
+export function encodeAvro(type: Type, value: unknown, header: Buffer | undefined, label: SerdeLabel, topic: string): Buffer {
+  const start = header === undefined ? 0 : header.length;
+  let target = scratch;
+  let end: number;
+  try {
+    if (header !== undefined) header.copy(target, 0);
+    end = type.encode(value, target, start);
+    if (end < 0) {
+      // avsc returns minus the bytes missing: make room and encode again.
+      const needed = target.length - end;
+      target = Buffer.allocUnsafeSlow(needed <= MAX_SCRATCH ? Math.max(needed, target.length * 2) : needed);
+      if (target.length <= MAX_SCRATCH) scratch = target;
+      if (header !== undefined) header.copy(target, 0);
+      end = type.encode(value, target, start);
+    }
+  } catch (error) {
+    throw mismatchOnWrite(type, value, contextOf(label, topic), error);
+  }
+  const out = Buffer.allocUnsafe(end);
+  target.copy(out, 0, 0, end);
+  return out;
+}
+
+/**
+ * Decodes the Avro payload of `data` from `offset` to its end, through `resolver` when the writer
+ * schema differs from `reader`. Throws {@link TruncatedPayloadError} when the bytes end before the
+ * value does and {@link SchemaMismatchError} when they do not decode (or are left over).
+ *
+ * @internal
+ */
+export function decodeAvro(
+  reader: Type,
+  data: Buffer,
+  offset: number,
+  resolver: Resolver | undefined,
+  label: SerdeLabel,
+  topic: string,
+  writerLabel: string,
+): unknown {
+  let result: { value: unknown; offset: number };
+  try {
+    result = reader.decode(data, offset, resolver);
+  } catch (error) {
+    const context = contextOf(label, topic);
+    throw new SchemaMismatchError(
+      `${context.serde}: the payload does not decode with ${writerLabel}: ${errorMessage(error)} ${whereSuffix(context)}`,
+      context,
+      [],
+      { cause: error },
+    );
+  }
+  if (result.offset < 0) {
+    const context = contextOf(label, topic);
+    throw new TruncatedPayloadError(
+      `${context.serde}: truncated payload, the ${data.length - offset} bytes from offset ${offset} end before the value written with ${writerLabel} does ${whereSuffix(context)}`,
+      context,
+      data.length,
+    );
+  }
+  if (result.offset !== data.length) {
+    const context = contextOf(label, topic);
+    throw new SchemaMismatchError(
+      `${context.serde}: ${data.length - result.offset} bytes left over after the value at offset ${result.offset}; the payload was not written with ${writerLabel} ${whereSuffix(context)}`,
+      context,
+      [],
+    );
+  }
+  return result.value;
+}
+
+/** `"string"`, `record com.acme.Address`, `timestamp-millis`: a type as an error names it. */
+export function describeType(type: Type): string {
+  const name = type.typeName;
+  if (name.startsWith('logical:')) return name.slice('logical:'.length);
+  return type.name === undefined ? JSON.stringify(name) : `${name} ${type.name}`;
+}
+
+function mismatchOnWrite(type: Type, value: unknown, context: SerdeErrorContext, cause: unknown): SchemaMismatchError {
+  const faults: string[] = [];
+  const paths: string[] = [];
+  type.isValid(value, {
+    errorHook: (path: string[], got: unknown, expected: Type) => {
+      const at = formatPath(path);
+      paths.push(at);
+      faults.push(`at ${at} expected ${describeType(expected)}, got ${describeValue(got)}`);
+    },
+  });
+  const detail = faults.length > 0 ? firstFew(faults) : errorMessage(cause);
+  return new SchemaMismatchError(
+    `${context.serde} cannot serialize the value: ${detail} ${whereSuffix(context)}`,
+    context,
+    paths,
+    { cause },
+  );
+}

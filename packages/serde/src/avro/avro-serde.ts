@@ -1,0 +1,103 @@
+import type { Resolver, Type } from 'avsc';
+import type { Serde } from '../serde.js';
+import { errorMessage } from '../internal/serde-errors.js';
+import type { AvroLongs, AvroSchema, AvroValue } from './avro-schema.js';
+import { decodeAvro, encodeAvro } from './avro-codec.js';
+import { avroType, resolverFor } from './avro-types.js';
+
+/** Options of {@link avroSerde}. */
+export interface AvroSerdeOptions<S extends AvroSchema = AvroSchema, L extends AvroLongs = AvroLongs> {
+  /** The schema values are written with and read into (the reader schema). */
+  schema: S;
+  /**
+   * The schema the topic's records were written with, when it is not `schema`: records are then
+   * read through Avro schema resolution (defaults for new fields, aliases for renamed ones, type
+   * promotions). Plain Avro carries no schema id, so the writer schema must be told.
+   */
+  writerSchema?: AvroSchema;
+  /** `bigint` reads and writes `long` as bigint, exact beyond 2^53; `number` (default) as numbers. */
+  longs?: L;
+}
+
+/** The schema of a serde as an avsc type, or an error naming the option. */
+export function avroTypeOption(factory: string, option: string, schema: AvroSchema, longs: AvroLongs): Type {
+  try {
+    return avroType(schema, longs);
+  } catch (error) {
+    throw new TypeError(`${factory}: options.${option} is not a valid Avro schema: ${errorMessage(error)}`, { cause: error });
+  }
+}
+
+/** `avro(com.acme.User)`, or `avro(int)` for an unnamed schema. */
+export function avroSerdeName(prefix: string, type: Type): string {
+  return `${prefix}(${type.name ?? type.typeName})`;
+}
+
+export function longsOption(factory: string, longs: unknown): AvroLongs {
+  if (longs === undefined) return 'number';
+  if (longs === 'number' || longs === 'bigint') return longs;
+  throw new TypeError(`${factory}: options.longs must be 'number' or 'bigint', got ${JSON.stringify(longs)}`);
+}
+
+/**
+ * Values as plain Avro binary (no header, no schema id), encoded with avsc. Records are checked
+ * against the schema as they are written; a value that does not fit throws a
+ * `SchemaMismatchError` naming the fields. Avro's logical types are read and written as JS values:
+ * `timestamp-millis` and `date` as `Date`, `timestamp-micros` as bigint microseconds, `decimal` as
+ * an exact decimal string, `uuid` as its text. With `longs: 'bigint'`, longs are bigints.
+ *
+ * The value type is inferred from a schema declared `as const` (see `AvroValue`), or given:
+ * `avroSerde<User>({ schema })`.
+ *
+ * For schema evolution, give the schema the data was written with as `writerSchema`: the resolver
+ * is built once, here, and each record is read through it. For topics whose records carry their
+ * schema id, use {@link registryAvroSerde} instead.
+ *
+ * @example
+ * const User = {
+ *   type: 'record', name: 'User', namespace: 'com.acme',
+ *   fields: [{ name: 'id', type: 'string' }, { name: 'joined', type: { type: 'long', logicalType: 'timestamp-millis' } }],
+ * } as const;
+ * const users = avroSerde({ schema: User }); // Serde<{ id: string; joined: Date }>
+ *
+ * @example
+ * // Read v1 records as v2 (which added `email` with a default).
+ * const usersV2 = avroSerde({ schema: UserV2, writerSchema: UserV1 });
+ */
+export function avroSerde<const S extends AvroSchema, const L extends AvroLongs = 'number'>(
+  options: AvroSerdeOptions<S, L>,
+): Serde<AvroValue<S, L>>;
+export function avroSerde<T>(options: AvroSerdeOptions): Serde<T>;
+export function avroSerde(options: AvroSerdeOptions): Serde<unknown> {
+  const factory = 'avroSerde';
+  if (typeof options !== 'object' || options === null || options.schema === undefined) {
+    throw new TypeError(`${factory}: options.schema is required: the Avro schema of the values`);
+  }
+  const longs = longsOption(factory, options.longs);
+  const type = avroTypeOption(factory, 'schema', options.schema, longs);
+  let writer = type;
+  let resolver: Resolver | undefined;
+  if (options.writerSchema !== undefined) {
+    writer = avroTypeOption(factory, 'writerSchema', options.writerSchema, longs);
+    try {
+      resolver = resolverFor(type, writer);
+    } catch (error) {
+      throw new TypeError(
+        `${factory}: options.schema cannot read records written with options.writerSchema: ${errorMessage(error)}`,
+        { cause: error },
+      );
+    }
+  }
+  const name = avroSerdeName('avro', type);
+  const label = { serde: name };
+  const writerLabel = writer === type ? 'the schema' : 'options.writerSchema';
+  return Object.freeze<Serde<unknown>>({
+    name,
+    serialize(topic: string, value: unknown): Buffer {
+      return encodeAvro(type, value, undefined, label, topic);
+    },
+    deserialize(topic: string, data: Buffer): unknown {
+      return decodeAvro(type, data, 0, resolver, label, topic, writerLabel);
+    },
+  });
+}

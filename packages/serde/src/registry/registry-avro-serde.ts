@@ -1,0 +1,232 @@
+import type { Resolver, Type } from 'avsc';
+import type { AvroLongs, AvroSchema, AvroValue } from '../avro/avro-schema.js';
+import { decodeAvro, encodeAvro } from '../avro/avro-codec.js';
+import { avroSerdeName, avroTypeOption, longsOption } from '../avro/avro-serde.js';
+import { avroType, normalizeSchema, resolverFor } from '../avro/avro-types.js';
+import { IncompatibleSchemaError } from '../errors.js';
+import type { Serde } from '../serde.js';
+import { errorMessage } from '../internal/serde-errors.js';
+import { contextOf, whereSuffix } from '../internal/where.js';
+import type { SerdeLabel } from '../internal/where.js';
+import { schemaByIdError, subjectError } from './registry-errors.js';
+import { resolveRegistryOptions } from './registry-serde-options.js';
+import type { RegistrySerdeOptions } from './registry-serde-options.js';
+import type { SchemaDefinition, SchemaRegistryClient } from './schema-registry-client.js';
+import { subjectName, validateSubjectNameStrategy } from './subject-name-strategy.js';
+import type { SubjectNameStrategy } from './subject-name-strategy.js';
+import { HEADER_LENGTH, readSchemaId, wireHeader } from './wire-format.js';
+
+/** Options of {@link registryAvroSerde}. */
+export interface RegistryAvroSerdeOptions<S extends AvroSchema = AvroSchema, L extends AvroLongs = AvroLongs> extends RegistrySerdeOptions {
+  /**
+   * The app's schema: values are written with it (registered, or looked up, under the subject)
+   * and records are read into it, whatever schema they were written with, through Avro schema
+   * resolution. Without it, records are read with their writer's schema, and writing needs
+   * `useLatestVersion`.
+   */
+  schema?: S;
+  /** `bigint` reads and writes `long` as bigint, exact beyond 2^53; `number` (default) as numbers. */
+  longs?: L;
+}
+
+/** Where a topic's records are written: the schema id, its header, and the type to encode with. */
+interface WriteTarget {
+  readonly header: Buffer;
+  readonly type: Type;
+}
+
+/** How records written with one schema id are read: the reader type and the resolver, or why they cannot be. */
+interface ReadPlan {
+  /** The reader type; undefined only with `incompatible` set. */
+  readonly type: Type | undefined;
+  readonly resolver: Resolver | undefined;
+  readonly writerLabel: string;
+  /** Set when the reader cannot read this writer: each such record fails with this, without asking again. */
+  readonly incompatible: string | undefined;
+}
+
+const FACTORY = 'registryAvroSerde';
+
+class RegistryAvroSerde implements Serde<unknown> {
+  readonly name: string;
+  private readonly label: SerdeLabel;
+  private readonly client: SchemaRegistryClient;
+  private readonly strategy: SubjectNameStrategy;
+  private readonly part: 'key' | 'value';
+  private readonly autoRegister: boolean;
+  private readonly useLatestVersion: boolean;
+  private readonly longs: AvroLongs;
+  /** The serde's own schema, or undefined to read with the writer's. */
+  private readonly reader: Type | undefined;
+  private readonly definition: SchemaDefinition | undefined;
+  // Warm caches: after the first record of a topic / schema id, the per-record path is synchronous.
+  private readonly targets = new Map<string, WriteTarget>();
+  private readonly plans = new Map<number, ReadPlan>();
+  // Cache misses in flight, shared by the records that wait on them.
+  private readonly pendingTargets = new Map<string, Promise<WriteTarget>>();
+  private readonly pendingPlans = new Map<number, Promise<ReadPlan>>();
+
+  constructor(options: RegistryAvroSerdeOptions) {
+    const resolved = resolveRegistryOptions(FACTORY, options);
+    this.client = resolved.client;
+    this.part = resolved.part;
+    this.autoRegister = resolved.autoRegister;
+    this.useLatestVersion = resolved.useLatestVersion;
+    this.longs = longsOption(FACTORY, options.longs);
+    if (options.schema !== undefined) {
+      this.reader = avroTypeOption(FACTORY, 'schema', options.schema, this.longs);
+      this.definition = { schemaType: 'AVRO', schema: normalizeSchema(options.schema).text };
+    }
+    this.strategy = validateSubjectNameStrategy(FACTORY, options.subjectNameStrategy, this.reader?.name, 'an Avro schema without a name');
+    this.name = this.reader === undefined ? 'avro-registry' : avroSerdeName('avro-registry', this.reader);
+    this.label = Object.freeze({ serde: this.name, part: this.part });
+  }
+
+  serialize(topic: string, value: unknown): Buffer | Promise<Buffer> {
+    const target = this.targets.get(topic);
+    if (target !== undefined) return encodeAvro(target.type, value, target.header, this.label, topic);
+    return this.writeTarget(topic).then((t) => encodeAvro(t.type, value, t.header, this.label, topic));
+  }
+
+  deserialize(topic: string, data: Buffer): unknown {
+    const id = readSchemaId(data, this.label, topic);
+    const plan = this.plans.get(id);
+    if (plan !== undefined) return this.read(plan, id, topic, data);
+    return this.readPlan(id, topic).then((p) => this.read(p, id, topic, data));
+  }
+
+  private read(plan: ReadPlan, id: number, topic: string, data: Buffer): unknown {
+    if (plan.incompatible !== undefined) {
+      const context = contextOf(this.label, topic);
+      throw new IncompatibleSchemaError(`${this.name}: ${plan.incompatible} ${whereSuffix(context)}`, context, { schemaId: id });
+    }
+    return decodeAvro(plan.type!, data, HEADER_LENGTH, plan.resolver, this.label, topic, plan.writerLabel);
+  }
+
+  private writeTarget(topic: string): Promise<WriteTarget> {
+    let pending = this.pendingTargets.get(topic);
+    if (pending === undefined) {
+      pending = this.loadWriteTarget(topic).finally(() => this.pendingTargets.delete(topic));
+      this.pendingTargets.set(topic, pending);
+    }
+    return pending;
+  }
+
+  private async loadWriteTarget(topic: string): Promise<WriteTarget> {
+    if (this.reader === undefined && !this.useLatestVersion) {
+      throw new TypeError(`${FACTORY}: writing needs options.schema, or options.useLatestVersion to write with the subject's latest schema`);
+    }
+    const subject = subjectName(this.strategy, { topic, part: this.part, recordName: this.reader?.name });
+    let id: number;
+    let type: Type;
+    if (this.useLatestVersion) {
+      const latest = await this.client.getLatestVersion(subject).catch((error: unknown) => {
+        throw subjectError(error, subject, 'latest', this.label, topic);
+      });
+      if (latest.schemaType !== 'AVRO') {
+        const context = contextOf(this.label, topic);
+        throw new IncompatibleSchemaError(
+          `${this.name}: the latest version of subject ${subject} (schema id ${latest.id}) is a ${latest.schemaType} schema, not Avro ${whereSuffix(context)}`,
+          context,
+          { subject, schemaId: latest.id },
+        );
+      }
+      id = latest.id;
+      type = avroType(latest.schema, this.longs);
+    } else {
+      const definition = this.definition!;
+      id = this.autoRegister
+        ? await this.client.register(subject, definition).catch((error: unknown) => {
+            throw subjectError(error, subject, 'register', this.label, topic);
+          })
+        : (
+            await this.client.lookupSchema(subject, definition).catch((error: unknown) => {
+              throw subjectError(error, subject, 'lookup', this.label, topic);
+            })
+          ).id;
+      type = this.reader!;
+    }
+    const target: WriteTarget = { header: wireHeader(id), type };
+    this.targets.set(topic, target);
+    return target;
+  }
+
+  private readPlan(id: number, topic: string): Promise<ReadPlan> {
+    let pending = this.pendingPlans.get(id);
+    if (pending === undefined) {
+      pending = this.loadReadPlan(id, topic).finally(() => this.pendingPlans.delete(id));
+      this.pendingPlans.set(id, pending);
+    }
+    return pending;
+  }
+
+  private async loadReadPlan(id: number, topic: string): Promise<ReadPlan> {
+    const writerLabel = `writer schema id ${id}`;
+    const definition = await this.client.getSchemaById(id).catch((error: unknown) => {
+      throw schemaByIdError(error, id, this.label, topic);
+    });
+    let plan: ReadPlan;
+    if (definition.schemaType !== 'AVRO') {
+      plan = { type: this.reader, resolver: undefined, writerLabel, incompatible: `schema id ${id} is a ${definition.schemaType} schema, not Avro` };
+    } else {
+      let writer: Type | undefined;
+      try {
+        writer = avroType(definition.schema, this.longs);
+      } catch (error) {
+        plan = { type: this.reader, resolver: undefined, writerLabel, incompatible: `schema id ${id} is not a valid Avro schema: ${errorMessage(error)}` };
+      }
+      if (writer !== undefined) {
+        const reader = this.reader ?? writer;
+        try {
+          plan = { type: reader, resolver: resolverFor(reader, writer), writerLabel, incompatible: undefined };
+        } catch (error) {
+          plan = {
+            type: reader,
+            resolver: undefined,
+            writerLabel,
+            incompatible: `the reader schema ${reader.name ?? reader.typeName} cannot read records written with schema id ${id}: ${errorMessage(error)}`,
+          };
+        }
+      }
+    }
+    this.plans.set(id, plan!);
+    return plan!;
+  }
+}
+
+/**
+ * Avro values in the Confluent wire format (magic byte 0, 4-byte schema id, Avro binary), with
+ * the schema in a Confluent Schema Registry: the format Java's `KafkaAvroSerializer` writes and
+ * `KafkaAvroDeserializer` reads, so topics are shared with Java, Kafka Streams and ksqlDB apps.
+ *
+ * Writing registers the serde's schema under its subject (or looks it up, with `autoRegister:
+ * false`; or takes the subject's latest, with `useLatestVersion`) once per topic, and prefixes each
+ * record with its id. Reading fetches each writer schema by id once and reads records into the
+ * serde's schema through a resolver built once per id (schema evolution: defaults, aliases,
+ * promotions). Until those are cached, `serialize` and `deserialize` return Promises; after, plain
+ * values, with no registry call per record.
+ *
+ * Bad data throws typed errors: `WrongMagicByteError`, `TruncatedPayloadError`,
+ * `UnknownSchemaIdError`, `IncompatibleSchemaError` (the registry refused the schema, or the
+ * reader cannot read the writer), `SchemaMismatchError` (a value that does not fit), and
+ * `SchemaRegistryUnavailableError` once the client's retries are spent.
+ *
+ * Values are typed as with {@link avroSerde}: inferred from a schema declared `as const`, or given.
+ *
+ * @example
+ * const registry = schemaRegistryClient({ url: 'http://localhost:8081' });
+ * const topology = new Topology()
+ *   .addSource('in', 'users', { key: serdes.string(), value: registryAvroSerde({ registry, schema: UserV2 }) })
+ *   .addSink('out', 'users-v2', { key: serdes.string(), value: registryAvroSerde({ registry, schema: UserV2 }) }, 'in');
+ *
+ * @example
+ * // A key serde, with the record name as subject.
+ * const keys = registryAvroSerde({ registry, schema: UserKey, part: 'key', subjectNameStrategy: 'record' });
+ */
+export function registryAvroSerde<const S extends AvroSchema, const L extends AvroLongs = 'number'>(
+  options: RegistryAvroSerdeOptions<S, L> & { schema: S },
+): Serde<AvroValue<S, L>>;
+export function registryAvroSerde<T = unknown>(options: RegistryAvroSerdeOptions): Serde<T>;
+export function registryAvroSerde(options: RegistryAvroSerdeOptions): Serde<unknown> {
+  return Object.freeze(new RegistryAvroSerde(options));
+}

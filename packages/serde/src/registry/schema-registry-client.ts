@@ -1,0 +1,83 @@
+/** The schema formats a Confluent Schema Registry holds. Rivulet's serdes write AVRO and JSON. */
+export type SchemaType = 'AVRO' | 'JSON' | 'PROTOBUF';
+
+/** A reference from a schema to a schema of another subject (not followed by Rivulet's serdes yet). */
+export interface SchemaReference {
+  name: string;
+  subject: string;
+  version: number;
+}
+
+/** A schema as the registry stores it: its format and its text. */
+export interface SchemaDefinition {
+  schemaType: SchemaType;
+  /** The schema's text: Avro or JSON Schema as JSON. */
+  schema: string;
+  references?: SchemaReference[];
+}
+
+/** A schema registered under a subject, at a version, with its global id. */
+export interface SubjectVersion extends SchemaDefinition {
+  subject: string;
+  version: number;
+  id: number;
+}
+
+/**
+ * What Rivulet's schema-registry serdes ask of a registry: the Confluent Schema Registry REST
+ * calls a Java serializer makes. {@link schemaRegistryClient} implements it over HTTP through
+ * `@kafkajs/confluent-schema-registry`; `MockSchemaRegistry` from `@rivulet/testing` implements it
+ * in process. A failure is a {@link SchemaRegistryClientError} carrying Confluent's error code.
+ *
+ * The serdes cache what they get (ids, schemas, resolvers): a client is asked once per schema,
+ * not once per record.
+ */
+export interface SchemaRegistryClient {
+  /** `GET /schemas/ids/{id}`; 40403 when the id is unknown. */
+  getSchemaById(id: number): Promise<SchemaDefinition>;
+  /** `POST /subjects/{subject}/versions`: the schema's id, registering it if new; 409 when incompatible. */
+  register(subject: string, schema: SchemaDefinition): Promise<number>;
+  /** `POST /subjects/{subject}`: the version of the subject holding this schema; 40401 / 40403 when none. */
+  lookupSchema(subject: string, schema: SchemaDefinition): Promise<SubjectVersion>;
+  /** `GET /subjects/{subject}/versions/latest`; 40401 when the subject has no version. */
+  getLatestVersion(subject: string): Promise<SubjectVersion>;
+}
+
+/**
+ * A registry request that failed: the registry's answer (HTTP status and Confluent error code,
+ * e.g. 404 / 40401 subject not found, 409 incompatible, 422 / 42201 invalid schema) or, with no
+ * status, no answer at all. `retriable` says whether trying again later may succeed (the registry
+ * was down or failing), in which case the client has already retried `attempts - 1` times.
+ */
+export class SchemaRegistryClientError extends Error {
+  readonly status: number | undefined;
+  readonly errorCode: number | undefined;
+  readonly retriable: boolean;
+  readonly attempts: number;
+
+  constructor(
+    message: string,
+    details: { status?: number | undefined; errorCode?: number | undefined; retriable?: boolean; attempts?: number },
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'SchemaRegistryClientError';
+    this.status = details.status;
+    this.errorCode = details.errorCode;
+    this.retriable = details.retriable ?? false;
+    this.attempts = details.attempts ?? 1;
+  }
+}
+
+/** Confluent's error codes that Rivulet's serdes and MockSchemaRegistry use. */
+export const SCHEMA_REGISTRY_ERROR_CODES = Object.freeze({
+  SUBJECT_NOT_FOUND: 40401,
+  VERSION_NOT_FOUND: 40402,
+  SCHEMA_NOT_FOUND: 40403,
+  SUBJECT_COMPATIBILITY_NOT_CONFIGURED: 40408,
+  INCOMPATIBLE_SCHEMA: 409,
+  INVALID_SCHEMA: 42201,
+  INVALID_VERSION: 42202,
+  INVALID_COMPATIBILITY_LEVEL: 42203,
+  STORE_ERROR: 50001,
+});

@@ -1,0 +1,44 @@
+import { TruncatedPayloadError, WrongMagicByteError } from '../errors.js';
+import { contextOf, whereSuffix } from '../internal/where.js';
+import type { SerdeLabel } from '../internal/where.js';
+
+// Confluent's wire format: magic byte 0, the schema id as a 4-byte big-endian int, the payload.
+
+/** @internal */
+export const MAGIC_BYTE = 0;
+/** @internal */
+export const HEADER_LENGTH = 5;
+
+/** The 5-byte header of records written with schema `id`. @internal */
+export function wireHeader(id: number): Buffer {
+  const header = Buffer.alloc(HEADER_LENGTH);
+  header[0] = MAGIC_BYTE;
+  header.writeInt32BE(id, 1);
+  return header;
+}
+
+/**
+ * The schema id of a record in the wire format, after checking its magic byte and length.
+ *
+ * @internal
+ */
+export function readSchemaId(data: Buffer, label: SerdeLabel, topic: string): number {
+  if (data.length > 0 && data[0] !== MAGIC_BYTE) {
+    const context = contextOf(label, topic);
+    const byte = data[0]!;
+    throw new WrongMagicByteError(
+      `${label.serde}: wrong magic byte 0x${byte.toString(16).padStart(2, '0')} at offset 0, expected 0x00 (Confluent wire format: magic byte, 4-byte schema id, payload); the record was not written by a schema-registry serializer ${whereSuffix(context)}`,
+      context,
+      byte,
+    );
+  }
+  if (data.length < HEADER_LENGTH) {
+    const context = contextOf(label, topic);
+    throw new TruncatedPayloadError(
+      `${label.serde}: truncated payload, ${data.length} byte${data.length === 1 ? '' : 's'} where the Confluent wire format needs at least ${HEADER_LENGTH} (magic byte and 4-byte schema id) ${whereSuffix(context)}`,
+      context,
+      data.length,
+    );
+  }
+  return data.readInt32BE(1);
+}
