@@ -8,7 +8,7 @@
 export { StreamRecord } from './processor/stream-record.js';
 export type { RecordMetadata } from './processor/stream-record.js';
 export type { Processor, ProcessorSupplier } from './processor/processor.js';
-export type { Cancellable, ProcessorContext, PunctuationType } from './processor/processor-context.js';
+export type { AsyncForwarder, AsyncOrigin, Cancellable, ProcessorContext, PunctuationType } from './processor/processor-context.js';
 
 // Topology
 export { Topology, TopologyError } from './topology/topology.js';
@@ -23,7 +23,7 @@ export { StreamsApp } from './runtime/streams-app.js';
 export type { RebalanceEvent, StartOptions, StreamsAppState, StreamsMetrics } from './runtime/streams-app.js';
 export { taskIdOf } from './runtime/stream-task.js';
 export { LocalTopologyRunner } from './runtime/local-topology-runner.js';
-export type { CapturedRecord, LocalTopologyRunnerOptions } from './runtime/local-topology-runner.js';
+export type { CapturedRecord, LocalTopologyRunnerOptions, PipedRecord } from './runtime/local-topology-runner.js';
 
 // Configuration
 export { resolveConfig } from './config/validate.js';

@@ -28,9 +28,51 @@ export interface ProcessorContext<KForward = never, VForward = never> {
   schedule(intervalMs: number, type: PunctuationType, callback: (timestamp: number) => void): Cancellable;
   /** Asks the runtime to commit this task as soon as the current batch is done. */
   commit(): void;
+  /**
+   * For a processor that finishes a record's work after `process` returned (async work): call it
+   * once in `init()`, then `capture()` the record in `process()` and forward its results later
+   * through the returned origin. The processor reports its work in flight with
+   * `Processor.pending`, so commits wait for it.
+   *
+   * @example
+   * init(context) { this.later = context.asyncForwarder(); }
+   * process(record) {
+   *   const origin = this.later.capture();
+   *   this.work = lookup(record.value).then((v) => origin.forward(record.withValue(v)), (err) => origin.fail(err));
+   * }
+   */
+  asyncForwarder(): AsyncForwarder<KForward, VForward>;
   /** Topic, partition and offset of the record being processed; undefined inside a punctuator. */
   recordMetadata(): RecordMetadata | undefined;
   /** The largest record timestamp this task has seen. */
   currentStreamTimeMs(): number;
   currentSystemTimeMs(): number;
+}
+
+/**
+ * Forwards from one processor after its `process()` returned. Made by
+ * {@link ProcessorContext.asyncForwarder} in `init()`.
+ */
+export interface AsyncForwarder<KForward = never, VForward = never> {
+  /**
+   * Remembers the record being processed now (its topic, partition, offset, raw bytes and
+   * timestamp): call it inside `process()` (or a punctuator), before the work goes async.
+   */
+  capture(): AsyncOrigin<KForward, VForward>;
+}
+
+/**
+ * The record an async result belongs to. Its `forward` and `fail` may be called later, outside
+ * `process()`, and run as if inside it: downstream nodes see the record's metadata, and a failure
+ * goes to the processing exception handler with the record's topic, partition and offset. Under
+ * the `fail` handler they throw the `ProcessingError`; the task also keeps it, so the batch
+ * (and the commit) that waits for this work fails with it.
+ */
+export interface AsyncOrigin<KForward = never, VForward = never> {
+  /** Topic, partition and offset of the captured record; undefined when captured in a punctuator. */
+  readonly metadata: RecordMetadata | undefined;
+  /** Forwards a result to all children, or to the named child only. No-op once the task closed. */
+  forward<K extends KForward, V extends VForward>(record: StreamRecord<K, V>, childName?: string): void;
+  /** Reports that the record's async work failed. No-op once the task closed. */
+  fail(error: unknown): void;
 }

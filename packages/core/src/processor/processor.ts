@@ -19,6 +19,14 @@ export interface Processor<KIn, VIn, KOut = never, VOut = never> {
   /** Called once per task before the first record, after the task's stores are restored. */
   init?(context: ProcessorContext<KOut, VOut>): void;
   process(record: StreamRecord<KIn, VIn>): void;
+  /**
+   * Work still in flight (async operators): a promise that resolves when this processor has
+   * forwarded the results of every record it took, or undefined when it is idle. The runtime awaits
+   * it after each batch and before each commit, so a commit covers only finished work. It rejects
+   * only with a fatal error (a `ProcessingError`); record failures go through
+   * `AsyncOrigin.fail`.
+   */
+  pending?(): Promise<void> | undefined;
   /** Called when the task closes (its partitions move away, or the app stops). */
   close?(): void;
 }

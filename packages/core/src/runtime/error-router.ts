@@ -77,6 +77,27 @@ export class ErrorRouter {
     }
   }
 
+  /**
+   * Runs the later part of a record's processing (the results of async work, or its failure) as
+   * `process` runs the first part: with the record's metadata current for sinks and dead letters, and
+   * a failure going to the processing handler with the record's topic, partition and offset.
+   */
+  processLater(meta: RecordMetadata, raw: FetchedRecord | undefined, work: () => void): void {
+    const previousRaw = this.currentRaw;
+    const previousMeta = this.currentMeta;
+    this.currentRaw = raw;
+    this.currentMeta = meta;
+    try {
+      work();
+    } catch (err) {
+      if (err instanceof ProcessingError) throw err;
+      this.handle('processing', this.handlers.processing, toError(err), meta, raw);
+    } finally {
+      this.currentRaw = previousRaw;
+      this.currentMeta = previousMeta;
+    }
+  }
+
   /** The sink write: serialize and hand to the collector; a serialization failure goes to the production handler. */
   readonly writeSink = (sink: SinkRuntime, topic: string, record: StreamRecord<unknown, unknown>): void => {
     let key: Buffer | null | Promise<Buffer>;

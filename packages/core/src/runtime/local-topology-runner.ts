@@ -18,6 +18,14 @@ export interface CapturedRecord {
   readonly headers: Headers | undefined;
 }
 
+/** A serialized record to pipe with {@link LocalTopologyRunner.pipeAsync}. */
+export interface PipedRecord {
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  readonly timestamp: number;
+  readonly headers?: Headers;
+}
+
 /** Options of a {@link LocalTopologyRunner}. */
 export interface LocalTopologyRunnerOptions {
   applicationId?: string;
@@ -37,6 +45,10 @@ export interface LocalTopologyRunnerOptions {
  * topology writes captured, and records written to its internal (repartition) topics fed back in at
  * once, as the broker would. Wall-clock time is virtual. This is the engine of @rivulet/testing's
  * TopologyTestDriver; use that in tests.
+ *
+ * Topologies with async operators (mapAsync, flatMapAsync) take the async path: `pipeAsync`,
+ * `flush` and `advanceWallClockTimeAsync` return once that work is done and its results went
+ * through the topology; the synchronous methods throw when they leave async work in flight.
  */
 export class LocalTopologyRunner {
   readonly applicationId: string;
@@ -123,23 +135,51 @@ export class LocalTopologyRunner {
 
   /**
    * Feeds one serialized record to the task reading `topic`, then everything it wrote to internal
-   * topics, until the topology is quiet.
+   * topics, until the topology is quiet. Throws when async work is left in flight (use `pipeAsync`).
    */
   pipe(topic: string, key: Buffer | null, value: Buffer | null, timestamp: number, headers: Headers = {}): void {
-    if (this.opening.length > 0) {
-      throw new Error('the topology has stores that open asynchronously (persistent stores): await ready() before piping input');
-    }
-    if (this.piping) throw new Error('pipe() was called from inside the topology');
-    const task = this.taskByTopic.get(topic);
-    if (task === undefined) throw new Error(`the topology does not read topic '${topic}'`);
+    const task = this.pipeTarget(topic);
     this.piping = true;
     try {
       this.deliver(task, topic, key, value, timestamp, headers);
+      this.assertNoAsyncWork(`piping a record into '${topic}'`, 'pipeInputAsync');
       while (this.pendingInternal.length > 0) {
         const r = this.pendingInternal.shift()!;
         const next = this.taskByTopic.get(r.topic);
         if (next !== undefined) this.deliver(next, r.topic, r.key, r.value, r.timestamp, r.headers ?? {});
+        this.assertNoAsyncWork(`piping a record into '${topic}'`, 'pipeInputAsync');
       }
+    } finally {
+      this.piping = false;
+    }
+  }
+
+  /**
+   * Feeds records to the task reading `topic` as one fetched batch, as the runtime does: the async
+   * work of the batch's records overlaps (up to each operator's concurrency). Resolves once that
+   * work is done, its results went through the topology, and everything written to internal topics
+   * was fed back in; rejects with the `ProcessingError` of async work that failed under 'fail'.
+   */
+  async pipeAsync(topic: string, records: readonly PipedRecord[]): Promise<void> {
+    const task = this.pipeTarget(topic);
+    this.piping = true;
+    try {
+      if (records.length > 0) this.deliverBatch(task, topic, records);
+      await this.settle();
+    } finally {
+      this.piping = false;
+    }
+  }
+
+  /**
+   * Waits for async work in flight (left by a synchronous call that threw, or by a punctuator) and
+   * feeds what it wrote to internal topics back in, until the topology is quiet.
+   */
+  async flush(): Promise<void> {
+    if (this.piping) throw new Error('flush() was called while a pipe is in progress: await the pipe first');
+    this.piping = true;
+    try {
+      await this.settle();
     } finally {
       this.piping = false;
     }
@@ -147,10 +187,15 @@ export class LocalTopologyRunner {
 
   /** Moves virtual wall-clock time forward and runs the wall-clock punctuators that are due. */
   advanceWallClockTime(ms: number): void {
-    if (!(ms >= 0)) throw new RangeError(`advanceWallClockTime needs a duration >= 0, got ${ms}`);
-    this.wallClock += ms;
-    for (const task of this.tasks) task.punctuate('wall-clock-time', this.wallClock);
+    this.punctuateWallClock(ms);
     this.drainInternal();
+    this.assertNoAsyncWork('the wall-clock punctuators ran', 'advanceWallClockTimeAsync');
+  }
+
+  /** {@link LocalTopologyRunner.advanceWallClockTime}, then waits for the async work the punctuators started. */
+  async advanceWallClockTimeAsync(ms: number): Promise<void> {
+    this.punctuateWallClock(ms);
+    await this.flush();
   }
 
   /** Takes (and removes) the records written to an output topic so far, oldest first. */
@@ -189,14 +234,75 @@ export class LocalTopologyRunner {
     for (const task of this.tasks) task.initProcessors();
   }
 
+  private pipeTarget(topic: string): StreamTask {
+    if (this.opening.length > 0) {
+      throw new Error('the topology has stores that open asynchronously (persistent stores): await ready() before piping input');
+    }
+    if (this.piping) throw new Error('a pipe was started while another is in progress (from inside the topology, or a pipeAsync not awaited)');
+    const task = this.taskByTopic.get(topic);
+    if (task === undefined) throw new Error(`the topology does not read topic '${topic}'`);
+    return task;
+  }
+
+  private punctuateWallClock(ms: number): void {
+    if (!(ms >= 0)) throw new RangeError(`advanceWallClockTime needs a duration >= 0, got ${ms}`);
+    this.wallClock += ms;
+    for (const task of this.tasks) task.punctuate('wall-clock-time', this.wallClock);
+  }
+
+  /** The synchronous path cannot wait: async work left in flight would land after it returned. */
+  private assertNoAsyncWork(after: string, asyncVariant: string): void {
+    if (!this.tasks.some((t) => t.hasPendingWork())) return;
+    throw new Error(
+      `async work (mapAsync, flatMapAsync) is still in flight after ${after}: use ${asyncVariant} and await it ` +
+        '(the TopologyTestDriver: await inputTopic.pipeInputAsync(...), or await driver.flushAsync())',
+    );
+  }
+
+  /** Waits until no task has async work in flight and nothing is left to feed back from internal topics. */
+  private async settle(): Promise<void> {
+    for (;;) {
+      for (const task of this.tasks) {
+        const pending = task.pendingWork();
+        if (pending !== undefined) await pending;
+      }
+      if (this.pendingInternal.length === 0) {
+        // Results forwarded while waiting for one task may have started work in another.
+        if (!this.tasks.some((t) => t.hasPendingWork())) return;
+        continue;
+      }
+      // What was written to internal topics goes back in as one batch per topic, in order.
+      const byTopic = new Map<string, CapturedRecord[]>();
+      for (const r of this.pendingInternal.splice(0)) {
+        const list = byTopic.get(r.topic);
+        if (list === undefined) byTopic.set(r.topic, [r]);
+        else list.push(r);
+      }
+      for (const [topic, records] of byTopic) {
+        const next = this.taskByTopic.get(topic);
+        if (next !== undefined) this.deliverBatch(next, topic, records);
+      }
+    }
+  }
+
   private deliver(task: StreamTask, topic: string, key: Buffer | null, value: Buffer | null, timestamp: number, headers: Headers): void {
-    const offset = this.offsets.get(topic) ?? 0n;
-    this.offsets.set(topic, offset + 1n);
+    this.deliverBatch(task, topic, [{ key, value, timestamp, headers }]);
+  }
+
+  private deliverBatch(task: StreamTask, topic: string, records: readonly PipedRecord[]): void {
+    const first = this.offsets.get(topic) ?? 0n;
+    this.offsets.set(topic, first + BigInt(records.length));
     const batch: FetchedBatch = {
       topic,
       partition: 0,
-      records: [{ key, value, offset: offset.toString(), timestamp, headers }],
-      highWatermark: (offset + 1n).toString(),
+      records: records.map((r, i) => ({
+        key: r.key,
+        value: r.value,
+        offset: (first + BigInt(i)).toString(),
+        timestamp: r.timestamp,
+        headers: r.headers ?? {},
+      })),
+      highWatermark: (first + BigInt(records.length)).toString(),
     };
     const decoded = task.decode(batch);
     if (decoded instanceof Promise) {

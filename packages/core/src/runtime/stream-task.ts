@@ -1,5 +1,7 @@
-import type { FetchedBatch, TopicPartitionOffset } from '../client/kafka-port.js';
-import type { Cancellable, ProcessorContext, PunctuationType } from '../processor/processor-context.js';
+import type { FetchedBatch, FetchedRecord, TopicPartitionOffset } from '../client/kafka-port.js';
+import { ProcessingError } from '../errors/processing-error.js';
+import type { AsyncForwarder, AsyncOrigin, Cancellable, ProcessorContext, PunctuationType } from '../processor/processor-context.js';
+import type { Processor } from '../processor/processor.js';
 import type { RecordMetadata, StreamRecord } from '../processor/stream-record.js';
 import type { StateStore } from '../state/state-store.js';
 import type { NodeDef } from '../topology/nodes.js';
@@ -61,6 +63,13 @@ export class StreamTask implements ProcessorContext<unknown, unknown> {
   private readonly processors: ProcessorRuntime[] = [];
   private current: RuntimeNode | undefined;
   private metadata: RecordMetadata | undefined;
+  /** The fetched record being processed: what an async origin keeps for dead letters. */
+  private currentRaw: FetchedRecord | undefined;
+  /** Processors that may hold work in flight (they have `pending`): all the per-batch check walks. */
+  private readonly asyncProcessors: Processor<unknown, unknown, unknown, unknown>[] = [];
+  /** The first fatal failure of async work; sticky, so no later commit covers the lost record. */
+  private asyncFailure: ProcessingError | undefined;
+  private closed = false;
   private streamTime = -1;
   private readonly partitionTime = new Map<string, number>();
   private readonly punctuations: Punctuation[] = [];
@@ -176,6 +185,7 @@ export class StreamTask implements ProcessorContext<unknown, unknown> {
       const raw = records[i]!;
       if (record !== undefined) {
         this.metadata = { topic: batch.topic, partition: batch.partition, offset: raw.offset };
+        this.currentRaw = raw;
         if (record.timestamp > partitionTime) partitionTime = record.timestamp;
         if (record.timestamp > this.streamTime) this.streamTime = record.timestamp;
         this.currentTimestamp = record.timestamp;
@@ -189,6 +199,32 @@ export class StreamTask implements ProcessorContext<unknown, unknown> {
     }
     this.partitionTime.set(batch.topic, partitionTime);
     this.metadata = undefined;
+    this.currentRaw = undefined;
+  }
+
+  /**
+   * Work still in flight in the task's async processors (mapAsync, flatMapAsync): a promise that
+   * resolves once every one of them is idle and rejects with the fatal failure of that work, if any.
+   * Undefined when there is nothing to wait for, so a task without async operators pays one check
+   * per batch.
+   */
+  pendingWork(): Promise<void> | undefined {
+    if (this.asyncProcessors.length === 0) return undefined;
+    return this.hasPendingWork() ? this.drainPendingWork() : undefined;
+  }
+
+  /** True while an async processor has work in flight, or after async work failed fatally. */
+  hasPendingWork(): boolean {
+    if (this.asyncFailure !== undefined) return true;
+    for (const p of this.asyncProcessors) {
+      const wait = p.pending!();
+      if (wait !== undefined) {
+        // Only a probe: whoever awaits the work gets the failure through drainPendingWork.
+        wait.catch(() => undefined);
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Offsets that moved since the last commit: last processed + 1 per source partition. */
@@ -225,6 +261,7 @@ export class StreamTask implements ProcessorContext<unknown, unknown> {
   }
 
   close(): void {
+    this.closed = true;
     for (const p of this.processors) p.processor.close?.();
   }
 
@@ -281,6 +318,12 @@ export class StreamTask implements ProcessorContext<unknown, unknown> {
     this.deps.requestCommit();
   }
 
+  asyncForwarder(): AsyncForwarder<unknown, unknown> {
+    const node = this.current;
+    if (node === undefined) throw new Error('asyncForwarder() was called outside init(), process() or a punctuator of this task');
+    return { capture: () => this.captureOrigin(node) };
+  }
+
   recordMetadata(): RecordMetadata | undefined {
     return this.metadata;
   }
@@ -308,6 +351,69 @@ export class StreamTask implements ProcessorContext<unknown, unknown> {
     this.current = previous;
   };
 
+  /** Remembers the record being processed, for results that `node` forwards later. */
+  private captureOrigin(node: RuntimeNode): AsyncOrigin<unknown, unknown> {
+    const metadata = this.metadata;
+    const raw = this.currentRaw;
+    const timestamp = this.currentTimestamp;
+    return {
+      metadata,
+      forward: (record, childName) => this.runLater(node, metadata, raw, timestamp, () => this.forward(record, childName)),
+      fail: (error) =>
+        this.runLater(node, metadata, raw, timestamp, () => {
+          throw error;
+        }),
+    };
+  }
+
+  /**
+   * Runs the later part of a record's processing with the task set as it was for that record:
+   * current node, metadata (what downstream nodes and the error handlers see) and timestamp (what
+   * changelog writes carry). Everything is restored after, since it may run between two batches.
+   */
+  private runLater(node: RuntimeNode, metadata: RecordMetadata | undefined, raw: FetchedRecord | undefined, timestamp: number, work: () => void): void {
+    // The task's results are discarded once it closed (lost, fenced, or rebuilt after an abort).
+    if (this.closed) return;
+    const previous = this.current;
+    const previousMetadata = this.metadata;
+    const previousRaw = this.currentRaw;
+    const previousTimestamp = this.currentTimestamp;
+    this.current = node;
+    this.metadata = metadata;
+    this.currentRaw = raw;
+    this.currentTimestamp = timestamp;
+    try {
+      this.deps.errors.processLater(metadata ?? { topic: `(punctuator of task ${this.id})`, partition: this.partition, offset: '-1' }, raw, work);
+    } catch (err) {
+      if (err instanceof ProcessingError) this.asyncFailure ??= err;
+      throw err;
+    } finally {
+      this.current = previous;
+      this.metadata = previousMetadata;
+      this.currentRaw = previousRaw;
+      this.currentTimestamp = previousTimestamp;
+    }
+  }
+
+  /** Waits until no async processor has work in flight (results of one may start work in the next). */
+  private async drainPendingWork(): Promise<void> {
+    let failure: unknown;
+    for (;;) {
+      let waits: Promise<void>[] | undefined;
+      for (const p of this.asyncProcessors) {
+        const wait = p.pending!();
+        if (wait !== undefined) (waits ??= []).push(wait);
+      }
+      if (waits === undefined) break;
+      // All settle before a failure is reported: nothing of this task is left running after it.
+      for (const result of await Promise.allSettled(waits)) if (result.status === 'rejected') failure ??= result.reason;
+      if (failure !== undefined) break;
+    }
+    if (failure instanceof ProcessingError) this.asyncFailure ??= failure;
+    if (this.asyncFailure !== undefined) throw this.asyncFailure;
+    if (failure !== undefined) throw failure;
+  }
+
   private forwardToChildren = (node: RuntimeNode, record: StreamRecord<unknown, unknown>): void => {
     const children = node.children;
     for (let i = 0; i < children.length; i++) children[i]!.process(record);
@@ -325,6 +431,7 @@ export class StreamTask implements ProcessorContext<unknown, unknown> {
       } else if (def.kind === 'processor') {
         const p = new ProcessorRuntime(def.name, def.supplier(), this.enter, this.leave);
         this.processors.push(p);
+        if (typeof p.processor.pending === 'function') this.asyncProcessors.push(p.processor);
         node = p;
       } else {
         const topic = typeof def.topic === 'string' ? this.deps.topicName(def.topic) : def.topic;

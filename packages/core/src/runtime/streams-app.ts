@@ -212,7 +212,7 @@ export class StreamsApp {
     try {
       await this.locked(async () => {
         if (this.stopping) return;
-        await manager.processBatch(batch, control.isStale);
+        await manager.processBatch(batch, control.isStale, () => control.heartbeat());
         if (manager.commitDue(Date.now())) await manager.commitAll();
       });
     } catch (err) {

@@ -120,8 +120,12 @@ export class TaskManager {
     return { gained, lost };
   }
 
-  /** Processes one fetched batch: the per-batch part of the hot path. */
-  async processBatch(batch: FetchedBatch, isStale: () => boolean): Promise<void> {
+  /**
+   * Processes one fetched batch: the per-batch part of the hot path. Returns once the batch's async
+   * work (mapAsync, flatMapAsync) is done too, so the commit that follows covers only finished work;
+   * a long wait heartbeats through `heartbeat`.
+   */
+  async processBatch(batch: FetchedBatch, isStale: () => boolean, heartbeat?: () => Promise<void>): Promise<void> {
     const active = this.byPartition.get(`${batch.topic}:${batch.partition}`);
     if (active === undefined || active.fenced || isStale()) return;
     const { task } = active;
@@ -136,6 +140,8 @@ export class TaskManager {
     try {
       const decoded = task.decode(batch);
       task.process(batch, decoded instanceof Promise ? await decoded : decoded);
+      const pending = task.pendingWork();
+      if (pending !== undefined) await awaitWithHeartbeats(pending, heartbeat, this.deps.config.consumer.heartbeatIntervalMs);
       if (!active.collector.hasCapacity()) await active.collector.waitForCapacity();
     } catch (err) {
       // Under exactly-once a failed send (fenced, or a broker error) aborts the task's transaction and
@@ -167,6 +173,11 @@ export class TaskManager {
   async commitAll(): Promise<void> {
     this.commitRequested = false;
     this.lastCommit = Date.now();
+    // Async work a wall-clock punctuator started is finished first: a commit covers only finished work.
+    for (const { task, fenced } of this.tasks.values()) {
+      const pending = fenced ? undefined : task.pendingWork();
+      if (pending !== undefined) await pending;
+    }
     if (this.eos) {
       for (const active of [...this.tasks.values()]) await this.commitTransaction(active);
     } else {
@@ -363,6 +374,8 @@ export class TaskManager {
     let committed = false;
     if (clean && !active.fenced) {
       try {
+        const pending = task.pendingWork();
+        if (pending !== undefined) await pending;
         if (this.eos) {
           await this.commitTransaction(active);
           committed = !active.fenced;
@@ -427,5 +440,20 @@ export class TaskManager {
       collector,
       config.logger,
     );
+  }
+}
+
+/**
+ * Awaits a task's async work. kafkajs heartbeats only from its fetch loop, which this wait blocks,
+ * so a long wait keeps the membership alive by heartbeating as it goes; a heartbeat that reports a
+ * rebalance is left to the one after the batch, once the work is done and can be committed.
+ */
+async function awaitWithHeartbeats(work: Promise<void>, heartbeat: (() => Promise<void>) | undefined, intervalMs: number): Promise<void> {
+  if (heartbeat === undefined) return work;
+  const beat = setInterval(() => void heartbeat().catch(() => undefined), intervalMs);
+  try {
+    await work;
+  } finally {
+    clearInterval(beat);
   }
 }
