@@ -76,6 +76,7 @@ describe('schema-typed serdes', () => {
     }
     expectTypeOf(serdes.avro({ schema: User })).toEqualTypeOf<Serde<Expected>>();
     const withBigints = serdes.avro({ schema: User, longs: 'bigint' });
+    expectTypeOf(withBigints).not.toBeAny();
     expectTypeOf<SerdeType<typeof withBigints>['visits']>().toEqualTypeOf<bigint>();
     expectTypeOf<SerdeType<typeof withBigints>['joined']>().toEqualTypeOf<Date>();
     expectTypeOf<AvroValue<typeof User>>().toEqualTypeOf<Expected>();

@@ -22,6 +22,11 @@ export interface SchemaRegistryClientOptions {
 
 const FACTORY = 'schemaRegistryClient';
 
+// The library's HTTP client factory is a CommonJS default export: Node hands ESM the whole
+// `module.exports` (`{ default }`), while bundlers and Vitest unwrap it. Take it either way.
+const apiModule: unknown = confluentApi;
+const createApiClient = (typeof apiModule === 'function' ? apiModule : (apiModule as { default: unknown }).default) as typeof confluentApi.default;
+
 /** What mappersmith's error middleware (inside the library) throws: the status and the registry's message. */
 interface ResponseError {
   status?: unknown;
@@ -81,7 +86,7 @@ class ConfluentSchemaRegistryClient implements SchemaRegistryClient {
     url.password = '';
     this.host = url.href.replace(/\/$/, '');
     this.retry = resolveRetry(FACTORY, options.retry);
-    this.api = confluentApi.default({
+    this.api = createApiClient({
       host: this.host,
       clientId: options.clientId ?? 'rivulet',
       // Retries are Rivulet's (below): the library's only retry GETs, and a POST must be retried too.
