@@ -65,6 +65,17 @@ export type { StoreBuilder } from './state/stores.js';
 export { changelogTopic } from './state/changelog-topic.js';
 export type { KeyValue, KeyValueStore, ReadOnlyKeyValueStore } from './state/key-value-store.js';
 export type { ChangelogSink, StateStore, StateStoreContext } from './state/state-store.js';
+export type { Window, Windowed } from './state/windowed.js';
+export type { ValueAndTimestamp } from './state/value-and-timestamp.js';
+export type { ReadOnlyWindowStore, WindowStore } from './state/window-store.js';
+export type { ReadOnlySessionStore, SessionStore } from './state/session-store.js';
+export type { WindowBytesEntry, WindowBytesStore, WindowBytesStoreSupplier } from './state/window-bytes-store.js';
+export type { SessionBytesEntry, SessionBytesStore, SessionBytesStoreSupplier } from './state/session-bytes-store.js';
+export type { PersistentSessionStoreOptions, PersistentWindowStoreOptions, SessionStoreOptions, WindowStoreOptions } from './state/window-store-options.js';
+export { WindowStoreBuilder } from './state/window-store-builder.js';
+export { SessionStoreBuilder } from './state/session-store-builder.js';
+export { TypedWindowStore } from './state/typed-window-store.js';
+export { TypedSessionStore } from './state/typed-session-store.js';
 
 // Kafka client port and partitioning
 export { defaultPartitioner, choosePartition, partitionForKey } from './client/partitioner.js';

@@ -5,6 +5,21 @@ import type { KeyValueBytesStoreSupplier } from './key-value-bytes-store.js';
 import { KeyValueStoreBuilder } from './key-value-store-builder.js';
 import { LmdbKeyValueStore } from './lmdb-key-value-store.js';
 import type { LmdbKeyValueStoreOptions } from './lmdb-key-value-store.js';
+import { InMemorySessionStore } from './in-memory-session-store.js';
+import { InMemoryWindowStore } from './in-memory-window-store.js';
+import { KeyValueSessionStore } from './key-value-session-store.js';
+import { KeyValueWindowStore } from './key-value-window-store.js';
+import type { SessionBytesStoreSupplier } from './session-bytes-store.js';
+import { SessionStoreBuilder } from './session-store-builder.js';
+import { valueAndTimestampSerde, type ValueAndTimestamp } from './value-and-timestamp.js';
+import type { WindowBytesStoreSupplier } from './window-bytes-store.js';
+import { WindowStoreBuilder } from './window-store-builder.js';
+import type {
+  PersistentSessionStoreOptions,
+  PersistentWindowStoreOptions,
+  SessionStoreOptions,
+  WindowStoreOptions,
+} from './window-store-options.js';
 
 export type { StoreBuilder } from './store-builder.js';
 
@@ -41,5 +56,79 @@ export const Stores = {
   /** A builder of typed stores over the supplier's engine; logging is enabled by default. */
   keyValueStoreBuilder<K, V>(supplier: KeyValueBytesStoreSupplier, keySerde: Serde<K>, valueSerde: Serde<V>): KeyValueStoreBuilder<K, V> {
     return new KeyValueStoreBuilder(supplier, keySerde, valueSerde);
+  },
+
+  /**
+   * The in-memory window engine, the default: windows indexed by key and by start, restored from
+   * the changelog in full after a restart.
+   *
+   * @example
+   * const perMinute = Stores.windowStoreBuilder(
+   *   Stores.inMemoryWindowStore('clicks-per-minute', { retentionMs: 3_600_000, windowSizeMs: 60_000 }),
+   *   serdes.string(),
+   *   serdes.int64(),
+   * );
+   */
+  inMemoryWindowStore(name: string, options: WindowStoreOptions): WindowBytesStoreSupplier {
+    const { retentionMs, windowSizeMs } = options;
+    void new InMemoryWindowStore(name, retentionMs, windowSizeMs);
+    return { name, persistent: false, retentionMs, windowSizeMs, get: () => new InMemoryWindowStore(name, retentionMs, windowSizeMs) };
+  },
+
+  /**
+   * The persistent window engine: windows as `[key][8-byte start]` entries of an lmdb key-value
+   * engine, which brings its checkpoints (a clean restart restores only the changelog's tail).
+   */
+  persistentWindowStore(name: string, options: PersistentWindowStoreOptions): WindowBytesStoreSupplier {
+    const { retentionMs, windowSizeMs, ...lmdb } = options;
+    void new KeyValueWindowStore(new LmdbKeyValueStore(name, lmdb), retentionMs, windowSizeMs);
+    return {
+      name,
+      persistent: true,
+      retentionMs,
+      windowSizeMs,
+      get: () => new KeyValueWindowStore(new LmdbKeyValueStore(name, lmdb), retentionMs, windowSizeMs),
+    };
+  },
+
+  /** A builder of typed window stores over the supplier's engine; logging is enabled by default. */
+  windowStoreBuilder<K, V>(supplier: WindowBytesStoreSupplier, keySerde: Serde<K>, valueSerde: Serde<V>): WindowStoreBuilder<K, V> {
+    return new WindowStoreBuilder(supplier, keySerde, valueSerde);
+  },
+
+  /**
+   * A builder of window stores whose values carry the timestamp of the newest record that made
+   * them (`[8-byte timestamp][value]`), as the DSL's windowed aggregations keep them.
+   */
+  timestampedWindowStoreBuilder<K, V>(
+    supplier: WindowBytesStoreSupplier,
+    keySerde: Serde<K>,
+    valueSerde: Serde<V>,
+  ): WindowStoreBuilder<K, ValueAndTimestamp<V>> {
+    return new WindowStoreBuilder(supplier, keySerde, valueAndTimestampSerde(valueSerde), true);
+  },
+
+  /** The in-memory session engine, the default. */
+  inMemorySessionStore(name: string, options: SessionStoreOptions): SessionBytesStoreSupplier {
+    const { retentionMs } = options;
+    void new InMemorySessionStore(name, retentionMs);
+    return { name, persistent: false, retentionMs, get: () => new InMemorySessionStore(name, retentionMs) };
+  },
+
+  /** The persistent session engine: sessions as `[key][8-byte end][8-byte start]` entries of an lmdb engine. */
+  persistentSessionStore(name: string, options: PersistentSessionStoreOptions): SessionBytesStoreSupplier {
+    const { retentionMs, ...lmdb } = options;
+    void new KeyValueSessionStore(new LmdbKeyValueStore(name, lmdb), retentionMs);
+    return { name, persistent: true, retentionMs, get: () => new KeyValueSessionStore(new LmdbKeyValueStore(name, lmdb), retentionMs) };
+  },
+
+  /**
+   * A builder of typed session stores over the supplier's engine; logging is enabled by default.
+   *
+   * @example
+   * const sessions = Stores.sessionStoreBuilder(Stores.inMemorySessionStore('sessions', { retentionMs: 600_000 }), serdes.string(), serdes.int64());
+   */
+  sessionStoreBuilder<K, V>(supplier: SessionBytesStoreSupplier, keySerde: Serde<K>, valueSerde: Serde<V>): SessionStoreBuilder<K, V> {
+    return new SessionStoreBuilder(supplier, keySerde, valueSerde);
   },
 } as const;

@@ -1,0 +1,20 @@
+/**
+ * A window of time: `start` inclusive; `end` exclusive for time windows, inclusive for sliding and
+ * session windows (as in Kafka Streams, whose `Window` carries the same two numbers). Milliseconds.
+ */
+export interface Window {
+  readonly start: number;
+  readonly end: number;
+}
+
+/**
+ * A key and the window it was aggregated in: the key type of windowed tables and of what window
+ * and session stores yield.
+ *
+ * @example
+ * const windowed: Windowed<string> = { key: 'sensor-1', window: { start: 60_000, end: 120_000 } };
+ */
+export interface Windowed<K> {
+  readonly key: K;
+  readonly window: Window;
+}
