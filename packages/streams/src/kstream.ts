@@ -14,6 +14,9 @@ import {
   StreamSelectKey,
 } from './internal/processors/stateless.js';
 import { StreamRxPipe } from './rx/stream-rx-pipe.js';
+import { streamStreamJoin, streamTableJoin } from './internal/join-builders.js';
+import type { JoinWindows } from './join-windows.js';
+import type { StreamJoinOptions, StreamTableJoinOptions } from './joined.js';
 import { KGroupedStream } from './kgrouped-stream.js';
 import { KTable } from './ktable.js';
 
@@ -246,6 +249,101 @@ export class KStream<K, V> {
         )
       : this;
     return KTable.fromStream(this.ctx, source, options);
+  }
+
+  /**
+   * Inner join with a table: each record is joined with the table's current value for its key, and
+   * dropped when the key is absent. Table updates emit nothing. Records with a null key or value are
+   * dropped. After a key change the stream is repartitioned first, through
+   * `<applicationId>-<name>-repartition`. The table's source and this stream must be co-partitioned
+   * (same partition count, checked at start). An unmaterialized table is materialized (with a warning).
+   *
+   * @example
+   * orders.join(customers, (order, customer) => ({ ...order, customer: customer.name }));
+   */
+  join<VT, VR>(table: KTable<K, VT>, joiner: (value: V, tableValue: VT, key: K) => VR, options?: StreamTableJoinOptions<K, V>): KStream<K, VR>;
+  /**
+   * Inner join with another stream: each record is joined with every record of the other stream with
+   * the same key whose timestamp is within the join window, in either order of arrival; the result
+   * takes the later timestamp. Both sides are buffered in stores (see {@link StreamJoinOptions}).
+   *
+   * @example
+   * impressions.join(clicks, (impression, click) => ({ impression, click }), JoinWindows.ofTimeDifferenceWithNoGrace(60_000), {
+   *   name: 'impression-clicks',
+   * });
+   */
+  join<VO, VR>(
+    other: KStream<K, VO>,
+    joiner: (value: V, otherValue: VO, key: K) => VR,
+    windows: JoinWindows,
+    options?: StreamJoinOptions<K, V, VO>,
+  ): KStream<K, VR>;
+  join<VO, VR>(
+    other: KTable<K, VO> | KStream<K, VO>,
+    joiner: (value: V, otherValue: VO, key: K) => VR,
+    windowsOrOptions?: JoinWindows | StreamTableJoinOptions<K, V>,
+    options: StreamJoinOptions<K, V, VO> = {},
+  ): KStream<K, VR> {
+    const join = joiner as (value: V | null, otherValue: VO | null, key: K) => VR;
+    if (other instanceof KTable) return streamTableJoin(this.ctx, this, other, join, false, (windowsOrOptions ?? {}) as StreamTableJoinOptions<K, V>);
+    return streamStreamJoin(this.ctx, this, other, join, windowsOrOptions as JoinWindows, 'inner', options, other.ctx);
+  }
+
+  /**
+   * Left join with a table: every record is joined with the table's current value for its key, or
+   * with null when the key is absent. Records with a null value are dropped; a record with a null key
+   * is joined with null (Kafka Streams' KIP-962). Repartitioning and co-partitioning as {@link KStream.join}.
+   *
+   * @example
+   * orders.leftJoin(customers, (order, customer) => ({ ...order, customer: customer?.name ?? 'unknown' }));
+   */
+  leftJoin<VT, VR>(
+    table: KTable<K, VT>,
+    joiner: (value: V, tableValue: VT | null, key: K) => VR,
+    options?: StreamTableJoinOptions<K, V>,
+  ): KStream<K, VR>;
+  /**
+   * Left join with another stream within a join window: as {@link KStream.join}, and a record of this
+   * stream that found no partner is emitted joined with null once its window closes (stream time past
+   * its timestamp + the time difference + grace), not before: no premature null results.
+   *
+   * @example
+   * views.leftJoin(clicks, (view, click) => ({ view, clicked: click !== null }), JoinWindows.ofTimeDifferenceAndGrace(60_000, 10_000), {
+   *   name: 'views-clicks',
+   * });
+   */
+  leftJoin<VO, VR>(
+    other: KStream<K, VO>,
+    joiner: (value: V, otherValue: VO | null, key: K) => VR,
+    windows: JoinWindows,
+    options?: StreamJoinOptions<K, V, VO>,
+  ): KStream<K, VR>;
+  leftJoin<VO, VR>(
+    other: KTable<K, VO> | KStream<K, VO>,
+    joiner: (value: V, otherValue: VO | null, key: K) => VR,
+    windowsOrOptions?: JoinWindows | StreamTableJoinOptions<K, V>,
+    options: StreamJoinOptions<K, V, VO> = {},
+  ): KStream<K, VR> {
+    const join = joiner as (value: V | null, otherValue: VO | null, key: K) => VR;
+    if (other instanceof KTable) return streamTableJoin(this.ctx, this, other, join, true, (windowsOrOptions ?? {}) as StreamTableJoinOptions<K, V>);
+    return streamStreamJoin(this.ctx, this, other, join, windowsOrOptions as JoinWindows, 'left', options, other.ctx);
+  }
+
+  /**
+   * Outer join with another stream within a join window: as {@link KStream.join}, and a record of
+   * either stream that found no partner is emitted joined with null (on its side's missing partner)
+   * once its window closes.
+   *
+   * @example
+   * requests.outerJoin(responses, (req, res) => ({ req, res }), JoinWindows.ofTimeDifferenceWithNoGrace(30_000), { name: 'rpc' });
+   */
+  outerJoin<VO, VR>(
+    other: KStream<K, VO>,
+    joiner: (value: V | null, otherValue: VO | null, key: K) => VR,
+    windows: JoinWindows,
+    options: StreamJoinOptions<K, V, VO> = {},
+  ): KStream<K, VR> {
+    return streamStreamJoin(this.ctx, this, other, joiner, windows, 'outer', options, other.ctx);
   }
 
   /** @internal Adds a processor after this stream's node and returns the stream leaving it. */

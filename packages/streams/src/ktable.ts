@@ -2,6 +2,7 @@ import type { Serde } from '@rivulet/serde';
 import type { BuilderContext, StoreOptions } from './internal/builder-context.js';
 import { KTableSource, KTableTransform } from './internal/processors/ktable-processors.js';
 import { PassThrough } from './internal/processors/stateless.js';
+import { tableTableJoin } from './internal/join-builders.js';
 import { KStream, type Named } from './kstream.js';
 
 /** Options of a derived table: a name, and a store to materialize it in (needed to query or join it). */
@@ -67,6 +68,42 @@ export class KTable<K, V> {
   /** The name to query the table with `app.store(name)` (undefined when not materialized). */
   get queryableStoreName(): string | undefined {
     return this.storeName;
+  }
+
+  /**
+   * Inner join with another table on the key: the result has a row where both tables have one,
+   * `joiner(value, otherValue)`, updated by changes on either side; a deletion on either side deletes
+   * the result row (a tombstone). Give `store` to materialize the result (with `value` for its serde).
+   * Both tables must be materialized (an unmaterialized one is, with a warning) and their topics
+   * co-partitioned (checked at start). A result row carries the timestamp of the update that made it.
+   *
+   * @example
+   * const profiles = users.join(addresses, (user, address) => ({ ...user, address }), { store: 'profiles', value: serdes.json<Profile>() });
+   */
+  join<VO, VR>(other: KTable<K, VO>, joiner: (value: V, otherValue: VO, key: K) => VR, options: TableOptions<VR> = {}): KTable<K, VR> {
+    return tableTableJoin(this.ctx, this, other, joiner as (value: V | null, otherValue: VO | null, key: K) => VR, 'inner', options);
+  }
+
+  /**
+   * Left join with another table: every row of this table has a result row, joined with the other
+   * table's value for the key or with null; deleting this table's row deletes the result row.
+   *
+   * @example
+   * users.leftJoin(addresses, (user, address) => ({ ...user, address: address ?? undefined }));
+   */
+  leftJoin<VO, VR>(other: KTable<K, VO>, joiner: (value: V, otherValue: VO | null, key: K) => VR, options: TableOptions<VR> = {}): KTable<K, VR> {
+    return tableTableJoin(this.ctx, this, other, joiner as (value: V | null, otherValue: VO | null, key: K) => VR, 'left', options);
+  }
+
+  /**
+   * Outer join with another table: a key present in either table has a result row, joined with null
+   * for the side without a row; the result row is deleted when both sides are.
+   *
+   * @example
+   * stock.outerJoin(orders, (inStock, ordered) => (inStock ?? 0) - (ordered ?? 0));
+   */
+  outerJoin<VO, VR>(other: KTable<K, VO>, joiner: (value: V | null, otherValue: VO | null, key: K) => VR, options: TableOptions<VR> = {}): KTable<K, VR> {
+    return tableTableJoin(this.ctx, this, other, joiner, 'outer', options);
   }
 
   private transform<VR>(prefix: string, fn: (key: K, value: V) => VR | null, options: TableOptions<VR>, sameSerde: Serde<VR> | undefined): KTable<K, VR> {
