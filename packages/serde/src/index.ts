@@ -37,6 +37,7 @@ export type { StandardSchemaIssue, StandardSchemaOutput, StandardSchemaResult, S
 // Avro
 export { avroSerde } from './avro/avro-serde.js';
 export type { AvroSerdeOptions } from './avro/avro-serde.js';
+export { checkAvroResolution } from './avro/avro-resolution.js';
 export type { AvroLongs, AvroSchema, AvroSchemaObject, AvroValue } from './avro/avro-schema.js';
 export type { LogicalTypeValues } from './avro/logical-types.js';
 

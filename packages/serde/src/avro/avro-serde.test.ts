@@ -3,6 +3,7 @@ import { SchemaMismatchError, TruncatedPayloadError } from '../errors.js';
 import { SerdeError } from '../serde.js';
 import { errorOf, readSync, writeSync } from '../../test/unit/helpers.js';
 import { avroSerde } from './avro-serde.js';
+import { checkAvroResolution } from './avro-resolution.js';
 import { avroType, resolverFor } from './avro-types.js';
 
 const Address = {
@@ -220,5 +221,18 @@ describe('Avro schema evolution', () => {
     expect(resolver).toBeDefined();
     expect(resolverFor(reader, writer)).toBe(resolver);
     expect(resolverFor(reader, reader)).toBeUndefined();
+  });
+});
+
+describe('checkAvroResolution', () => {
+  const V1 = { type: 'record', name: 'U', fields: [{ name: 'a', type: 'int' }] } as const;
+  const V2 = { type: 'record', name: 'U', fields: [{ name: 'a', type: 'long' }, { name: 'b', type: 'string', default: '' }] } as const;
+  const V3 = { type: 'record', name: 'U', fields: [{ name: 'a', type: 'int' }, { name: 'c', type: 'string' }] } as const;
+
+  it('says whether a reader can read a writer, and why not', () => {
+    expect(checkAvroResolution(V2, V1)).toBeUndefined();
+    expect(checkAvroResolution(V1, V2)).toMatch(/cannot read|long/);
+    expect(checkAvroResolution(V3, V1)).toBe('no matching field for default-less U.c');
+    expect(() => checkAvroResolution({ type: 'nope' }, V1)).toThrow(/^checkAvroResolution: the reader is not a valid Avro schema: /);
   });
 });
