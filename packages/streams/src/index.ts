@@ -5,7 +5,7 @@
 export { StreamsBuilder } from './streams-builder.js';
 export type { StreamsBuilderOptions, StreamSourceOptions, TableSourceOptions } from './streams-builder.js';
 export { KStream, BranchedKStream } from './kstream.js';
-export type { GroupedOptions, Named, ProcessOptions, RepartitionOptions, SinkOptions } from './kstream.js';
+export type { AsyncOptions, GroupedOptions, Named, ProcessOptions, RepartitionOptions, SinkOptions } from './kstream.js';
 export { KGroupedStream } from './kgrouped-stream.js';
 export type { AggregateOptions } from './kgrouped-stream.js';
 export { KTable } from './ktable.js';

@@ -14,6 +14,7 @@ import {
   StreamSelectKey,
 } from './internal/processors/stateless.js';
 import { StreamRxPipe } from './rx/stream-rx-pipe.js';
+import { StreamAsync } from './internal/processors/stream-async.js';
 import { streamStreamJoin, streamTableJoin } from './internal/join-builders.js';
 import type { JoinWindows } from './join-windows.js';
 import type { StreamJoinOptions, StreamTableJoinOptions } from './joined.js';
@@ -45,6 +46,21 @@ export interface RepartitionOptions<K, V> extends Named {
   value?: Serde<V>;
   /** Partitions of the repartition topic (default: those of the sub-topology writing it). */
   numPartitions?: number;
+}
+
+/**
+ * Options of {@link KStream.mapAsync} and {@link KStream.flatMapAsync}.
+ *
+ * @example
+ * stream.mapAsync((id) => fetchProfile(id), { concurrency: 8, name: 'fetch-profile' });
+ */
+export interface AsyncOptions extends Named {
+  /**
+   * How many calls may be in flight at once, per task (default 1). Records beyond it wait, in
+   * order, inside the operator; the wait is bounded by the fetched batch, since a task's next batch
+   * starts only when the work of the previous one is done.
+   */
+  concurrency?: number;
 }
 
 /** Options of {@link KStream.process}. */
@@ -196,6 +212,37 @@ export class KStream<K, V> {
     const name = this.ctx.names.node('KSTREAM-RX-PIPE');
     this.ctx.topology.addProcessor(name, () => new StreamRxPipe(operators, name), this.nodeName);
     return new KStream(this.ctx, name, undefined, undefined, true);
+  }
+
+  /**
+   * A new value per record from an async function (a lookup, an HTTP call), keeping the key, like
+   * {@link KStream.mapValues}. At most `concurrency` calls run at once per task (partition); results
+   * leave in input order, so per-partition order holds (a slow call holds back those after it).
+   * A batch, and the commit after it, waits for its calls to finish, so a commit covers only
+   * finished work. A rejected call goes to the processing exception handler with the record's
+   * topic, partition and offset: under 'fail' the app stops (and nothing after the last commit is
+   * committed), under 'log-and-continue' or a dead-letter topic the record is skipped. The function
+   * must settle: a call that never does holds its partition (add your own timeout).
+   *
+   * @example
+   * orders.mapAsync(async (order) => ({ ...order, customer: await customers.get(order.customerId) }), { concurrency: 16 });
+   */
+  mapAsync<VR>(fn: (value: V, key: K, record: StreamRecord<K, V>) => PromiseLike<VR>, options: AsyncOptions = {}): KStream<K, VR> {
+    const concurrency = asyncConcurrency('mapAsync()', options);
+    return this.then('KSTREAM-MAPASYNC', options, () => new StreamAsync<K, V, VR, VR>(fn, false, concurrency), this.keySerde, undefined, this.keyChanged);
+  }
+
+  /**
+   * Zero or more values per record from an async function, keeping the key, like
+   * {@link KStream.flatMapValues}; concurrency, order, commits and failures as in
+   * {@link KStream.mapAsync}.
+   *
+   * @example
+   * users.flatMapAsync(async (user) => (await api.followers(user.id)).map((f) => f.name), { concurrency: 4 });
+   */
+  flatMapAsync<VR>(fn: (value: V, key: K, record: StreamRecord<K, V>) => PromiseLike<Iterable<VR>>, options: AsyncOptions = {}): KStream<K, VR> {
+    const concurrency = asyncConcurrency('flatMapAsync()', options);
+    return this.then('KSTREAM-FLATMAPASYNC', options, () => new StreamAsync<K, V, Iterable<VR>, VR>(fn, true, concurrency), this.keySerde, undefined, this.keyChanged);
   }
 
   /**
@@ -371,6 +418,15 @@ export class KStream<K, V> {
     this.ctx.topology.addSource(source, topic, { key: keySerde, value: valueSerde });
     return new KStream(this.ctx, source, keySerde, valueSerde, false);
   }
+}
+
+/** Validates the concurrency of an async operator at the door. */
+function asyncConcurrency(operator: string, options: AsyncOptions): number {
+  const concurrency = options.concurrency ?? 1;
+  if (!Number.isInteger(concurrency) || concurrency < 1) {
+    throw new RangeError(`${operator}: concurrency must be an integer >= 1, got ${String(concurrency)}`);
+  }
+  return concurrency;
 }
 
 /**
