@@ -1,5 +1,6 @@
 import type { Headers } from '@rivulet/serde';
 import type { FetchedBatch } from '../client/kafka-port.js';
+import { choosePartition, defaultPartitioner, type Partitioner } from '../client/partitioner.js';
 import type { ExceptionHandlerSetting } from '../config/exception-handler-setting.js';
 import { createConsoleLogger, type Logger } from '../config/logger.js';
 import { changelogTopic } from '../state/changelog-topic.js';
@@ -16,6 +17,11 @@ export interface CapturedRecord {
   readonly value: Buffer | null;
   readonly timestamp: number;
   readonly headers: Headers | undefined;
+  /**
+   * The partition the record went to: chosen by the sink's partitioner (default: murmur2 of the
+   * key, round robin without one) when the topic's count is in `partitionCounts`, else undefined.
+   */
+  readonly partition: number | undefined;
 }
 
 /** A serialized record to pipe with {@link LocalTopologyRunner.pipeAsync}. */
@@ -31,6 +37,11 @@ export interface LocalTopologyRunnerOptions {
   applicationId?: string;
   /** Where persistent stores keep their files (default: a fresh temp dir per runner). */
   stateDir?: string;
+  /**
+   * Partition counts of output topics: records written to them get a partition, chosen as the
+   * runtime would (the sink's partitioner, or murmur2 of the key). Other topics' records get none.
+   */
+  partitionCounts?: Readonly<Record<string, number>>;
   /** The wall-clock time the runner starts at (ms); it only moves with `advanceWallClockTime`. */
   initialWallClockTimeMs?: number;
   deserializationExceptionHandler?: ExceptionHandlerSetting;
@@ -63,6 +74,8 @@ export class LocalTopologyRunner {
   private wallClock: number;
   private readonly opening: Promise<unknown>[] = [];
   private piping = false;
+  private readonly partitionCounts: ReadonlyMap<string, number>;
+  private readonly partitioner = defaultPartitioner();
 
   constructor(
     readonly topology: Topology,
@@ -70,6 +83,7 @@ export class LocalTopologyRunner {
   ) {
     this.applicationId = options.applicationId ?? 'test-driver';
     this.wallClock = options.initialWallClockTimeMs ?? Date.now();
+    this.partitionCounts = new Map(Object.entries(options.partitionCounts ?? {}));
     const logger = options.logger ?? createConsoleLogger('warn');
     const internal = topology.internalTopicDefs();
     const topicName = (name: string): string => (internal.has(name) ? `${this.applicationId}-${name}` : name);
@@ -77,7 +91,8 @@ export class LocalTopologyRunner {
     for (const name of topology.stores().keys()) this.changelogs.add(changelogTopic(this.applicationId, name));
 
     const sink: RecordSink = {
-      send: (topic, key, value, timestamp, headers) => this.capture(topic, key, value, timestamp, headers),
+      send: (topic, key, value, timestamp, headers, partition, partitioner) =>
+        this.capture(topic, key, value, timestamp, headers, partition, partitioner),
     };
     const router = new ErrorRouter(
       this.applicationId,
@@ -319,11 +334,22 @@ export class LocalTopologyRunner {
     }
   }
 
-  private capture(topic: string, key: MaybeBytes, value: MaybeBytes, timestamp: number, headers: Headers | undefined): void {
+  private capture(
+    topic: string,
+    key: MaybeBytes,
+    value: MaybeBytes,
+    timestamp: number,
+    headers: Headers | undefined,
+    partition: number | undefined,
+    partitioner: Partitioner | undefined,
+  ): void {
     if (key instanceof Promise || value instanceof Promise) {
       throw new Error(`a serde writing topic '${topic}' is asynchronous (a schema registry serde?): the local runner needs synchronous serdes`);
     }
-    const record: CapturedRecord = { topic, key, value, timestamp, headers };
+    const count = this.partitionCounts.get(topic);
+    const chosen =
+      count === undefined ? partition : choosePartition(partition, partitioner ?? this.partitioner, { topic, key, value, partitionCount: count });
+    const record: CapturedRecord = { topic, key, value, timestamp, headers, partition: chosen };
     if (this.changelogs.has(topic)) return;
     if (this.internalTopics.has(topic)) {
       this.pendingInternal.push(record);

@@ -1,4 +1,4 @@
-import type { LocalTopologyRunner } from '@rivulet/core';
+import type { LocalTopologyRunner, PipedRecord } from '@rivulet/core';
 import type { Headers, Serde } from '@rivulet/serde';
 
 /** A record to pipe: key, value and optionally timestamp and headers. */
@@ -18,7 +18,14 @@ function toBytes<T>(serde: Serde<T>, topic: string, value: T | null, headers: He
 
 /**
  * An input topic of a {@link TopologyTestDriver}: each `pipeInput` serializes the record and runs it
- * through the topology before returning.
+ * through the topology before returning. Topologies with async operators (mapAsync, flatMapAsync)
+ * use the `...Async` variants, which resolve once that work is done; the list variants pipe their
+ * records as one fetched batch, as the runtime would, so the async work of the records overlaps.
+ *
+ * @example
+ * const input = driver.createInputTopic('orders', serdes.string(), serdes.json<Order>());
+ * input.pipeInput('o-1', { total: 120 });
+ * await input.pipeKeyValueListAsync([['o-2', { total: 5 }], ['o-3', { total: 70 }]]);
  */
 export class TestInputTopic<K, V> {
   private nextTimestamp: number;
@@ -36,21 +43,32 @@ export class TestInputTopic<K, V> {
 
   /** Pipes one record; without a timestamp it gets the topic's current time (then advanced by autoAdvanceMs). */
   pipeInput(key: K | null, value: V | null, timestamp?: number, headers?: Headers): void {
-    let ts: number;
-    if (timestamp === undefined) {
-      ts = this.nextTimestamp;
-      this.nextTimestamp += this.autoAdvanceMs;
-    } else {
-      ts = timestamp;
-    }
-    const name = this.runner.topicName(this.topic);
-    this.runner.pipe(
-      name,
-      toBytes(this.keySerde, name, key, headers),
-      toBytes(this.valueSerde, name, value, headers),
-      ts,
-      headers ?? {},
-    );
+    const r = this.serialize(key, value, timestamp, headers);
+    this.runner.pipe(this.runner.topicName(this.topic), r.key, r.value, r.timestamp, r.headers);
+  }
+
+  /**
+   * Pipes one record and resolves once its async work (mapAsync, flatMapAsync) is done and its
+   * results went through the topology; rejects with the `ProcessingError` of a failed call under
+   * the 'fail' handler.
+   */
+  pipeInputAsync(key: K | null, value: V | null, timestamp?: number, headers?: Headers): Promise<void> {
+    return this.pipeBatchAsync([this.serialize(key, value, timestamp, headers)]);
+  }
+
+  /** Pipes records as one batch and waits for their async work (see {@link TestInputTopic.pipeInputAsync}). */
+  pipeRecordListAsync(records: readonly TestRecord<K, V>[]): Promise<void> {
+    return this.pipeBatchAsync(records.map((r) => this.serialize(r.key, r.value, r.timestamp, r.headers)));
+  }
+
+  /** Pipes key-value pairs as one batch and waits for their async work. */
+  pipeKeyValueListAsync(pairs: readonly (readonly [K | null, V | null])[], timestamp?: number): Promise<void> {
+    return this.pipeBatchAsync(pairs.map(([k, v]) => this.serialize(k, v, timestamp, undefined)));
+  }
+
+  /** Pipes values with null keys as one batch and waits for their async work. */
+  pipeValueListAsync(values: readonly (V | null)[]): Promise<void> {
+    return this.pipeBatchAsync(values.map((v) => this.serialize(null, v, undefined, undefined)));
   }
 
   /** Pipes a value with a null key. */
@@ -76,5 +94,27 @@ export class TestInputTopic<K, V> {
   /** Moves this topic's automatic timestamp forward. */
   advanceTime(ms: number): void {
     this.nextTimestamp += ms;
+  }
+
+  private pipeBatchAsync(records: PipedRecord[]): Promise<void> {
+    return this.runner.pipeAsync(this.runner.topicName(this.topic), records);
+  }
+
+  /** Serializes a record; without a timestamp it gets the topic's current time (then advanced by autoAdvanceMs). */
+  private serialize(key: K | null, value: V | null, timestamp: number | undefined, headers: Headers | undefined): Required<PipedRecord> {
+    let ts: number;
+    if (timestamp === undefined) {
+      ts = this.nextTimestamp;
+      this.nextTimestamp += this.autoAdvanceMs;
+    } else {
+      ts = timestamp;
+    }
+    const name = this.runner.topicName(this.topic);
+    return {
+      key: toBytes(this.keySerde, name, key, headers),
+      value: toBytes(this.valueSerde, name, value, headers),
+      timestamp: ts,
+      headers: headers ?? {},
+    };
   }
 }

@@ -7,6 +7,8 @@ export interface TestOutputRecord<K, V> {
   readonly value: V | null;
   readonly timestamp: number;
   readonly headers: Headers;
+  /** The partition chosen by the sink's partitioner, when the driver knows the topic's partition count (`partitionCounts`). */
+  readonly partition: number | undefined;
 }
 
 function fromBytes<T>(serde: Serde<T>, topic: string, bytes: Buffer | null, headers: Headers | undefined): T | null {
@@ -84,6 +86,7 @@ export class TestOutputTopic<K, V> {
       value: fromBytes(this.valueSerde, this.topic, r.value, r.headers),
       timestamp: r.timestamp,
       headers: r.headers ?? {},
+      partition: r.partition,
     };
   }
 }

@@ -22,7 +22,8 @@ export interface TopologyTestDriverOptions extends LocalTopologyRunnerOptions {
  * Runs a topology synchronously, without a broker, through the same processor code as the
  * StreamsApp runtime: pipe records into input topics, read what the topology wrote from output
  * topics, inspect its stores, and move virtual wall-clock time. Records written to repartition
- * topics are fed back in at once.
+ * topics are fed back in at once. Async operators (mapAsync, flatMapAsync) take the async path:
+ * `await inputTopic.pipeInputAsync(...)`, and {@link TopologyTestDriver.flushAsync}.
  *
  * @example
  * const driver = new TopologyTestDriver(builder.build());
@@ -62,9 +63,30 @@ export class TopologyTestDriver {
     return new TestOutputTopic(this.runner, topic, keySerde, valueSerde);
   }
 
-  /** Moves virtual wall-clock time and runs the wall-clock punctuators that are due. */
+  /**
+   * Moves virtual wall-clock time and runs the wall-clock punctuators that are due. Throws when they
+   * leave async work in flight: use {@link TopologyTestDriver.advanceWallClockTimeAsync}.
+   */
   advanceWallClockTime(ms: number): void {
     this.runner.advanceWallClockTime(ms);
+  }
+
+  /** Moves virtual wall-clock time, runs the due punctuators and waits for the async work they started. */
+  advanceWallClockTimeAsync(ms: number): Promise<void> {
+    return this.runner.advanceWallClockTimeAsync(ms);
+  }
+
+  /**
+   * Waits until no async work (mapAsync, flatMapAsync) is in flight and everything it wrote to
+   * repartition topics went through; rejects with the `ProcessingError` of a failed call under the
+   * 'fail' handler. The `...Async` pipes do this already.
+   *
+   * @example
+   * expect(() => input.pipeInput('k', 'v')).toThrow(/pipeInputAsync/);
+   * await driver.flushAsync();
+   */
+  flushAsync(): Promise<void> {
+    return this.runner.flush();
   }
 
   /** A key-value store of the topology (typed by you), for assertions on state. */
