@@ -2,6 +2,11 @@ import { serdes, type Serde } from '@rivulet/serde';
 import type { BuilderContext, StoreOptions } from './internal/builder-context.js';
 import { StreamAggregate } from './internal/processors/stream-aggregate.js';
 import { KTable } from './ktable.js';
+import { SessionWindowedKStream } from './session-windowed-kstream.js';
+import { SessionWindows } from './session-windows.js';
+import type { SlidingWindows } from './sliding-windows.js';
+import { TimeWindowedKStream } from './time-windowed-kstream.js';
+import type { TimeWindows } from './time-windows.js';
 
 /** Options of count / reduce / aggregate: the store, its serdes and the node name. */
 export interface AggregateOptions<VA> extends StoreOptions {
@@ -47,6 +52,22 @@ export class KGroupedStream<K, V> {
     options: AggregateOptions<VA> & { value: Serde<VA> },
   ): KTable<K, VA> {
     return this.aggregateWith('aggregate()', options, options.value, initializer, (k, v, agg) => aggregator(k, v, agg as VA));
+  }
+
+  /**
+   * Cuts each key's records into windows for a windowed count, reduce or aggregate: time windows
+   * (tumbling, hopping) or sliding windows give a {@link TimeWindowedKStream}, session windows a
+   * {@link SessionWindowedKStream}. Windows close by stream time; late records are dropped.
+   *
+   * @example
+   * grouped.windowedBy(TimeWindows.ofSizeAndGrace(60_000, 5_000)).count({ store: 'per-minute' });
+   * grouped.windowedBy(SessionWindows.ofInactivityGapWithNoGrace(300_000)).count({ store: 'per-session' });
+   */
+  windowedBy(windows: TimeWindows | SlidingWindows): TimeWindowedKStream<K, V>;
+  windowedBy(windows: SessionWindows): SessionWindowedKStream<K, V>;
+  windowedBy(windows: TimeWindows | SlidingWindows | SessionWindows): TimeWindowedKStream<K, V> | SessionWindowedKStream<K, V> {
+    if (windows instanceof SessionWindows) return new SessionWindowedKStream<K, V>(this.ctx, this.nodeName, this.keySerde, this.valueSerde, windows);
+    return new TimeWindowedKStream<K, V>(this.ctx, this.nodeName, this.keySerde, this.valueSerde, windows);
   }
 
   /** @internal */

@@ -1,0 +1,89 @@
+import { StreamRecord, type Processor, type ProcessorContext, type ValueAndTimestamp, type WindowStore, type Windowed } from '@rivulet/core';
+import type { TimeWindows } from '../../time-windows.js';
+import { UnemittedTimes, type LateRecordLog } from './window-support.js';
+
+/**
+ * count, reduce and aggregate over time windows (tumbling or hopping), as Kafka Streams'
+ * `KStreamWindowAggregate`: each record updates every window it falls in that is still open
+ * (window end > stream time - grace), keeping the aggregate and the newest record timestamp per
+ * key and window in a timestamped window store; a record for a closed window is dropped there and
+ * counted. Emits each update (its timestamp: the newest record's in the window), or with
+ * `emitFinal` each window once, when stream time closes it.
+ *
+ * Final results are emitted before the record that closes their windows is applied (it cannot
+ * change them), and the store's `emittedUpTo` mark, logged with the windows, keeps a restored task
+ * from emitting them twice.
+ */
+export class StreamWindowAggregate<K, V, VA> implements Processor<K, V, Windowed<K>, VA> {
+  private ctx!: ProcessorContext<Windowed<K>, VA>;
+  private store!: WindowStore<K, ValueAndTimestamp<VA>>;
+  private readonly sizeMs: number;
+  private readonly advanceMs: number;
+  private readonly graceMs: number;
+  private readonly unemitted = new UnemittedTimes();
+  /** Windows starting at or before this were emitted as final; -1: none yet. */
+  private emittedUpTo = -1;
+
+  constructor(
+    private readonly storeName: string,
+    windows: TimeWindows,
+    private readonly initializer: (() => VA) | undefined,
+    private readonly aggregator: (key: K, value: V, aggregate: VA | undefined) => VA,
+    private readonly emitFinal: boolean,
+    private readonly late: LateRecordLog,
+  ) {
+    this.sizeMs = windows.sizeMs;
+    this.advanceMs = windows.advanceMs;
+    this.graceMs = windows.graceMs;
+  }
+
+  init(context: ProcessorContext<Windowed<K>, VA>): void {
+    this.ctx = context;
+    this.store = context.getStateStore<WindowStore<K, ValueAndTimestamp<VA>>>(this.storeName);
+    if (this.emitFinal) {
+      // After a restore: the windows not yet emitted are those after the mark.
+      this.emittedUpTo = this.store.emittedUpTo() ?? -1;
+      for (const { key } of this.store.fetchAll(this.emittedUpTo + 1, Number.MAX_SAFE_INTEGER)) this.unemitted.add(key.window.start);
+    }
+  }
+
+  process(record: StreamRecord<K, V>): void {
+    const closeTime = this.ctx.currentStreamTimeMs() - this.graceMs;
+    if (this.emitFinal) this.emitClosed(closeTime);
+    const { key, value, timestamp } = record;
+    if (key === null || key === undefined || value === null || value === undefined || timestamp < 0) return;
+    const size = this.sizeMs;
+    const advance = this.advanceMs;
+    const first = Math.max(0, timestamp - size + advance);
+    let lateStart = -1;
+    for (let start = first - (first % advance); start <= timestamp; start += advance) {
+      const end = start + size;
+      if (end <= closeTime) {
+        lateStart = start;
+        continue;
+      }
+      const old = this.store.fetch(key, start);
+      const current = old === undefined ? (this.initializer === undefined ? undefined : this.initializer()) : old.value;
+      const next = this.aggregator(key, value, current);
+      const newest = old === undefined || timestamp > old.timestamp ? timestamp : old.timestamp;
+      this.store.put(key, { value: next, timestamp: newest }, start);
+      if (this.emitFinal) this.unemitted.add(start);
+      else this.ctx.forward(new StreamRecord<Windowed<K>, VA>({ key, window: { start, end } }, next, newest, record.headers));
+    }
+    if (lateStart >= 0) {
+      this.late.drop(() => `key ${String(key)} at ${timestamp} for window [${lateStart}, ${lateStart + size}), closed at stream time ${closeTime + this.graceMs} (grace ${this.graceMs} ms)`);
+    }
+  }
+
+  /** Emits the windows that ended at or before `closeTime` and were not emitted yet. */
+  private emitClosed(closeTime: number): void {
+    const bound = closeTime - this.sizeMs;
+    if (bound <= this.emittedUpTo || !this.unemitted.anyUpTo(bound)) return;
+    for (const { key, value } of this.store.fetchAll(this.emittedUpTo + 1, bound)) {
+      this.ctx.forward(new StreamRecord<Windowed<K>, VA>(key, value.value, value.timestamp));
+    }
+    this.store.setEmittedUpTo(bound);
+    this.emittedUpTo = bound;
+    this.unemitted.dropUpTo(bound);
+  }
+}

@@ -1,0 +1,117 @@
+import { Stores, type StoreBuilder, type Windowed } from '@rivulet/core';
+import { serdes, type Serde } from '@rivulet/serde';
+import type { BuilderContext } from './internal/builder-context.js';
+import { StreamSlidingWindowAggregate } from './internal/processors/stream-sliding-window-aggregate.js';
+import { StreamWindowAggregate } from './internal/processors/stream-window-aggregate.js';
+import { counterOrNew, LateRecordLog } from './internal/processors/window-support.js';
+import { KTable } from './ktable.js';
+import { SlidingWindows } from './sliding-windows.js';
+import type { TimeWindows } from './time-windows.js';
+import type { WindowedAggregateOptions } from './windowed-options.js';
+import { windowedSerde } from './windowed-serde.js';
+
+/**
+ * A grouped stream cut into time windows (tumbling, hopping or sliding), ready for an aggregation.
+ * Each aggregation keeps its results per key and window in a named window store (changelogged,
+ * kept for `retentionMs`) and returns a table keyed by {@link Windowed} keys, whose key serde
+ * writes Kafka Streams' windowed layout, so `toStream().sink(topic)` needs no key serde.
+ *
+ * @example
+ * builder
+ *   .source('clicks', { key: serdes.string(), value: serdes.json<Click>() })
+ *   .groupByKey()
+ *   .windowedBy(TimeWindows.ofSizeAndGrace(60_000, 10_000))
+ *   .count({ store: 'clicks-per-minute', emit: 'final' })
+ *   .toStream()
+ *   .sink('clicks-per-minute', { value: serdes.int64() });
+ */
+export class TimeWindowedKStream<K, V> {
+  /** @internal */
+  constructor(
+    private readonly ctx: BuilderContext,
+    private readonly nodeName: string,
+    private readonly keySerde: Serde<K> | undefined,
+    private readonly valueSerde: Serde<V> | undefined,
+    /** The windows records are aggregated in. */
+    readonly windows: TimeWindows | SlidingWindows,
+  ) {}
+
+  /** The number of records per key and window, as a bigint (written as Kafka's int64). */
+  count(options: WindowedAggregateOptions<bigint> = {}): KTable<Windowed<K>, bigint> {
+    return this.aggregateWith('count()', options, serdes.int64(), () => 0n, (_k, _v, agg) => agg! + 1n);
+  }
+
+  /** Combines the values per key and window with `reducer`; a window's first value is its start. */
+  reduce(reducer: (aggregate: V, value: V, key: K) => V, options: WindowedAggregateOptions<V> = {}): KTable<Windowed<K>, V> {
+    const valueSerde = this.ctx.requireSerde(options.value ?? this.valueSerde, 'value', 'reduce()');
+    return this.aggregateWith('reduce()', options, valueSerde, undefined, (k, v, agg) => (agg === undefined ? v : reducer(agg, v, k)));
+  }
+
+  /** Folds the values per key and window into an aggregate, each window starting from `initializer()`. */
+  aggregate<VA>(
+    initializer: () => VA,
+    aggregator: (key: K, value: V, aggregate: VA) => VA,
+    options: WindowedAggregateOptions<VA> & { value: Serde<VA> },
+  ): KTable<Windowed<K>, VA> {
+    return this.aggregateWith('aggregate()', options, options.value, initializer, (k, v, agg) => aggregator(k, v, agg as VA));
+  }
+
+  private aggregateWith<VA>(
+    what: string,
+    options: WindowedAggregateOptions<VA>,
+    valueSerde: Serde<VA>,
+    initializer: (() => VA) | undefined,
+    aggregator: (key: K, value: V, aggregate: VA | undefined) => VA,
+  ): KTable<Windowed<K>, VA> {
+    const keySerde = this.ctx.requireSerde(this.keySerde, 'key', `windowed ${what}`);
+    const windows = this.windows;
+    const sizeMs = windows instanceof SlidingWindows ? windows.timeDifferenceMs : windows.sizeMs;
+    const retentionMs = retentionOf(what, windows.minRetentionMs, options.retentionMs);
+    const store = this.ctx.names.stateful('KSTREAM-AGGREGATE-STATE-STORE', options.store ?? options.name, `the window store of ${what}`);
+    const name = this.ctx.names.node('KSTREAM-AGGREGATE', options.name === undefined ? undefined : `${options.name}-aggregate`);
+    const emitFinal = emitsFinal(options.emit);
+    const counter = counterOrNew(options.lateRecords);
+    const warn = this.ctx.warn;
+    if (windows instanceof SlidingWindows) {
+      this.ctx.topology.addProcessor(
+        name,
+        () => new StreamSlidingWindowAggregate<K, V, VA>(store, windows, initializer, aggregator, emitFinal, new LateRecordLog(name, counter, warn)),
+        this.nodeName,
+      );
+    } else {
+      this.ctx.topology.addProcessor(
+        name,
+        () => new StreamWindowAggregate<K, V, VA>(store, windows, initializer, aggregator, emitFinal, new LateRecordLog(name, counter, warn)),
+        this.nodeName,
+      );
+    }
+    this.ctx.topology.addStateStore(windowStore(store, keySerde, valueSerde, retentionMs, sizeMs, options), name);
+    return new KTable<Windowed<K>, VA>(this.ctx, name, undefined, windowedSerde(keySerde, sizeMs), valueSerde);
+  }
+}
+
+function windowStore<K, VA>(name: string, key: Serde<K>, value: Serde<VA>, retentionMs: number, windowSizeMs: number, options: WindowedAggregateOptions<VA>): StoreBuilder {
+  const supplier = options.persistent
+    ? Stores.persistentWindowStore(name, { retentionMs, windowSizeMs })
+    : Stores.inMemoryWindowStore(name, { retentionMs, windowSizeMs });
+  const builder = Stores.timestampedWindowStoreBuilder(supplier, key, value);
+  return options.loggingDisabled ? builder.withLoggingDisabled() : builder;
+}
+
+/** @internal The store retention: the option, at least the windows' minimum. */
+export function retentionOf(what: string, minimum: number, given: number | undefined): number {
+  if (given === undefined) return minimum;
+  if (!Number.isSafeInteger(given) || given < minimum) {
+    throw new RangeError(
+      `windowed ${what}: retentionMs must be an integer >= ${minimum} (the windows must be kept until they close), got ${String(given)}`,
+    );
+  }
+  return given;
+}
+
+/** @internal */
+export function emitsFinal(emit: string | undefined): boolean {
+  if (emit === undefined || emit === 'update') return false;
+  if (emit === 'final') return true;
+  throw new TypeError(`emit must be 'update' or 'final', got ${JSON.stringify(emit)}`);
+}
