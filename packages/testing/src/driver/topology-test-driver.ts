@@ -9,6 +9,8 @@ import {
 import type { Serde } from '@rivulet/serde';
 import { TestInputTopic } from './test-input-topic.js';
 import { TestOutputTopic } from './test-output-topic.js';
+import type { ReadOnlySessionStore, ReadOnlyWindowStore, ValueAndTimestamp } from '@rivulet/core';
+import { asSessionStore, asWindowStore, withoutTimestamps } from './window-store-views.js';
 
 /** Options of a {@link TopologyTestDriver}. */
 export interface TopologyTestDriverOptions extends LocalTopologyRunnerOptions {
@@ -94,6 +96,31 @@ export class TopologyTestDriver {
     const store = this.getStateStore(name) as unknown as KeyValueStore<K, V>;
     if (typeof store.get !== 'function' || typeof store.put !== 'function') throw new Error(`store '${name}' is not a key-value store`);
     return store;
+  }
+
+  /**
+   * A window store of the topology (typed by you), e.g. a windowed aggregation's. The DSL keeps the
+   * newest record timestamp with each aggregate: this view shows the values alone
+   * ({@link TopologyTestDriver.getTimestampedWindowStore} shows both).
+   *
+   * @example
+   * expect(driver.getWindowStore<string, bigint>('clicks-per-minute').fetch('user-1', 60_000)).toBe(3n);
+   */
+  getWindowStore<K, V>(name: string): ReadOnlyWindowStore<K, V> {
+    const store = asWindowStore<K, unknown>(name, this.getStateStore(name));
+    return store.timestamped === true ? withoutTimestamps(store as ReadOnlyWindowStore<K, ValueAndTimestamp<V>>) : (store as ReadOnlyWindowStore<K, V>);
+  }
+
+  /** A timestamped window store of the topology: each value with the timestamp of the newest record in its window. */
+  getTimestampedWindowStore<K, V>(name: string): ReadOnlyWindowStore<K, ValueAndTimestamp<V>> {
+    const store = asWindowStore<K, ValueAndTimestamp<V>>(name, this.getStateStore(name));
+    if (store.timestamped !== true) throw new Error(`window store '${name}' does not keep timestamps: read it with getWindowStore`);
+    return store;
+  }
+
+  /** A session store of the topology (typed by you), e.g. a session-windowed aggregation's. */
+  getSessionStore<K, V>(name: string): ReadOnlySessionStore<K, V> {
+    return asSessionStore<K, V>(name, this.getStateStore(name));
   }
 
   /** Any store of the topology by name, e.g. a window store. */
