@@ -1,6 +1,7 @@
 import type { StoreBuilder } from '../state/stores.js';
 import type { NodeDef } from './nodes.js';
 import type { SubTopology } from './sub-topologies.js';
+import { topologyToMermaid } from './describe-mermaid.js';
 
 /** One node as `describe()` reports it. */
 export interface NodeDescription {
@@ -13,11 +14,20 @@ export interface NodeDescription {
   readonly successors: readonly string[];
 }
 
-/** What `Topology.describe()` returns: data for tools, and `toString()` for people. */
+/** What `Topology.describe()` returns: data for tools, `toString()` for people, `toMermaid()` for diagrams. */
 export interface TopologyDescription {
   readonly subTopologies: readonly { readonly id: number; readonly nodes: readonly NodeDescription[] }[];
   readonly stores: readonly { readonly name: string; readonly persistent: boolean; readonly logged: boolean }[];
   toString(): string;
+  /**
+   * The topology as a Mermaid flowchart: a subgraph per sub-topology with its nodes and stores,
+   * and the topics read and written (a repartition topic links two sub-topologies). Paste it into
+   * a Markdown ```mermaid block.
+   *
+   * @example
+   * writeFileSync('topology.md', '```mermaid\n' + topology.describe().toMermaid() + '```\n');
+   */
+  toMermaid(): string;
 }
 
 export function describeTopology(
@@ -62,5 +72,5 @@ export function describeTopology(
     }
     return `${lines.join('\n')}\n`;
   };
-  return { subTopologies: subs, stores: storeList, toString: text };
+  return { subTopologies: subs, stores: storeList, toString: text, toMermaid: () => topologyToMermaid({ subTopologies: subs }) };
 }
