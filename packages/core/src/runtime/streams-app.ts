@@ -1,4 +1,4 @@
-import { BehaviorSubject, Subject, type Observable } from 'rxjs';
+import { BehaviorSubject, Observable, Subject } from 'rxjs';
 import type { AdminPort, ConsumerPort, KafkaClientPort, ProducerPort, TopicPartition } from '../client/kafka-port.js';
 import { isRebalanceError } from '../client/kafka-port.js';
 import type { StreamsConfig, ResolvedStreamsConfig } from '../config/streams-config.js';
@@ -28,6 +28,13 @@ export interface RebalanceEvent {
   readonly tasks: readonly string[];
 }
 
+/** Counters of one task this instance runs. */
+export interface TaskMetrics {
+  readonly taskId: string;
+  /** Records processed since this instance opened the task. */
+  readonly recordsProcessed: number;
+}
+
 /** Counters of a running app. */
 export interface StreamsMetrics {
   readonly state: StreamsAppState;
@@ -36,6 +43,8 @@ export interface StreamsMetrics {
   readonly commits: number;
   readonly rebalances: number;
   readonly rebalanceTimeMsTotal: number;
+  /** Per task this instance runs now. */
+  readonly taskMetrics: readonly TaskMetrics[];
 }
 
 /** Options of {@link StreamsApp.start}. */
@@ -187,6 +196,7 @@ export class StreamsApp {
     return compositeKeyValueStore<K, V>(name, () => this.manager?.storeInstances(name) ?? []);
   }
 
+  /** The app's counters now: state, tasks, records processed, commits, rebalances. */
   metrics(): StreamsMetrics {
     return {
       state: this.state,
@@ -195,7 +205,33 @@ export class StreamsApp {
       commits: this.manager?.commits ?? 0,
       rebalances: this.rebalances,
       rebalanceTimeMsTotal: this.rebalanceTimeMs,
+      taskMetrics: [...(this.manager?.tasks.values() ?? [])].map(({ task }) => ({ taskId: task.id, recordsProcessed: task.processedCount })),
     };
+  }
+
+  /**
+   * {@link StreamsApp.metrics} sampled every `intervalMs` (default 1 s) for each subscriber, plus a
+   * last sample when the app stops (NOT_RUNNING or ERROR), after which it completes.
+   *
+   * @example
+   * app.metrics$(5_000).subscribe((m) => console.log(`${m.recordsProcessed} records, ${m.commits} commits`));
+   */
+  metrics$(intervalMs = 1000): Observable<StreamsMetrics> {
+    if (!(intervalMs >= 1)) throw new RangeError(`metrics$ needs an interval >= 1 ms, got ${intervalMs}`);
+    return new Observable<StreamsMetrics>((subscriber) => {
+      const timer = setInterval(() => subscriber.next(this.metrics()), intervalMs);
+      timer.unref();
+      const life = this.stateSubject.subscribe({
+        complete: () => {
+          subscriber.next(this.metrics());
+          subscriber.complete();
+        },
+      });
+      return () => {
+        clearInterval(timer);
+        life.unsubscribe();
+      };
+    });
   }
 
   /** Serializes everything that touches tasks: batches, commits, punctuators, assignments. */
