@@ -57,8 +57,9 @@ export interface RepartitionOptions<K, V> extends Named {
 export interface AsyncOptions extends Named {
   /**
    * How many calls may be in flight at once, per task (default 1). Records beyond it wait, in
-   * order, inside the operator; the wait is bounded by the fetched batch, since a task's next batch
-   * starts only when the work of the previous one is done.
+   * order, inside the operator. That queue is bounded by one fetched batch (at most
+   * `consumer.maxBytesPerPartition` bytes of records): a task's next batch is taken only when the
+   * work of the previous one is done, so a slow call holds back its partition, never memory.
    */
   concurrency?: number;
 }
