@@ -89,7 +89,6 @@ export function streamStreamJoin<K, V, VO, VR>(
     leftStore,
     rightStore,
     outerStore,
-    rightWaits: kind === 'outer',
     keySerde,
     leftSerde: leftSerde as Serde<unknown>,
     rightSerde: rightSerde as Serde<unknown>,

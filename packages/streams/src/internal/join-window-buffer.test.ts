@@ -79,19 +79,36 @@ describe('JoinWindowBuffer', () => {
 });
 
 describe('OuterJoinBuffer', () => {
-  it('lists waiting records oldest first, by side, and removes them by key, side and timestamp', () => {
+  const view = (entries: readonly { timestamp: number; side: string; key: unknown; values: readonly unknown[] }[]) =>
+    entries.map(({ timestamp, side, key, values }) => ({ timestamp, side, key, values }));
+
+  it('hands out the records whose window closed, in store order, and forgets those that found a partner', () => {
     const buffer = new OuterJoinBuffer(bytesStore(), serdes.string(), serdes.string(), serdes.int32(), 'topic');
     buffer.put('right', 'k1', 7, 20);
     buffer.put('left', 'k2', 'b', 10);
     buffer.put('left', 'k2', 'b-again', 10);
     buffer.put('left', 'k1', 'a', 20);
-    expect([...buffer.entries()].map(({ timestamp, side, key, values }) => ({ timestamp, side, key, values }))).toEqual([
+    buffer.put('left', 'k0', 'z', 20);
+    buffer.remove('left', 'k1', 20); // found its partner
+    buffer.remove('right', 'k1', 19); // no such record: nothing changes
+    // Left windows stay open 5 ms after their timestamp, right ones 0 ms: at 25, only k2 (10) and
+    // the right record (20) have closed.
+    expect(view(buffer.closed(25, 5, 0))).toEqual([
       { timestamp: 10, side: 'left', key: 'k2', values: ['b', 'b-again'] },
-      { timestamp: 20, side: 'left', key: 'k1', values: ['a'] },
       { timestamp: 20, side: 'right', key: 'k1', values: [7] },
     ]);
-    buffer.remove('left', 'k1', 20);
-    buffer.remove('right', 'k1', 19); // no such record: nothing changes
-    expect([...buffer.entries()].map((e) => e.key + e.side)).toEqual(['k2left', 'k1right']);
+    expect(buffer.closed(25, 5, 0)).toEqual([]); // handed out once
+    expect(view(buffer.closed(26, 5, 0))).toEqual([{ timestamp: 20, side: 'left', key: 'k0', values: ['z'] }]);
+  });
+
+  it('finds the records waiting in its store when it opens (after a restore)', () => {
+    const store = bytesStore();
+    const first = new OuterJoinBuffer(store, serdes.string(), serdes.string(), serdes.string(), 'topic');
+    first.put('left', 'k1', 'a', 10);
+    first.put('right', 'k2', 'x', 12);
+    const closed = first.closed(100, 0, 0);
+    first.delete(closed[0]!.storeKey); // emitted: gone from the store
+    const reopened = new OuterJoinBuffer(store, serdes.string(), serdes.string(), serdes.string(), 'topic');
+    expect(view(reopened.closed(100, 0, 0))).toEqual([{ timestamp: 12, side: 'right', key: 'k2', values: ['x'] }]);
   });
 });

@@ -11,8 +11,6 @@ export interface StreamJoinSpec<K, VL, VR> {
   readonly rightStore: string;
   /** The store of records waiting for a partner; left and outer joins only. */
   readonly outerStore: string | undefined;
-  /** True for an outer join: right records without a match wait too (in a left join only left ones do). */
-  readonly rightWaits: boolean;
   readonly keySerde: Serde<K>;
   readonly leftSerde: Serde<VL>;
   readonly rightSerde: Serde<VR>;
@@ -20,21 +18,14 @@ export interface StreamJoinSpec<K, VL, VR> {
 
 /**
  * The state one task's processors of a stream-stream join share: the join's stream time (the
- * largest timestamp either side has seen, as Kafka Streams' shared time tracker), the oldest
- * timestamp that may wait in the outer buffer, and one buffer object per store (each opened by the
- * first processor connected to it).
+ * largest timestamp either side has seen, as Kafka Streams' shared time tracker) and one buffer
+ * object per store (each opened by the first processor connected to it).
  *
  * @internal
  */
 export class StreamJoinTaskState<K, VL, VR> {
   /** The largest timestamp seen by either side of the join in this task. */
   streamTime = Number.NEGATIVE_INFINITY;
-  /**
-   * No record older than this waits in the outer buffer: a scan for closed windows is skipped while
-   * none can have closed. Unknown (minus infinity) at first, so the first check scans the buffer,
-   * which may hold records restored from its changelog.
-   */
-  minOuterTime = Number.NEGATIVE_INFINITY;
   private left: JoinWindowBuffer<K, VL> | undefined;
   private right: JoinWindowBuffer<K, VR> | undefined;
   private outer: OuterJoinBuffer<K, VL, VR> | undefined;

@@ -1,6 +1,6 @@
 import { StreamRecord, type Processor, type ProcessorContext } from '@rivulet/core';
 import type { JoinWindowBuffer } from '../join-window-buffer.js';
-import type { JoinSide, NonJoinedEntry, OuterJoinBuffer } from '../outer-join-buffer.js';
+import type { JoinSide, OuterJoinBuffer } from '../outer-join-buffer.js';
 import type { StreamJoinShared, StreamJoinTaskState } from '../stream-join-state.js';
 
 /**
@@ -76,36 +76,14 @@ export class StreamStreamJoin<K, V, VR> implements Processor<K, V, K, VR> {
       this.ctx.forward(record.withValue(this.joinAlone(this.side, value, key)));
       return;
     }
-    if (timestamp < state.minOuterTime) state.minOuterTime = timestamp;
     this.outerBuffer.put(this.side, key, value, timestamp);
   }
 
   /** Forwards, joined with null, the waiting records whose window has closed, oldest first. */
   private emitClosedWindows(buffer: OuterJoinBuffer<K, unknown, unknown>): void {
-    const state = this.state;
     const { beforeMs, afterMs } = this.shared.spec.windows;
-    // Nothing can have closed while even the oldest waiting record's shortest window is open.
-    if (state.minOuterTime + Math.min(beforeMs, afterMs) + this.graceMs >= state.streamTime) return;
-    const closed: NonJoinedEntry<K>[] = [];
-    let oldestOpen = Number.POSITIVE_INFINITY;
-    let leftOpen = false;
-    let rightOpen = false;
-    for (const entry of buffer.entries()) {
-      // A left record's window ends `after` its timestamp, a right record's `before` it.
-      const windowEnd = entry.timestamp + (entry.side === 'left' ? afterMs : beforeMs);
-      if (windowEnd + this.graceMs >= state.streamTime) {
-        if (entry.timestamp < oldestOpen) oldestOpen = entry.timestamp;
-        if (entry.side === 'left') leftOpen = true;
-        else rightOpen = true;
-        // Entries come oldest first: once a record of each side is still open, the rest are too
-        // (in a left join only left records wait).
-        if (leftOpen && (rightOpen || !this.shared.spec.rightWaits)) break;
-        continue;
-      }
-      closed.push(entry);
-    }
-    state.minOuterTime = oldestOpen;
-    for (const entry of closed) {
+    // A left record's window ends `after` its timestamp, a right record's `before` it.
+    for (const entry of buffer.closed(this.state.streamTime, afterMs + this.graceMs, beforeMs + this.graceMs)) {
       for (const value of entry.values) {
         this.ctx.forward(new StreamRecord(entry.key, this.joinAlone(entry.side, value, entry.key), entry.timestamp));
       }

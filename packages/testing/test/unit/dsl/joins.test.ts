@@ -291,6 +291,28 @@ describe('stream-stream join', () => {
     ]);
   });
 
+  it('keeps its buffers on disk (lmdb) when persistent, with the same results', async () => {
+    const b = builder();
+    const right = b.source('right', { key: str, value: str });
+    b.source('left', { key: str, value: str })
+      .leftJoin(right, (l, r) => `${l}+${r}`, JoinWindows.ofTimeDifferenceWithNoGrace(10), { name: 'disk', persistent: true })
+      .sink('joined', { value: str });
+    const topology = b.build();
+    expect(topology.describe().toString()).toContain('Store: disk-this-join-store (persistent, changelog on)');
+    const driver = await TopologyTestDriver.create(topology);
+    const left = driver.createInputTopic('left', str, str);
+    const rightInput = driver.createInputTopic('right', str, str);
+    left.pipeInput('k1', 'a', 100);
+    left.pipeInput('k2', 'b', 101);
+    rightInput.pipeInput('k1', 'x', 105);
+    rightInput.pipeInput('k3', 'y', 112);
+    expect(read(driver.createOutputTopic('joined', str, str))).toEqual([
+      ['k1', 'a+x', 105],
+      ['k2', 'b+null', 101],
+    ]);
+    await driver.close();
+  });
+
   it('names its stores after the join and buffers both sides', () => {
     const { topology } = setup('outerJoin', JoinWindows.ofTimeDifferenceWithNoGrace(10), { name: 'clicks' });
     expect([...topology.stores().keys()]).toEqual(['clicks-this-join-store', 'clicks-other-join-store', 'clicks-outer-shared-join-store']);
