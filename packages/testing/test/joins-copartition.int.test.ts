@@ -64,6 +64,31 @@ describe('joins on the broker', () => {
     expect(app.state).not.toBe('RUNNING');
   });
 
+  it('sizes a repartition topic before a join to the partitions of the table it joins', async () => {
+    const orders = uniqueName('orders');
+    const customers = uniqueName('customers');
+    const out = uniqueName('enriched');
+    const applicationId = uniqueName('sized-repartition');
+    await createTopics([
+      { topic: orders, partitions: 2 },
+      { topic: customers, partitions: 3 },
+      { topic: out, partitions: 3 },
+    ]);
+    await produce(customers, [{ key: 'c1', value: 'Ada' }]);
+    const app = newApp(ordersByCustomer(orders, customers, out, true), applicationId);
+    await app.start();
+    const table = app.store<string, string>('customers');
+    await eventually(() => (table.get('c1') === 'Ada' ? true : undefined), 'the customers table');
+    await produce(orders, [{ key: 'o1', value: 'c1:5' }]);
+    await eventually(async () => ((await readAll(out)).length >= 1 ? true : undefined), 'a joined record');
+    expect((await readAll(out)).map((r) => r.value)).toEqual(['c1/Ada/5']);
+    // The join's sub-topology (0) runs 3 tasks, like the customers table: its repartition topic got
+    // 3 partitions, not the 2 of the orders stream that writes it (sub-topology 1).
+    const tasks = app.metrics().tasks;
+    expect(tasks.filter((t) => t.startsWith('0_')).sort()).toEqual(['0_0', '0_1', '0_2']);
+    expect(tasks.filter((t) => t.startsWith('1_')).sort()).toEqual(['1_0', '1_1']);
+  });
+
   it('joins through a repartition topic under exactly_once as the TopologyTestDriver does', async () => {
     const orders = uniqueName('orders');
     const customers = uniqueName('customers');

@@ -47,12 +47,24 @@ export async function createInternalTopics(
     const known = sourceTopics.map((t) => counts.get(topicName(t)));
     return known.some((n) => n === undefined) ? undefined : Math.max(...(known as number[]));
   };
+  // A repartition topic joined with other topics must match them (co-partitioning): it takes the
+  // partition count of the topics it is joined with, where those are known, as Kafka Streams does.
+  const joinedWith = new Map<string, string[]>();
+  for (const sub of subs) {
+    for (const group of sub.copartitionGroups) {
+      for (const t of group) if (internal.has(t)) joinedWith.set(t, [...(joinedWith.get(t) ?? []), ...group.filter((o) => o !== t)]);
+    }
+  }
+  const joinedCount = (name: string): number | undefined => {
+    const peers = (joinedWith.get(name) ?? []).map((t) => counts.get(topicName(t))).filter((n): n is number => n !== undefined);
+    return peers.length > 0 ? Math.max(...peers) : undefined;
+  };
   for (let pass = 0; pass <= subs.length; pass++) {
     for (const sub of subs) {
       for (const name of sub.writesInternalTopics) {
         const full = topicName(name);
         if (counts.has(full)) continue;
-        const n = internal.get(name)!.numPartitions ?? maxSourcePartitions(sub.sourceTopics);
+        const n = internal.get(name)!.numPartitions ?? joinedCount(name) ?? maxSourcePartitions(sub.sourceTopics);
         if (n !== undefined) {
           counts.set(full, n);
           toCreate.push({ topic: full, numPartitions: n, replicationFactor: config.replicationFactor, configs: { 'cleanup.policy': 'delete' } });
