@@ -13,6 +13,7 @@ import { errorOf, readSync, writeSync } from '../../test/unit/helpers.js';
 import { avroSerde } from '../avro/avro-serde.js';
 import { registryAvroSerde } from './registry-avro-serde.js';
 import { SchemaRegistryClientError } from './schema-registry-client.js';
+import type { SchemaRegistryClient } from './schema-registry-client.js';
 
 const UserV1 = {
   type: 'record',
@@ -57,6 +58,28 @@ describe('registryAvroSerde', () => {
       expect(readSync(serde, again, 'users')).toEqual({ id: `u${i}`, name: 'x' });
     }
     expect(registry.calls).toEqual({ getSchemaById: 1, register: 1, lookupSchema: 0, getLatestVersion: 0 });
+  });
+
+  it('stays synchronous, from the first record, with a registry that answers synchronously', () => {
+    const registry = new FakeRegistry();
+    const sync: SchemaRegistryClient = {
+      getSchemaById: (id) => registry.getSchemaSync(id),
+      register: (subject, schema) => registry.add(subject, schema),
+      lookupSchema: () => {
+        throw new SchemaRegistryClientError('Schema not found', { status: 404, errorCode: 40403 });
+      },
+      getLatestVersion: () => {
+        throw new SchemaRegistryClientError('not used', { status: 500 });
+      },
+    };
+    const serde = registryAvroSerde({ registry: sync, schema: UserV1 });
+    const bytes = writeSync(serde, { id: 'u1', name: 'Ada' }, 'users');
+    expect(readSync(registryAvroSerde({ registry: sync, schema: UserV2 }), bytes, 'users')).toEqual({ id: 'u1', fullName: 'Ada', email: null });
+    // A failure is thrown at once too, typed.
+    expect(() => registryAvroSerde({ registry: sync, schema: UserV1, autoRegister: false }).serialize('users', { id: 'a', name: 'b' })).toThrow(
+      SchemaRegistryError,
+    );
+    expect(() => serde.deserialize('users', Buffer.from([0, 0, 0, 0, 9, 0]))).toThrow(UnknownSchemaIdError);
   });
 
   it('shares one registry request between the records that miss the cache together', async () => {

@@ -5,6 +5,8 @@ import { avroSerdeName, avroTypeOption, longsOption } from '../avro/avro-serde.j
 import { avroType, normalizeSchema, resolverFor } from '../avro/avro-types.js';
 import { IncompatibleSchemaError } from '../errors.js';
 import type { Serde } from '../serde.js';
+import { andThen, attempt } from '../internal/maybe-async.js';
+import type { MaybePromise } from '../internal/maybe-async.js';
 import { errorMessage } from '../internal/serde-errors.js';
 import { contextOf, whereSuffix } from '../internal/where.js';
 import type { SerdeLabel } from '../internal/where.js';
@@ -83,16 +85,16 @@ class RegistryAvroSerde implements Serde<unknown> {
   }
 
   serialize(topic: string, value: unknown): Buffer | Promise<Buffer> {
-    const target = this.targets.get(topic);
-    if (target !== undefined) return encodeAvro(target.type, value, target.header, this.label, topic);
-    return this.writeTarget(topic).then((t) => encodeAvro(t.type, value, t.header, this.label, topic));
+    const target = this.targets.get(topic) ?? this.writeTarget(topic);
+    if (target instanceof Promise) return target.then((t) => encodeAvro(t.type, value, t.header, this.label, topic));
+    return encodeAvro(target.type, value, target.header, this.label, topic);
   }
 
   deserialize(topic: string, data: Buffer): unknown {
     const id = readSchemaId(data, this.label, topic);
-    const plan = this.plans.get(id);
-    if (plan !== undefined) return this.read(plan, id, topic, data);
-    return this.readPlan(id, topic).then((p) => this.read(p, id, topic, data));
+    const plan = this.plans.get(id) ?? this.readPlan(id, topic);
+    if (plan instanceof Promise) return plan.then((p) => this.read(p, id, topic, data));
+    return this.read(plan, id, topic, data);
   }
 
   private read(plan: ReadPlan, id: number, topic: string, data: Buffer): unknown {
@@ -103,94 +105,111 @@ class RegistryAvroSerde implements Serde<unknown> {
     return decodeAvro(plan.type!, data, HEADER_LENGTH, plan.resolver, this.label, topic, plan.writerLabel);
   }
 
-  private writeTarget(topic: string): Promise<WriteTarget> {
-    let pending = this.pendingTargets.get(topic);
-    if (pending === undefined) {
-      pending = this.loadWriteTarget(topic).finally(() => this.pendingTargets.delete(topic));
-      this.pendingTargets.set(topic, pending);
+  /** The topic's write target: at once from a synchronous registry, else a Promise shared by the records waiting. */
+  private writeTarget(topic: string): MaybePromise<WriteTarget> {
+    const pending = this.pendingTargets.get(topic);
+    if (pending !== undefined) return pending;
+    const target = this.loadWriteTarget(topic);
+    if (target instanceof Promise) {
+      this.pendingTargets.set(topic, target);
+      void target.then(
+        () => this.pendingTargets.delete(topic),
+        () => this.pendingTargets.delete(topic),
+      );
     }
-    return pending;
+    return target;
   }
 
-  private async loadWriteTarget(topic: string): Promise<WriteTarget> {
+  private loadWriteTarget(topic: string): MaybePromise<WriteTarget> {
     if (this.reader === undefined && !this.useLatestVersion) {
       throw new TypeError(`${FACTORY}: writing needs options.schema, or options.useLatestVersion to write with the subject's latest schema`);
     }
     const subject = subjectName(this.strategy, { topic, part: this.part, recordName: this.reader?.name });
-    let id: number;
-    let type: Type;
     if (this.useLatestVersion) {
-      const latest = await this.client.getLatestVersion(subject).catch((error: unknown) => {
-        throw subjectError(error, subject, 'latest', this.label, topic);
+      const latest = attempt(
+        () => this.client.getLatestVersion(subject),
+        (error) => subjectError(error, subject, 'latest', this.label, topic),
+      );
+      return andThen(latest, (version) => {
+        if (version.schemaType !== 'AVRO') {
+          const context = contextOf(this.label, topic);
+          throw new IncompatibleSchemaError(
+            `${this.name}: the latest version of subject ${subject} (schema id ${version.id}) is a ${version.schemaType} schema, not Avro ${whereSuffix(context)}`,
+            context,
+            { subject, schemaId: version.id },
+          );
+        }
+        return this.cacheTarget(topic, version.id, avroType(version.schema, this.longs));
       });
-      if (latest.schemaType !== 'AVRO') {
-        const context = contextOf(this.label, topic);
-        throw new IncompatibleSchemaError(
-          `${this.name}: the latest version of subject ${subject} (schema id ${latest.id}) is a ${latest.schemaType} schema, not Avro ${whereSuffix(context)}`,
-          context,
-          { subject, schemaId: latest.id },
-        );
-      }
-      id = latest.id;
-      type = avroType(latest.schema, this.longs);
-    } else {
-      const definition = this.definition!;
-      id = this.autoRegister
-        ? await this.client.register(subject, definition).catch((error: unknown) => {
-            throw subjectError(error, subject, 'register', this.label, topic);
-          })
-        : (
-            await this.client.lookupSchema(subject, definition).catch((error: unknown) => {
-              throw subjectError(error, subject, 'lookup', this.label, topic);
-            })
-          ).id;
-      type = this.reader!;
     }
+    const definition = this.definition!;
+    const id = this.autoRegister
+      ? attempt(
+          () => this.client.register(subject, definition),
+          (error) => subjectError(error, subject, 'register', this.label, topic),
+        )
+      : andThen(
+          attempt(
+            () => this.client.lookupSchema(subject, definition),
+            (error) => subjectError(error, subject, 'lookup', this.label, topic),
+          ),
+          (version) => version.id,
+        );
+    return andThen(id, (schemaId) => this.cacheTarget(topic, schemaId, this.reader!));
+  }
+
+  private cacheTarget(topic: string, id: number, type: Type): WriteTarget {
     const target: WriteTarget = { header: wireHeader(id), type };
     this.targets.set(topic, target);
     return target;
   }
 
-  private readPlan(id: number, topic: string): Promise<ReadPlan> {
-    let pending = this.pendingPlans.get(id);
-    if (pending === undefined) {
-      pending = this.loadReadPlan(id, topic).finally(() => this.pendingPlans.delete(id));
-      this.pendingPlans.set(id, pending);
-    }
-    return pending;
+  private readPlan(id: number, topic: string): MaybePromise<ReadPlan> {
+    const pending = this.pendingPlans.get(id);
+    if (pending !== undefined) return pending;
+    const definition = attempt(
+      () => this.client.getSchemaById(id),
+      (error) => schemaByIdError(error, id, this.label, topic),
+    );
+    if (!(definition instanceof Promise)) return this.cachePlan(id, definition);
+    const plan = definition.then((d) => this.cachePlan(id, d));
+    this.pendingPlans.set(id, plan);
+    void plan.then(
+      () => this.pendingPlans.delete(id),
+      () => this.pendingPlans.delete(id),
+    );
+    return plan;
   }
 
-  private async loadReadPlan(id: number, topic: string): Promise<ReadPlan> {
+  /** Decides, once per writer schema id, how its records are read, and remembers it. */
+  private cachePlan(id: number, definition: SchemaDefinition): ReadPlan {
+    const plan = this.planFor(id, definition);
+    this.plans.set(id, plan);
+    return plan;
+  }
+
+  private planFor(id: number, definition: SchemaDefinition): ReadPlan {
     const writerLabel = `writer schema id ${id}`;
-    const definition = await this.client.getSchemaById(id).catch((error: unknown) => {
-      throw schemaByIdError(error, id, this.label, topic);
-    });
-    let plan: ReadPlan;
     if (definition.schemaType !== 'AVRO') {
-      plan = { type: this.reader, resolver: undefined, writerLabel, incompatible: `schema id ${id} is a ${definition.schemaType} schema, not Avro` };
-    } else {
-      let writer: Type | undefined;
-      try {
-        writer = avroType(definition.schema, this.longs);
-      } catch (error) {
-        plan = { type: this.reader, resolver: undefined, writerLabel, incompatible: `schema id ${id} is not a valid Avro schema: ${errorMessage(error)}` };
-      }
-      if (writer !== undefined) {
-        const reader = this.reader ?? writer;
-        try {
-          plan = { type: reader, resolver: resolverFor(reader, writer), writerLabel, incompatible: undefined };
-        } catch (error) {
-          plan = {
-            type: reader,
-            resolver: undefined,
-            writerLabel,
-            incompatible: `the reader schema ${reader.name ?? reader.typeName} cannot read records written with schema id ${id}: ${errorMessage(error)}`,
-          };
-        }
-      }
+      return { type: this.reader, resolver: undefined, writerLabel, incompatible: `schema id ${id} is a ${definition.schemaType} schema, not Avro` };
     }
-    this.plans.set(id, plan!);
-    return plan!;
+    let writer: Type;
+    try {
+      writer = avroType(definition.schema, this.longs);
+    } catch (error) {
+      return { type: this.reader, resolver: undefined, writerLabel, incompatible: `schema id ${id} is not a valid Avro schema: ${errorMessage(error)}` };
+    }
+    const reader = this.reader ?? writer;
+    try {
+      return { type: reader, resolver: resolverFor(reader, writer), writerLabel, incompatible: undefined };
+    } catch (error) {
+      return {
+        type: reader,
+        resolver: undefined,
+        writerLabel,
+        incompatible: `the reader schema ${reader.name ?? reader.typeName} cannot read records written with schema id ${id}: ${errorMessage(error)}`,
+      };
+    }
   }
 }
 
@@ -203,7 +222,8 @@ class RegistryAvroSerde implements Serde<unknown> {
  * false`; or takes the subject's latest, with `useLatestVersion`) once per topic, and prefixes each
  * record with its id. Reading fetches each writer schema by id once and reads records into the
  * serde's schema through a resolver built once per id (schema evolution: defaults, aliases,
- * promotions). Until those are cached, `serialize` and `deserialize` return Promises; after, plain
+ * promotions). Until those are cached, `serialize` and `deserialize` return Promises (unless the
+ * registry client answers synchronously, as `MockSchemaRegistry` does in process); after, plain
  * values, with no registry call per record.
  *
  * Bad data throws typed errors: `WrongMagicByteError`, `TruncatedPayloadError`,

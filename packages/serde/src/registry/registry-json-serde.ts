@@ -4,6 +4,8 @@ import type { Serde } from '../serde.js';
 import { compileJsonSchema } from '../internal/json-schema-validator.js';
 import type { JsonSchemaCheck, JsonSchemaFault } from '../internal/json-schema-validator.js';
 import { jsonSyntaxErrorPosition } from '../internal/json-syntax-error.js';
+import { andThen, attempt } from '../internal/maybe-async.js';
+import type { MaybePromise } from '../internal/maybe-async.js';
 import { errorMessage, notSerializable } from '../internal/serde-errors.js';
 import { contextOf, firstFew, whereSuffix } from '../internal/where.js';
 import type { SerdeLabel } from '../internal/where.js';
@@ -83,16 +85,16 @@ class RegistryJsonSerde implements Serde<unknown> {
   }
 
   serialize(topic: string, value: unknown): Buffer | Promise<Buffer> {
-    const target = this.targets.get(topic);
-    if (target !== undefined) return this.write(target, topic, value);
-    return this.writeTarget(topic).then((t) => this.write(t, topic, value));
+    const target = this.targets.get(topic) ?? this.writeTarget(topic);
+    if (target instanceof Promise) return target.then((t) => this.write(t, topic, value));
+    return this.write(target, topic, value);
   }
 
   deserialize(topic: string, data: Buffer): unknown {
     const id = readSchemaId(data, this.label, topic);
-    const plan = this.plans.get(id);
-    if (plan !== undefined) return this.read(plan, id, topic, data);
-    return this.readPlan(id, topic).then((p) => this.read(p, id, topic, data));
+    const plan = this.plans.get(id) ?? this.readPlan(id, topic);
+    if (plan instanceof Promise) return plan.then((p) => this.read(p, id, topic, data));
+    return this.read(plan, id, topic, data);
   }
 
   private write(target: WriteTarget, topic: string, value: unknown): Buffer {
@@ -141,66 +143,86 @@ class RegistryJsonSerde implements Serde<unknown> {
     );
   }
 
-  private writeTarget(topic: string): Promise<WriteTarget> {
-    let pending = this.pendingTargets.get(topic);
-    if (pending === undefined) {
-      pending = this.loadWriteTarget(topic).finally(() => this.pendingTargets.delete(topic));
-      this.pendingTargets.set(topic, pending);
+  /** The topic's write target: at once from a synchronous registry, else a Promise shared by the records waiting. */
+  private writeTarget(topic: string): MaybePromise<WriteTarget> {
+    const pending = this.pendingTargets.get(topic);
+    if (pending !== undefined) return pending;
+    const target = this.loadWriteTarget(topic);
+    if (target instanceof Promise) {
+      this.pendingTargets.set(topic, target);
+      void target.then(
+        () => this.pendingTargets.delete(topic),
+        () => this.pendingTargets.delete(topic),
+      );
     }
-    return pending;
+    return target;
   }
 
-  private async loadWriteTarget(topic: string): Promise<WriteTarget> {
+  private loadWriteTarget(topic: string): MaybePromise<WriteTarget> {
     if (this.check === undefined && !this.useLatestVersion) {
       throw new TypeError(`${FACTORY}: writing needs options.schema, or options.useLatestVersion to write with the subject's latest schema`);
     }
     const subject = subjectName(this.strategy, { topic, part: this.part, recordName: this.recordName });
-    let target: WriteTarget;
     if (this.useLatestVersion) {
-      const latest = await this.client.getLatestVersion(subject).catch((error: unknown) => {
-        throw subjectError(error, subject, 'latest', this.label, topic);
+      const latest = attempt(
+        () => this.client.getLatestVersion(subject),
+        (error) => subjectError(error, subject, 'latest', this.label, topic),
+      );
+      return andThen(latest, (version) => {
+        if (version.schemaType !== 'JSON') {
+          const context = contextOf(this.label, topic);
+          throw new IncompatibleSchemaError(
+            `${this.name}: the latest version of subject ${subject} (schema id ${version.id}) is a ${version.schemaType} schema, not JSON Schema ${whereSuffix(context)}`,
+            context,
+            { subject, schemaId: version.id },
+          );
+        }
+        return this.cacheTarget(topic, version.id, compile(`schema id ${version.id}`, JSON.parse(version.schema) as object));
       });
-      if (latest.schemaType !== 'JSON') {
-        const context = contextOf(this.label, topic);
-        throw new IncompatibleSchemaError(
-          `${this.name}: the latest version of subject ${subject} (schema id ${latest.id}) is a ${latest.schemaType} schema, not JSON Schema ${whereSuffix(context)}`,
-          context,
-          { subject, schemaId: latest.id },
-        );
-      }
-      target = { header: wireHeader(latest.id), check: compile(`schema id ${latest.id}`, JSON.parse(latest.schema) as object) };
-    } else {
-      const definition = this.definition!;
-      const id = this.autoRegister
-        ? await this.client.register(subject, definition).catch((error: unknown) => {
-            throw subjectError(error, subject, 'register', this.label, topic);
-          })
-        : (
-            await this.client.lookupSchema(subject, definition).catch((error: unknown) => {
-              throw subjectError(error, subject, 'lookup', this.label, topic);
-            })
-          ).id;
-      target = { header: wireHeader(id), check: this.check! };
     }
+    const definition = this.definition!;
+    const id = this.autoRegister
+      ? attempt(
+          () => this.client.register(subject, definition),
+          (error) => subjectError(error, subject, 'register', this.label, topic),
+        )
+      : andThen(
+          attempt(
+            () => this.client.lookupSchema(subject, definition),
+            (error) => subjectError(error, subject, 'lookup', this.label, topic),
+          ),
+          (version) => version.id,
+        );
+    return andThen(id, (schemaId) => this.cacheTarget(topic, schemaId, this.check!));
+  }
+
+  private cacheTarget(topic: string, id: number, check: JsonSchemaCheck): WriteTarget {
+    const target: WriteTarget = { header: wireHeader(id), check };
     this.targets.set(topic, target);
     return target;
   }
 
-  private readPlan(id: number, topic: string): Promise<ReadPlan> {
-    let pending = this.pendingPlans.get(id);
-    if (pending === undefined) {
-      pending = this.loadReadPlan(id, topic).finally(() => this.pendingPlans.delete(id));
-      this.pendingPlans.set(id, pending);
-    }
-    return pending;
-  }
-
-  private async loadReadPlan(id: number, topic: string): Promise<ReadPlan> {
+  private readPlan(id: number, topic: string): MaybePromise<ReadPlan> {
+    const pending = this.pendingPlans.get(id);
+    if (pending !== undefined) return pending;
     // The id is always looked up, even when the serde checks with its own schema: an id the
     // registry does not know, or that is not a JSON Schema, is bad data.
-    const definition = await this.client.getSchemaById(id).catch((error: unknown) => {
-      throw schemaByIdError(error, id, this.label, topic);
-    });
+    const definition = attempt(
+      () => this.client.getSchemaById(id),
+      (error) => schemaByIdError(error, id, this.label, topic),
+    );
+    if (!(definition instanceof Promise)) return this.cachePlan(id, definition);
+    const plan = definition.then((d) => this.cachePlan(id, d));
+    this.pendingPlans.set(id, plan);
+    void plan.then(
+      () => this.pendingPlans.delete(id),
+      () => this.pendingPlans.delete(id),
+    );
+    return plan;
+  }
+
+  /** Decides, once per writer schema id, how its records are checked, and remembers it. */
+  private cachePlan(id: number, definition: SchemaDefinition): ReadPlan {
     let plan: ReadPlan;
     if (definition.schemaType !== 'JSON') {
       plan = { check: undefined, incompatible: `schema id ${id} is a ${definition.schemaType} schema, not JSON Schema` };

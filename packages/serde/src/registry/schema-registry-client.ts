@@ -29,18 +29,22 @@ export interface SubjectVersion extends SchemaDefinition {
  * `@kafkajs/confluent-schema-registry`; `MockSchemaRegistry` from `@rivulet/testing` implements it
  * in process. A failure is a {@link SchemaRegistryClientError} carrying Confluent's error code.
  *
+ * A method may answer with a Promise (over the network) or with the value itself (in process): a
+ * synchronous client keeps the serdes synchronous even on a cache miss, which the
+ * TopologyTestDriver and state stores need.
+ *
  * The serdes cache what they get (ids, schemas, resolvers): a client is asked once per schema,
  * not once per record.
  */
 export interface SchemaRegistryClient {
   /** `GET /schemas/ids/{id}`; 40403 when the id is unknown. */
-  getSchemaById(id: number): Promise<SchemaDefinition>;
+  getSchemaById(id: number): SchemaDefinition | Promise<SchemaDefinition>;
   /** `POST /subjects/{subject}/versions`: the schema's id, registering it if new; 409 when incompatible. */
-  register(subject: string, schema: SchemaDefinition): Promise<number>;
+  register(subject: string, schema: SchemaDefinition): number | Promise<number>;
   /** `POST /subjects/{subject}`: the version of the subject holding this schema; 40401 / 40403 when none. */
-  lookupSchema(subject: string, schema: SchemaDefinition): Promise<SubjectVersion>;
+  lookupSchema(subject: string, schema: SchemaDefinition): SubjectVersion | Promise<SubjectVersion>;
   /** `GET /subjects/{subject}/versions/latest`; 40401 when the subject has no version. */
-  getLatestVersion(subject: string): Promise<SubjectVersion>;
+  getLatestVersion(subject: string): SubjectVersion | Promise<SubjectVersion>;
 }
 
 /**

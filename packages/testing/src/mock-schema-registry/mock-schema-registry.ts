@@ -29,9 +29,10 @@ function fail(status: number, errorCode: number, message: string): never {
  * 40403 schema not found, 409 incompatible, 42201 invalid schema...).
  *
  * Use it in process, as the `registry` of Rivulet's schema-registry serdes (it implements
- * `SchemaRegistryClient`), or over HTTP with {@link MockSchemaRegistry.listen}, which serves the
- * Confluent REST API on 127.0.0.1 to any client, the real `@kafkajs/confluent-schema-registry`
- * included. Both views share one state.
+ * `SchemaRegistryClient`, synchronously, so those serdes never return a Promise and work in the
+ * TopologyTestDriver and in state stores), or over HTTP with {@link MockSchemaRegistry.listen},
+ * which serves the Confluent REST API on 127.0.0.1 to any client, the real
+ * `@kafkajs/confluent-schema-registry` included. Both views share one state.
  *
  * JSON Schema and Protobuf schemas are stored and served, but their compatibility is not checked
  * (as under NONE); a JSON Schema must compile to be registered.
@@ -39,7 +40,7 @@ function fail(status: number, errorCode: number, message: string): never {
  * @example
  * const registry = new MockSchemaRegistry();
  * const users = registryAvroSerde({ registry, schema: User });
- * const bytes = await users.serialize('users', { id: 'u1' });
+ * const bytes = users.serialize('users', { id: 'u1' }); // a Buffer, at once
  * expect(registry.getSubjects()).toEqual(['users-value']);
  *
  * @example
@@ -85,24 +86,24 @@ export class MockSchemaRegistry implements SchemaRegistryClient {
     }
   }
 
-  // --- SchemaRegistryClient ---
+  // --- SchemaRegistryClient: synchronous, so the serdes using it in process stay synchronous ---
 
-  async getSchemaById(id: number): Promise<SchemaDefinition> {
+  getSchemaById(id: number): SchemaDefinition {
     this.assertAvailable();
     return this.getSchema(id);
   }
 
-  async register(subject: string, schema: SchemaDefinition): Promise<number> {
+  register(subject: string, schema: SchemaDefinition): number {
     this.assertAvailable();
     return this.registerSchema(subject, schema).id;
   }
 
-  async lookupSchema(subject: string, schema: SchemaDefinition): Promise<SubjectVersion> {
+  lookupSchema(subject: string, schema: SchemaDefinition): SubjectVersion {
     this.assertAvailable();
     return this.lookup(subject, schema);
   }
 
-  async getLatestVersion(subject: string): Promise<SubjectVersion> {
+  getLatestVersion(subject: string): SubjectVersion {
     this.assertAvailable();
     return this.getVersion(subject, 'latest');
   }
