@@ -4,11 +4,22 @@ import { isRebalanceError } from '../client/kafka-port.js';
 import type { StreamsConfig, ResolvedStreamsConfig } from '../config/streams-config.js';
 import { resolveConfig } from '../config/validate.js';
 import type { ReadOnlyKeyValueStore } from '../state/key-value-store.js';
+import type { ReadOnlySessionStore } from '../state/session-store.js';
+import type { StateStore } from '../state/state-store.js';
+import type { ValueAndTimestamp } from '../state/value-and-timestamp.js';
+import type { ReadOnlyWindowStore } from '../state/window-store.js';
 import type { Topology } from '../topology/topology.js';
 import { assertCompressionAvailable } from '../client/kafkajs-client.js';
 import { consumerSettings, createKafkajsClient, producerOptions } from './client-options.js';
 import { createInternalTopics } from './internal-topics.js';
-import { compositeKeyValueStore } from './composite-store.js';
+import {
+  assertStoreKind,
+  compositeKeyValueStore,
+  compositeSessionStore,
+  compositeTimestampedWindowStore,
+  compositeWindowStore,
+  type QueryableStoreKind,
+} from './composite-store.js';
 import { ProcessingError } from '../errors/processing-error.js';
 import { TaskAssignor } from './task-assignor.js';
 import { TaskManager } from './task-manager.js';
@@ -189,11 +200,56 @@ export class StreamsApp {
 
   /**
    * The local instances of a key-value store, queryable while the app runs (interactive queries).
-   * Reads see the tasks this instance runs now.
+   * Reads see the tasks this instance runs now. Window and session stores are read with
+   * {@link StreamsApp.windowStore} and {@link StreamsApp.sessionStore}.
+   *
+   * @example
+   * app.store<string, bigint>('word-counts').get('kafka'); // 3n
    */
   store<K, V>(name: string): ReadOnlyKeyValueStore<K, V> {
-    if (!this.topology.stores().has(name)) throw new Error(`the topology has no state store named '${name}'`);
-    return compositeKeyValueStore<K, V>(name, () => this.manager?.storeInstances(name) ?? []);
+    return compositeKeyValueStore<K, V>(name, this.queryableInstances(name, 'key-value'));
+  }
+
+  /**
+   * The local instances of a window store, e.g. a windowed aggregation's, queryable while the app
+   * runs. The DSL keeps each aggregate with the timestamp of its newest record: this view shows the
+   * aggregates alone ({@link StreamsApp.timestampedWindowStore} shows both). Reads see the tasks this
+   * instance runs now.
+   *
+   * @example
+   * // count({ store: 'clicks-per-minute' }) over TimeWindows.ofSizeAndGrace(60_000, 10_000)
+   * const clicks = app.windowStore<string, bigint>('clicks-per-minute');
+   * clicks.fetch('user-1', 120_000); // the count of user-1 in [120 s, 180 s), or undefined
+   * for (const { key: start, value } of clicks.fetch('user-1', 0, Date.now())) console.log(start, value);
+   */
+  windowStore<K, V>(name: string): ReadOnlyWindowStore<K, V> {
+    return compositeWindowStore<K, V>(name, this.queryableInstances(name, 'window'), 'without-timestamps');
+  }
+
+  /** A timestamped window store (the DSL's windowed aggregations): each value with the timestamp of the newest record in its window. */
+  timestampedWindowStore<K, V>(name: string): ReadOnlyWindowStore<K, ValueAndTimestamp<V>> {
+    return compositeTimestampedWindowStore<K, V>(name, this.queryableInstances(name, 'window'));
+  }
+
+  /**
+   * The local instances of a session store, e.g. a session-windowed aggregation's, queryable while
+   * the app runs. Reads see the tasks this instance runs now.
+   *
+   * @example
+   * for (const { key: session, value } of app.sessionStore<string, bigint>('clicks-per-session').fetch('user-1')) {
+   *   console.log(session.window.start, session.window.end, value);
+   * }
+   */
+  sessionStore<K, V>(name: string): ReadOnlySessionStore<K, V> {
+    return compositeSessionStore<K, V>(name, this.queryableInstances(name, 'session'));
+  }
+
+  /** Checks the store exists and is of the kind asked for; returns its local instances, read at each query. */
+  private queryableInstances(name: string, kind: QueryableStoreKind): () => StateStore[] {
+    const builder = this.topology.stores().get(name);
+    if (builder === undefined) throw new Error(`the topology has no state store named '${name}'`);
+    assertStoreKind(name, builder, kind);
+    return () => this.manager?.storeInstances(name) ?? [];
   }
 
   /** The app's counters now: state, tasks, records processed, commits, rebalances. */
