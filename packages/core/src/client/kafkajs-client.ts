@@ -165,8 +165,10 @@ class KafkajsProducer implements ProducerPort {
   private readonly producer: Producer;
   private readonly acks: number;
   private readonly compression: CompressionTypes;
+  private readonly transactional: boolean;
 
   constructor(kafka: Kafka, options: ProducerOptions) {
+    this.transactional = options.transactionalId !== undefined;
     assertCompressionAvailable(options.compression);
     this.acks = options.acks;
     this.compression = COMPRESSION[options.compression];
@@ -184,8 +186,19 @@ class KafkajsProducer implements ProducerPort {
     });
   }
 
-  connect(): Promise<void> {
-    return this.producer.connect();
+  async connect(): Promise<void> {
+    await this.producer.connect();
+    // Fix (found by test/zombie.int.test.ts and the exactly_once crash test): kafkajs's connect()
+    // sends only the idempotent InitProducerId, without the transactional id, which fences nothing.
+    // The transactional InitProducerId, which fences older producers with this id and completes or
+    // aborts their open transaction, goes out with the first transaction(). The port promises it on
+    // connect, and the runtime reads a gained task's committed offsets right after connect: without
+    // this, the previous owner could still commit after they were read, and its last records would
+    // be processed twice. An empty transaction, aborted, forces it (kafkajs sends no EndTxn for it).
+    if (this.transactional) {
+      const tx = await this.producer.transaction();
+      await tx.abort();
+    }
   }
 
   async send(records: readonly OutgoingRecord[]): Promise<void> {

@@ -1,0 +1,141 @@
+/**
+ * The app the crash tests run in child processes: `countingTopology` (each input record copied to
+ * `copies`, the running per-key count from the store `counts` written to `counts`) in a StreamsApp.
+ *
+ * Run it from the repository root:
+ *
+ *   node --conditions=@rivulet/source --import tsx packages/core/test/crash/crash-app.ts \
+ *     --brokers 127.0.0.1:9092 --application-id app --input in --copies copies --counts counts \
+ *     --guarantee exactly_once --state-dir /tmp/rivulet-crash/app-a
+ *
+ * Every option may also come from the environment: `--application-id` from
+ * `CRASH_APPLICATION_ID`, and so on (`--brokers` also from `KAFKA_BROKERS`).
+ *
+ * It prints one JSON line per event on stdout, for the parent to follow:
+ *   {"event":"running","tasks":[...]}     each time the app reaches RUNNING
+ *   {"event":"rebalance","gained":[...],"lost":[...],"tasks":[...],"durationMs":n}
+ *   {"event":"error","message":"..."}     errors the app reports (recovered or fatal)
+ *   {"event":"log","level":"warn"|"error","message":"..."}  its warnings and errors (also on stderr)
+ *   {"event":"closed","state":"NOT_RUNNING"|"ERROR"}
+ * SIGTERM goes through StreamsApp's own signal handling (installed by start()): the app closes
+ * cleanly and the process exits 0 by itself once nothing is left running, 1 after a fatal error.
+ */
+import { parseArgs } from 'node:util';
+import { createConsoleLogger, StreamsApp, type LogLevel, type Logger, type ProcessingGuarantee, type StreamsConfig } from '../../src/index.js';
+import { countingTopology } from '../support/topologies.js';
+
+const OPTIONS = {
+  brokers: { type: 'string' },
+  'application-id': { type: 'string' },
+  input: { type: 'string' },
+  copies: { type: 'string' },
+  counts: { type: 'string' },
+  guarantee: { type: 'string' },
+  'state-dir': { type: 'string' },
+  'client-id': { type: 'string' },
+  store: { type: 'string' },
+  'commit-interval-ms': { type: 'string' },
+  'session-timeout-ms': { type: 'string' },
+  'heartbeat-interval-ms': { type: 'string' },
+  'rebalance-timeout-ms': { type: 'string' },
+  'max-bytes-per-partition': { type: 'string' },
+  'shutdown-timeout-ms': { type: 'string' },
+  'log-level': { type: 'string' },
+} as const;
+
+type OptionName = keyof typeof OPTIONS;
+
+const { values } = parseArgs({ options: OPTIONS, strict: true });
+
+function envName(name: OptionName): string {
+  return `CRASH_${name.toUpperCase().replaceAll('-', '_')}`;
+}
+
+function option(name: OptionName): string | undefined {
+  return values[name] ?? process.env[envName(name)];
+}
+
+function required(name: OptionName): string {
+  const value = option(name) ?? (name === 'brokers' ? process.env['KAFKA_BROKERS'] : undefined);
+  if (value === undefined || value === '') throw new Error(`crash-app: --${name} (or ${envName(name)}) is required`);
+  return value;
+}
+
+function integer(name: OptionName): number | undefined {
+  const value = option(name);
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n)) throw new Error(`crash-app: --${name} must be an integer, got '${value}'`);
+  return n;
+}
+
+function emit(event: Record<string, unknown>): void {
+  process.stdout.write(`${JSON.stringify(event)}\n`);
+}
+
+const GUARANTEES: readonly ProcessingGuarantee[] = ['at_most_once', 'at_least_once', 'exactly_once', 'exactly_once_v2'];
+const guarantee = required('guarantee') as ProcessingGuarantee;
+if (!GUARANTEES.includes(guarantee)) throw new Error(`crash-app: --guarantee must be one of ${GUARANTEES.join(', ')}, got '${guarantee}'`);
+const store = option('store') ?? 'memory';
+if (store !== 'memory' && store !== 'persistent') throw new Error(`crash-app: --store must be memory or persistent, got '${store}'`);
+
+const consumer: NonNullable<StreamsConfig['consumer']> = {};
+const sessionTimeoutMs = integer('session-timeout-ms');
+const heartbeatIntervalMs = integer('heartbeat-interval-ms');
+const rebalanceTimeoutMs = integer('rebalance-timeout-ms');
+if (sessionTimeoutMs !== undefined) consumer.sessionTimeoutMs = sessionTimeoutMs;
+if (heartbeatIntervalMs !== undefined) consumer.heartbeatIntervalMs = heartbeatIntervalMs;
+if (rebalanceTimeoutMs !== undefined) consumer.rebalanceTimeoutMs = rebalanceTimeoutMs;
+const maxBytesPerPartition = integer('max-bytes-per-partition');
+if (maxBytesPerPartition !== undefined) consumer.maxBytesPerPartition = maxBytesPerPartition;
+const commitIntervalMs = integer('commit-interval-ms');
+
+// The console logger (stderr), and warnings and errors also as events: the zombie test waits for
+// the one saying a task was fenced.
+const logLevel = (option('log-level') ?? 'warn') as LogLevel;
+const consoleLogger = createConsoleLogger(logLevel);
+const logger: Logger = {
+  debug: consoleLogger.debug,
+  info: consoleLogger.info,
+  warn: (message, extra) => {
+    consoleLogger.warn(message, extra);
+    emit({ event: 'log', level: 'warn', message });
+  },
+  error: (message, extra) => {
+    consoleLogger.error(message, extra);
+    emit({ event: 'log', level: 'error', message });
+  },
+};
+
+const app = new StreamsApp(countingTopology(required('input'), required('copies'), required('counts'), { persistent: store === 'persistent' }), {
+  applicationId: required('application-id'),
+  brokers: required('brokers'),
+  processingGuarantee: guarantee,
+  stateDir: required('state-dir'),
+  // The group's member ids start with the client id: a test can order the members by it.
+  ...(option('client-id') !== undefined ? { clientId: option('client-id') } : {}),
+  logLevel,
+  logger,
+  consumer,
+  ...(commitIntervalMs !== undefined ? { commitIntervalMs } : {}),
+});
+
+app.state$.subscribe({
+  next: (state) => {
+    if (state === 'RUNNING') emit({ event: 'running', tasks: app.metrics().tasks });
+  },
+  complete: () => {
+    emit({ event: 'closed', state: app.state, recordsProcessed: app.metrics().recordsProcessed });
+    // No process.exit(0) here: a clean close must release every socket and timer, so the process
+    // ending by itself is part of what the graceful-shutdown test checks.
+    if (app.state !== 'NOT_RUNNING') process.exitCode = 1;
+  },
+});
+app.rebalances$.subscribe((e) => emit({ event: 'rebalance', gained: e.gained, lost: e.lost, tasks: e.tasks, durationMs: e.durationMs }));
+app.errors$.subscribe((e) => emit({ event: 'error', message: e.message }));
+
+const shutdownTimeoutMs = integer('shutdown-timeout-ms');
+app.start(shutdownTimeoutMs !== undefined ? { shutdownTimeoutMs } : {}).catch((err: unknown) => {
+  emit({ event: 'error', message: `start failed: ${(err as Error).message}` });
+  process.exitCode = 1;
+});
