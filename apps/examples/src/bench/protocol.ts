@@ -1,0 +1,56 @@
+/**
+ * What the benchmark's parent process and its per-scenario child processes tell each other over
+ * the fork IPC channel. Times are wall-clock milliseconds since the epoch, with sub-millisecond
+ * precision (`performance.timeOrigin + performance.now()`), so the two processes' times compare.
+ */
+
+/** Which loop a scenario runs. */
+export type ScenarioKind = 'raw' | 'pass-through' | 'count';
+
+/** The Rivulet processing guarantees the benchmark measures. */
+export type BenchGuarantee = 'at_least_once' | 'exactly_once';
+
+/** Everything a child needs to run one scenario; passed as JSON in its first argument. */
+export interface ScenarioSpec {
+  /** Short id used in the table and the JSON: `raw`, `alos`, `eos`, `count`. */
+  readonly id: string;
+  readonly label: string;
+  readonly kind: ScenarioKind;
+  /** Rivulet scenarios only. */
+  readonly guarantee: BenchGuarantee | undefined;
+  readonly brokers: readonly string[];
+  readonly input: string;
+  readonly output: string;
+  /** The consumer group: the raw loop's group id, or the Rivulet app's applicationId. */
+  readonly groupId: string;
+  /** Records in the input topic. */
+  readonly records: number;
+  /** Rivulet's stateDir for this scenario. */
+  readonly stateDir: string;
+}
+
+/** Child -> parent. */
+export type ChildMessage =
+  | { readonly type: 'first-record'; readonly at: number }
+  | { readonly type: 'progress'; readonly consumed: number; readonly rssBytes: number }
+  | {
+      readonly type: 'done';
+      readonly peakRssBytes: number;
+      readonly consumed: number;
+      /** CPU time of the child (user + system, microseconds) from the first record to the stop message. */
+      readonly cpuUs: number;
+      /** Wall time of the same window, in ms. */
+      readonly cpuWindowMs: number;
+      readonly details: Record<string, number>;
+    }
+  | { readonly type: 'failed'; readonly message: string };
+
+/** Parent -> child: the outputs are complete; stop measuring, close cleanly and report. */
+export interface StopMessage {
+  readonly type: 'stop';
+}
+
+/** Epoch milliseconds with sub-millisecond precision, comparable between processes. */
+export function nowMs(): number {
+  return performance.timeOrigin + performance.now();
+}

@@ -1,0 +1,219 @@
+/**
+ * The parent's side of one scenario: fresh topics, the input, a child process running the loop,
+ * and the clock. The clock starts at the child's first consumed record and stops at the first poll
+ * (every 200 ms, every 20 ms once the child has consumed all N) that sees the outputs complete:
+ * - the raw loop and at_least_once: the output topic's end offsets add up to N (acks all, so every
+ *   output is acknowledged);
+ * - exactly_once: the app's committed offsets reach the input's end offsets (the offsets commit in
+ *   the same transaction as the outputs; the output's end offsets also count transaction markers).
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Admin, Kafka } from 'kafkajs';
+import { committedOffsets, committedReached, createTopics, endOffsets, produceInput, uniqueTopic, type InputShape } from './input.js';
+import type { ScenarioId } from './options.js';
+import type { ProgressLine } from './progress-line.js';
+import { nowMs, type BenchGuarantee, type ChildMessage, type ScenarioKind, type ScenarioSpec, type StopMessage } from './protocol.js';
+import type { ScenarioResult } from './report.js';
+import { COUNT_STORE } from './topologies.js';
+
+/** What each scenario id runs. */
+export const SCENARIOS: Record<ScenarioId, { label: string; kind: ScenarioKind; guarantee: BenchGuarantee | undefined }> = {
+  raw: { label: 'raw kafkajs loop', kind: 'raw', guarantee: undefined },
+  alos: { label: 'Rivulet pass-through', kind: 'pass-through', guarantee: 'at_least_once' },
+  eos: { label: 'Rivulet pass-through', kind: 'pass-through', guarantee: 'exactly_once' },
+  count: { label: 'Rivulet per-key count', kind: 'count', guarantee: 'at_least_once' },
+};
+
+const POLL_MS = 200;
+const FAST_POLL_MS = 20;
+const CLOSE_TIMEOUT_MS = 60_000;
+
+/** What every scenario of one run shares. */
+export interface RunContext {
+  readonly kafka: Kafka;
+  readonly brokers: readonly string[];
+  readonly shape: InputShape;
+  readonly totalBytes: number;
+  readonly progress: ProgressLine;
+  readonly cpuProfDir: string | undefined;
+  readonly keepTopics: boolean;
+  readonly stallTimeoutMs: number;
+  /** The child running now, for the parent's SIGINT handler. */
+  current: ChildProcess | undefined;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+const int = (n: number) => Math.round(n).toLocaleString('en-US');
+
+/**
+ * Runs one scenario on fresh topics and a fresh group, and returns its figures. The topics and the
+ * group are deleted afterwards unless `keepTopics`.
+ */
+export async function runScenario(id: ScenarioId, ctx: RunContext): Promise<ScenarioResult> {
+  const { label, kind, guarantee } = SCENARIOS[id];
+  const { shape, progress } = ctx;
+  // An admin client per scenario: kafkajs keeps refreshing metadata of every topic an admin has
+  // looked at, and fails once an earlier scenario's topics are deleted.
+  const admin = ctx.kafka.admin();
+  await admin.connect();
+  const name = `${label}${guarantee ? ` (${guarantee})` : ''}`;
+  const input = uniqueTopic(`bench-${id}-in`);
+  const output = uniqueTopic(`bench-${id}-out`);
+  const groupId = uniqueTopic(`bench-${id}`);
+  const spec: ScenarioSpec = {
+    id,
+    label,
+    kind,
+    guarantee,
+    brokers: ctx.brokers,
+    input,
+    output,
+    groupId,
+    records: shape.records,
+    stateDir: join(tmpdir(), 'rivulet-bench', groupId),
+  };
+  const topics = [input, output, ...(kind === 'count' ? [`${groupId}-${COUNT_STORE}-changelog`] : [])];
+  try {
+    await createTopics(admin, [input, output]);
+    const producedAt = Date.now();
+    await produceInput(ctx.kafka, input, shape, (done) => progress.update(`[bench] ${id}: producing input ${int(done)}/${int(shape.records)}`));
+    const inputEnds = await endOffsets(admin, input);
+    if (inputEnds.total !== BigInt(shape.records)) throw new Error(`input topic holds ${inputEnds.total} records, expected ${shape.records}`);
+    progress.done(`[bench] ${id}: produced ${int(shape.records)} input records in ${((Date.now() - producedAt) / 1000).toFixed(1)} s`);
+
+    const measured = await measure(spec, ctx, admin, inputEnds.byPartition);
+    const seconds = measured.durationMs / 1000;
+    const after = await endOffsets(admin, output);
+    const committedToEnd = await committedReached(admin, groupId, input, inputEnds.byPartition);
+    const result: ScenarioResult = {
+      id,
+      label,
+      guarantee,
+      records: shape.records,
+      durationMs: measured.durationMs,
+      recordsPerSec: shape.records / seconds,
+      mbPerSec: ctx.totalBytes / 1e6 / seconds,
+      peakRssMb: measured.peakRssBytes / 1024 / 1024,
+      cpuUsPerRecord: measured.cpuUs / shape.records,
+      cpuUtilization: measured.cpuUs / 1000 / measured.cpuWindowMs,
+      completion: guarantee === 'exactly_once' ? 'committed offsets reached the input end offsets' : `output end offsets reached ${shape.records}`,
+      consumed: measured.consumed,
+      outputOffsets: Number(after.total),
+      committedToEnd,
+      details: measured.details,
+      topics: { input, output },
+    };
+    progress.done(
+      `[bench] ${id}: ${name}: ${int(result.recordsPerSec)} records/s, ${result.mbPerSec.toFixed(2)} MB/s, ` +
+        `peak RSS ${int(result.peakRssMb)} MB, ${seconds.toFixed(2)} s, ${result.cpuUsPerRecord.toFixed(1)} CPU µs/record` +
+        (result.consumed > shape.records ? `, ${int(result.consumed - shape.records)} records processed again` : ''),
+    );
+    return result;
+  } finally {
+    if (ctx.current !== undefined && ctx.current.exitCode === null) ctx.current.kill('SIGKILL');
+    ctx.current = undefined;
+    rmSync(spec.stateDir, { recursive: true, force: true });
+    if (!ctx.keepTopics) {
+      await admin.deleteGroups([groupId]).catch(() => undefined);
+      await admin.deleteTopics({ topics }).catch(() => undefined);
+    }
+    await admin.disconnect();
+  }
+}
+
+interface Measured {
+  durationMs: number;
+  peakRssBytes: number;
+  consumed: number;
+  cpuUs: number;
+  cpuWindowMs: number;
+  details: Record<string, number>;
+}
+
+async function measure(spec: ScenarioSpec, ctx: RunContext, admin: Admin, inputEnds: ReadonlyMap<number, bigint>): Promise<Measured> {
+  const { progress } = ctx;
+  const childPath = fileURLToPath(new URL('./scenario-child.ts', import.meta.url));
+  // The child runs as the parent does (--conditions=@rivulet/source --import tsx), plus profiling if asked.
+  const execArgv = [...process.execArgv];
+  if (ctx.cpuProfDir !== undefined) execArgv.push('--cpu-prof', `--cpu-prof-dir=${ctx.cpuProfDir}`, `--cpu-prof-name=${spec.id}-${Date.now()}.cpuprofile`);
+  const child = fork(childPath, [JSON.stringify(spec)], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  ctx.current = child;
+
+  let firstAt: number | undefined;
+  let consumed = 0;
+  let rss = 0;
+  let lastChangeAt = Date.now();
+  let failure: Error | undefined;
+  let done: Extract<ChildMessage, { type: 'done' }> | undefined;
+  let exited = false;
+  child.on('message', (message: ChildMessage) => {
+    if (message.type === 'first-record') firstAt = message.at;
+    else if (message.type === 'progress') {
+      if (message.consumed !== consumed) lastChangeAt = Date.now();
+      consumed = message.consumed;
+      rss = message.rssBytes;
+    } else if (message.type === 'done') done = message;
+    else if (message.type === 'failed') failure ??= new Error(`scenario ${spec.id} failed in its process: ${message.message}`);
+  });
+  child.on('exit', (code, signal) => {
+    exited = true;
+    if (done === undefined) failure ??= new Error(`scenario ${spec.id}'s process exited (${signal ?? code}) before it finished`);
+  });
+
+  let pollError: unknown;
+  const complete = async (): Promise<boolean> => {
+    try {
+      return spec.guarantee === 'exactly_once'
+        ? await committedReached(admin, spec.groupId, spec.input, inputEnds)
+        : (await endOffsets(admin, spec.output)).total >= BigInt(spec.records);
+    } catch (err) {
+      // A busy broker may time a request out: not complete yet, ask again at the next poll.
+      pollError = err;
+      return false;
+    }
+  };
+
+  let endAt: number | undefined;
+  while (endAt === undefined) {
+    await sleep(consumed >= spec.records ? FAST_POLL_MS : POLL_MS);
+    if (failure !== undefined) throw failure;
+    if (Date.now() - lastChangeAt > ctx.stallTimeoutMs) {
+      const committed = await committedOffsets(admin, spec.groupId, spec.input);
+      const output = await endOffsets(admin, spec.output);
+      const where = [...inputEnds].map(([p, end]) => `${p}: ${committed.get(p) ?? -1n}/${end}`).join(', ');
+      throw new Error(
+        `scenario ${spec.id} made no progress for ${ctx.stallTimeoutMs / 1000} s with ${consumed} records consumed; ` +
+          `committed/end offsets of the input ${where}; output end offsets total ${output.total}` +
+          (pollError instanceof Error ? `; last poll error: ${pollError.message}` : ''),
+      );
+    }
+    if (firstAt === undefined) {
+      progress.update(`[bench] ${spec.id}: waiting for the first record (joining the group)`);
+      continue;
+    }
+    const checkedAt = nowMs();
+    if (await complete()) {
+      endAt = checkedAt;
+      break;
+    }
+    const elapsed = (nowMs() - firstAt) / 1000;
+    progress.update(
+      `[bench] ${spec.id}: ${int(consumed)}/${int(spec.records)} consumed, ${int(consumed / Math.max(elapsed, 0.001))} records/s, ` +
+        `RSS ${int(rss / 1024 / 1024)} MB, ${elapsed.toFixed(1)} s`,
+    );
+  }
+
+  child.send({ type: 'stop' } satisfies StopMessage);
+  const deadline = Date.now() + CLOSE_TIMEOUT_MS;
+  while (!exited && Date.now() < deadline) {
+    if (failure !== undefined) throw failure;
+    await sleep(50);
+  }
+  if (done === undefined) throw failure ?? new Error(`scenario ${spec.id} did not close within ${CLOSE_TIMEOUT_MS / 1000} s`);
+  const { peakRssBytes, consumed: total, cpuUs, cpuWindowMs, details } = done;
+  return { durationMs: endAt - firstAt!, peakRssBytes, consumed: total, cpuUs, cpuWindowMs, details };
+}
