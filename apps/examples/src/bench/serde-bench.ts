@@ -4,20 +4,20 @@
  *
  *   node --conditions=@rivulet/source --import tsx apps/examples/src/bench/serde-bench.ts [records] [rounds]
  *
- * Each round times every case once, in turn, so drift (GC, CPU frequency) hits all of them alike;
- * the median round is reported. The registry is a MockSchemaRegistry served over HTTP on
- * 127.0.0.1, asked through the same client an app uses; its request log shows that, once warm,
- * no record costs a registry call.
+ * Each round times the plain and the registry case of a pair back to back, so both run under the
+ * same conditions (GC, CPU frequency, other processes); the median of the per-round ratios is
+ * reported, with throughputs in records per CPU-second of this process. The registry is a
+ * MockSchemaRegistry served over HTTP on 127.0.0.1, asked through the same client an app uses;
+ * its request log shows that, once warm, no record costs a registry call.
  */
-import { performance } from 'node:perf_hooks';
 import { registryAvroSerde, schemaRegistryClient } from '@rivulet/serde';
 import { MockSchemaRegistry } from '@rivulet/testing';
 // avsc itself, for the baseline (a dependency of @rivulet/serde, resolved from the workspace).
 import avro from 'avsc';
 import type { Schema } from 'avsc';
 
-const RECORDS = Number(process.argv[2] ?? 200_000);
-const ROUNDS = Number(process.argv[3] ?? 11);
+const RECORDS = Number(process.argv[2] ?? 50_000);
+const ROUNDS = Number(process.argv[3] ?? 31);
 const TOPIC = 'orders';
 
 const OrderV1 = {
@@ -70,37 +70,68 @@ function makeRecords(n: number): Order[] {
   }));
 }
 
-interface Case {
+interface Pair {
   name: string;
-  run: () => void;
+  plain: () => void;
+  registry: () => void;
 }
 
-/** The range (min-max records/s) of each case's rounds, to show how noisy a run was. */
-const spreads = new Map<string, string>();
+interface PairResult {
+  name: string;
+  plain: number;
+  registry: number;
+  ratio: number;
+  q1: number;
+  q3: number;
+}
 
-/** The best round of each case: on a busy machine, the closest to what the code can do. */
-const bests = new Map<string, number>();
+function cpuSeconds(run: () => void): number {
+  // CPU time of this process rather than wall time: on a shared machine (CI, parallel test runs)
+  // the wall clock also counts the time other processes held the core.
+  const started = process.cpuUsage();
+  run();
+  const used = process.cpuUsage(started);
+  return (used.user + used.system) / 1e6;
+}
 
-/** Records per second of each case, one timing per round, all cases in turn in each round. */
-function measure(cases: Case[]): Map<string, number> {
-  const samples = new Map<string, number[]>(cases.map((c) => [c.name, []]));
-  for (const c of cases) c.run(); // warm-up: JIT, and the serdes' caches
-  for (let round = 0; round < ROUNDS; round++) {
-    for (const c of cases) {
-      const started = performance.now();
-      c.run();
-      const seconds = (performance.now() - started) / 1000;
-      samples.get(c.name)!.push(RECORDS / seconds);
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+/**
+ * Each pair's plain and registry cases timed back to back, round after round: one ratio per round
+ * from two timings close in time (so under the same load), and the median of those ratios.
+ */
+function measure(pairs: readonly Pair[]): PairResult[] {
+  // Warm-up: the JIT, and the serdes' caches.
+  for (const p of pairs) {
+    for (let i = 0; i < 3; i++) {
+      p.plain();
+      p.registry();
     }
   }
-  const medians = new Map<string, number>();
-  for (const [name, values] of samples) {
-    values.sort((a, b) => a - b);
-    medians.set(name, values[Math.floor(values.length / 2)]!);
-    spreads.set(name, `${(values[0]! / 1000).toFixed(0)}-${(values[values.length - 1]! / 1000).toFixed(0)}k`);
-    bests.set(name, values[values.length - 1]!);
-  }
-  return medians;
+  return pairs.map((p) => {
+    const plain: number[] = [];
+    const registry: number[] = [];
+    const ratios: number[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      const a = cpuSeconds(p.plain);
+      const b = cpuSeconds(p.registry);
+      plain.push(RECORDS / a);
+      registry.push(RECORDS / b);
+      ratios.push(a / b);
+    }
+    ratios.sort((x, y) => x - y);
+    return {
+      name: p.name,
+      plain: median(plain),
+      registry: median(registry),
+      ratio: median(ratios),
+      q1: ratios[Math.floor(ratios.length / 4)]!,
+      q3: ratios[Math.floor((ratios.length * 3) / 4)]!,
+    };
+  });
 }
 
 function syncBuffer(value: Buffer | Promise<Buffer>): Buffer {
@@ -134,56 +165,46 @@ async function main(): Promise<void> {
     if (!wireBytes[7]!.subarray(5).equals(plainBytes[7]!)) throw new Error('registry payload differs from avsc bytes');
 
     let sink = 0;
-    // Plain for loops: each case's loop stays monomorphic, so what differs is the serde call.
+    // Plain for loops: each loop stays monomorphic, so what differs is the serde call.
     const results = measure([
       {
-        name: 'avsc toBuffer',
-        run: () => {
+        name: 'serialize',
+        plain: () => {
           for (let i = 0; i < records.length; i++) sink += typeV1.toBuffer(records[i]).length;
         },
-      },
-      {
-        name: 'registry serialize',
-        run: () => {
+        registry: () => {
           for (let i = 0; i < records.length; i++) sink += syncBuffer(writer.serialize(TOPIC, records[i]!)).length;
         },
       },
       {
-        name: 'avsc fromBuffer',
-        run: () => {
+        name: 'deserialize',
+        plain: () => {
           for (let i = 0; i < plainBytes.length; i++) sink += (typeV1.fromBuffer(plainBytes[i]!) as Order).quantity;
         },
-      },
-      {
-        name: 'registry deserialize',
-        run: () => {
+        registry: () => {
           for (let i = 0; i < wireBytes.length; i++) sink += (readerV1.deserialize(TOPIC, wireBytes[i]!) as Order).quantity;
         },
       },
       {
-        name: 'avsc fromBuffer v1->v2 (resolver)',
-        run: () => {
+        name: 'deserialize v1 as v2 (resolver)',
+        plain: () => {
           for (let i = 0; i < plainBytes.length; i++) sink += (typeV2.fromBuffer(plainBytes[i]!, resolver) as Order).quantity;
         },
-      },
-      {
-        name: 'registry deserialize v1->v2',
-        run: () => {
+        registry: () => {
           for (let i = 0; i < wireBytes.length; i++) sink += (readerV2.deserialize(TOPIC, wireBytes[i]!) as Order).quantity;
         },
       },
     ]);
     const requestsAfter = server.requests.length;
 
-    const fmt = (n: number) => `${(n / 1000).toFixed(0).padStart(6)}k rec/s`;
-    console.log(`serde-bench: ${RECORDS} records (Order, 9 fields, ~${Math.round(plainBytes.reduce((s, b) => s + b.length, 0) / RECORDS)} bytes), median of ${ROUNDS} rounds, node ${process.version}`);
-    for (const [name, value] of results) console.log(`  ${name.padEnd(36)} ${fmt(value)}   (rounds: ${spreads.get(name)})`);
-    const ratio = (a: string, b: string) =>
-      `${(results.get(a)! / results.get(b)!).toFixed(2)}x median, ${(bests.get(a)! / bests.get(b)!).toFixed(2)}x best round`;
-    console.log('ratios (registry / plain avsc, target >= 0.90):');
-    console.log(`  serialize                 ${ratio('registry serialize', 'avsc toBuffer')}`);
-    console.log(`  deserialize               ${ratio('registry deserialize', 'avsc fromBuffer')}`);
-    console.log(`  deserialize with resolver ${ratio('registry deserialize v1->v2', 'avsc fromBuffer v1->v2 (resolver)')}`);
+    const perSecond = (n: number) => `${(n / 1000).toFixed(0)}k/s`;
+    const bytes = Math.round(plainBytes.reduce((sum, b) => sum + b.length, 0) / RECORDS);
+    console.log(`serde-bench: ${RECORDS} records (Order, 9 fields, ~${bytes} bytes), ${ROUNDS} paired rounds, records per CPU-second, node ${process.version}`);
+    console.log(`  ${'case'.padEnd(32)} ${'avsc'.padStart(10)} ${'registry'.padStart(10)}   registry/avsc: median of rounds (quartiles)`);
+    for (const r of results) {
+      console.log(`  ${r.name.padEnd(32)} ${perSecond(r.plain).padStart(10)} ${perSecond(r.registry).padStart(10)}   ${r.ratio.toFixed(2)}x (${r.q1.toFixed(2)}-${r.q3.toFixed(2)})`);
+    }
+    console.log('  target: >= 0.90x once cached');
     console.log(`registry HTTP requests: ${requestsWhenWarm} to warm up (${server.requests.join(', ')}), ${requestsAfter - requestsWhenWarm} during the measured runs`);
     if (sink === 42) console.log('');
   } finally {

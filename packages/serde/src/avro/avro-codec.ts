@@ -1,14 +1,16 @@
 import type { Resolver, Type } from 'avsc';
 import { SchemaMismatchError, TruncatedPayloadError } from '../errors.js';
 import type { SerdeErrorContext } from '../serde.js';
+import { HEADER_LENGTH, MAGIC_BYTE } from '../internal/wire-format-header.js';
 import { contextOf } from '../internal/where.js';
 import type { SerdeLabel } from '../internal/where.js';
 import { describeValue, errorMessage } from '../internal/serde-errors.js';
 import { firstFew, formatPath, whereSuffix } from '../internal/where.js';
 
 // The per-record Avro path shared by the plain and the registry serdes: encode into one reused
-// scratch buffer (after an optional wire-format header) and copy out exactly the bytes written,
-// decode from an offset without slicing. Errors are worked out only once something has failed.
+// scratch buffer and copy out exactly the bytes written (after the wire-format header, for the
+// registry serdes), decode from an offset without slicing. Errors are worked out only once
+// something has failed.
 
 const INITIAL_SCRATCH = 64 * 1024;
 /** Records larger than this are encoded into a buffer of their own rather than growing the scratch. */
@@ -18,31 +20,35 @@ const MAX_SCRATCH = 8 * 1024 * 1024;
 let scratch = Buffer.allocUnsafeSlow(INITIAL_SCRATCH);
 
 /**
- * Encodes `value` with `type`, after `header` (written as is), into a new Buffer of exactly the
- * encoded size. Throws a {@link SchemaMismatchError} naming the fields that do not fit the schema.
+ * Encodes `value` with `type` into a new Buffer of exactly the encoded size, after the Confluent
+ * wire-format header of `schemaId` when it is >= 0. Throws a {@link SchemaMismatchError} naming
+ * the fields that do not fit the schema.
  *
  * @internal
  */
-export function encodeAvro(type: Type, value: unknown, header: Buffer | undefined, label: SerdeLabel, topic: string): Buffer {
-  const start = header === undefined ? 0 : header.length;
+export function encodeAvro(type: Type, value: unknown, schemaId: number, label: SerdeLabel, topic: string): Buffer {
+  const start = schemaId < 0 ? 0 : HEADER_LENGTH;
   let target = scratch;
   let end: number;
   try {
-    if (header !== undefined) header.copy(target, 0);
     end = type.encode(value, target, start);
     if (end < 0) {
       // avsc returns minus the bytes missing: make room and encode again.
       const needed = target.length - end;
       target = Buffer.allocUnsafeSlow(needed <= MAX_SCRATCH ? Math.max(needed, target.length * 2) : needed);
       if (target.length <= MAX_SCRATCH) scratch = target;
-      if (header !== undefined) header.copy(target, 0);
       end = type.encode(value, target, start);
     }
   } catch (error) {
     throw mismatchOnWrite(type, value, contextOf(label, topic), error);
   }
   const out = Buffer.allocUnsafe(end);
-  target.copy(out, 0, 0, end);
+  if (start > 0) {
+    // The header is written in place rather than copied: a native copy per record costs ~10%.
+    out[0] = MAGIC_BYTE;
+    out.writeInt32BE(schemaId, 1);
+  }
+  target.copy(out, start, start, end);
   return out;
 }
 

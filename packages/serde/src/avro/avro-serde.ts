@@ -94,7 +94,7 @@ export function avroSerde(options: AvroSerdeOptions): Serde<unknown> {
   return Object.freeze<Serde<unknown>>({
     name,
     serialize(topic: string, value: unknown): Buffer {
-      return encodeAvro(type, value, undefined, label, topic);
+      return encodeAvro(type, value, -1, label, topic);
     },
     deserialize(topic: string, data: Buffer): unknown {
       return decodeAvro(type, data, 0, resolver, label, topic, writerLabel);

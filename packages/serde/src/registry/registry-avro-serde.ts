@@ -16,7 +16,8 @@ import type { RegistrySerdeOptions } from './registry-serde-options.js';
 import type { SchemaDefinition, SchemaRegistryClient } from './schema-registry-client.js';
 import { subjectName, validateSubjectNameStrategy } from './subject-name-strategy.js';
 import type { SubjectNameStrategy } from './subject-name-strategy.js';
-import { HEADER_LENGTH, readSchemaId, wireHeader } from './wire-format.js';
+import { HEADER_LENGTH } from '../internal/wire-format-header.js';
+import { readSchemaId } from './wire-format.js';
 
 /** Options of {@link registryAvroSerde}. */
 export interface RegistryAvroSerdeOptions<S extends AvroSchema = AvroSchema, L extends AvroLongs = AvroLongs> extends RegistrySerdeOptions {
@@ -31,9 +32,9 @@ export interface RegistryAvroSerdeOptions<S extends AvroSchema = AvroSchema, L e
   longs?: L;
 }
 
-/** Where a topic's records are written: the schema id, its header, and the type to encode with. */
+/** Where a topic's records are written: the schema id and the type to encode with. */
 interface WriteTarget {
-  readonly header: Buffer;
+  readonly id: number;
   readonly type: Type;
 }
 
@@ -67,6 +68,8 @@ class RegistryAvroSerde implements Serde<unknown> {
   // Cache misses in flight, shared by the records that wait on them.
   private readonly pendingTargets = new Map<string, Promise<WriteTarget>>();
   private readonly pendingPlans = new Map<number, Promise<ReadPlan>>();
+  private lastId = -1;
+  private lastPlan: ReadPlan | undefined;
 
   constructor(options: RegistryAvroSerdeOptions) {
     const resolved = resolveRegistryOptions(FACTORY, options);
@@ -86,13 +89,14 @@ class RegistryAvroSerde implements Serde<unknown> {
 
   serialize(topic: string, value: unknown): Buffer | Promise<Buffer> {
     const target = this.targets.get(topic) ?? this.writeTarget(topic);
-    if (target instanceof Promise) return target.then((t) => encodeAvro(t.type, value, t.header, this.label, topic));
-    return encodeAvro(target.type, value, target.header, this.label, topic);
+    if (target instanceof Promise) return target.then((t) => encodeAvro(t.type, value, t.id, this.label, topic));
+    return encodeAvro(target.type, value, target.id, this.label, topic);
   }
 
   deserialize(topic: string, data: Buffer): unknown {
     const id = readSchemaId(data, this.label, topic);
-    const plan = this.plans.get(id) ?? this.readPlan(id, topic);
+    // Most topics carry one schema id at a time: the last plan saves the map lookup.
+    const plan = id === this.lastId ? this.lastPlan! : (this.plans.get(id) ?? this.readPlan(id, topic));
     if (plan instanceof Promise) return plan.then((p) => this.read(p, id, topic, data));
     return this.read(plan, id, topic, data);
   }
@@ -159,7 +163,7 @@ class RegistryAvroSerde implements Serde<unknown> {
   }
 
   private cacheTarget(topic: string, id: number, type: Type): WriteTarget {
-    const target: WriteTarget = { header: wireHeader(id), type };
+    const target: WriteTarget = { id, type };
     this.targets.set(topic, target);
     return target;
   }
@@ -185,6 +189,8 @@ class RegistryAvroSerde implements Serde<unknown> {
   private cachePlan(id: number, definition: SchemaDefinition): ReadPlan {
     const plan = this.planFor(id, definition);
     this.plans.set(id, plan);
+    this.lastId = id;
+    this.lastPlan = plan;
     return plan;
   }
 
@@ -248,5 +254,5 @@ export function registryAvroSerde<const S extends AvroSchema, const L extends Av
 ): Serde<AvroValue<S, L>>;
 export function registryAvroSerde<T = unknown>(options: RegistryAvroSerdeOptions): Serde<T>;
 export function registryAvroSerde(options: RegistryAvroSerdeOptions): Serde<unknown> {
-  return Object.freeze(new RegistryAvroSerde(options));
+  return new RegistryAvroSerde(options);
 }

@@ -15,7 +15,8 @@ import type { RegistrySerdeOptions } from './registry-serde-options.js';
 import type { SchemaDefinition, SchemaRegistryClient } from './schema-registry-client.js';
 import { subjectName, validateSubjectNameStrategy } from './subject-name-strategy.js';
 import type { SubjectNameStrategy } from './subject-name-strategy.js';
-import { HEADER_LENGTH, readSchemaId, wireHeader } from './wire-format.js';
+import { HEADER_LENGTH } from '../internal/wire-format-header.js';
+import { readSchemaId, wireHeader } from './wire-format.js';
 
 /** Options of {@link registryJsonSerde}. */
 export interface RegistryJsonSerdeOptions extends RegistrySerdeOptions {

@@ -1,13 +1,8 @@
+// Confluent's wire format: magic byte 0, the schema id as a 4-byte big-endian int, the payload.
 import { TruncatedPayloadError, WrongMagicByteError } from '../errors.js';
 import { contextOf, whereSuffix } from '../internal/where.js';
 import type { SerdeLabel } from '../internal/where.js';
-
-// Confluent's wire format: magic byte 0, the schema id as a 4-byte big-endian int, the payload.
-
-/** @internal */
-export const MAGIC_BYTE = 0;
-/** @internal */
-export const HEADER_LENGTH = 5;
+import { HEADER_LENGTH, MAGIC_BYTE } from '../internal/wire-format-header.js';
 
 /** The 5-byte header of records written with schema `id`. @internal */
 export function wireHeader(id: number): Buffer {
@@ -40,5 +35,6 @@ export function readSchemaId(data: Buffer, label: SerdeLabel, topic: string): nu
       data.length,
     );
   }
-  return data.readInt32BE(1);
+  // Big-endian int32 by hand: cheaper than readInt32BE's bounds checks, already done above.
+  return (data[1]! << 24) | (data[2]! << 16) | (data[3]! << 8) | data[4]!;
 }
