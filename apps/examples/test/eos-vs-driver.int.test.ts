@@ -95,7 +95,8 @@ describe('exactly_once on the broker produces what the TopologyTestDriver produc
     const SIZE = 10_000;
     const GRACE = 5_000;
     const STORE = 'counts-per-window';
-    const T0 = 1_700_000_000_000; // a multiple of SIZE: windows start at T0, T0 + 10 s, ...
+    // An hour ago, on a minute (so on a window start: T0, T0 + 10 s, ...): recent enough for the broker's timestamp checks and retention.
+    const T0 = Math.floor(Date.now() / 60_000) * 60_000 - 3_600_000;
     const KEYS = ['k0', 'k1', 'k2', 'k3', 'k4', 'k5'];
 
     function windowedCount(input: string, output: string, emit: EmitStrategy, lateRecords: LateRecordCounter): Topology {
