@@ -19,7 +19,7 @@ export interface AvroSerdeOptions<S extends AvroSchema = AvroSchema, L extends A
   longs?: L;
 }
 
-/** The schema of a serde as an avsc type, or an error naming the option. */
+/** The schema of a serde as an avsc type, or an error naming the option. @internal */
 export function avroTypeOption(factory: string, option: string, schema: AvroSchema, longs: AvroLongs): Type {
   try {
     return avroType(schema, longs);
@@ -28,11 +28,12 @@ export function avroTypeOption(factory: string, option: string, schema: AvroSche
   }
 }
 
-/** `avro(com.acme.User)`, or `avro(int)` for an unnamed schema. */
+/** `avro(com.acme.User)`, or `avro(int)` for an unnamed schema. @internal */
 export function avroSerdeName(prefix: string, type: Type): string {
   return `${prefix}(${type.name ?? type.typeName})`;
 }
 
+/** The `longs` option, checked. @internal */
 export function longsOption(factory: string, longs: unknown): AvroLongs {
   if (longs === undefined) return 'number';
   if (longs === 'number' || longs === 'bigint') return longs;

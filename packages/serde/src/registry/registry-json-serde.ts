@@ -15,8 +15,8 @@ import type { RegistrySerdeOptions } from './registry-serde-options.js';
 import type { SchemaDefinition, SchemaRegistryClient } from './schema-registry-client.js';
 import { subjectName, validateSubjectNameStrategy } from './subject-name-strategy.js';
 import type { SubjectNameStrategy } from './subject-name-strategy.js';
-import { HEADER_LENGTH } from '../internal/wire-format-header.js';
-import { readSchemaId, wireHeader } from './wire-format.js';
+import { HEADER_LENGTH, MAGIC_BYTE } from '../internal/wire-format-header.js';
+import { readSchemaId } from './wire-format.js';
 
 /** Options of {@link registryJsonSerde}. */
 export interface RegistryJsonSerdeOptions extends RegistrySerdeOptions {
@@ -30,7 +30,7 @@ export interface RegistryJsonSerdeOptions extends RegistrySerdeOptions {
 }
 
 interface WriteTarget {
-  readonly header: Buffer;
+  readonly id: number;
   readonly check: JsonSchemaCheck;
 }
 
@@ -110,7 +110,8 @@ class RegistryJsonSerde implements Serde<unknown> {
     }
     if (text === undefined) throw notSerializable(this.name, topic, value, 'a value JSON can represent');
     const out = Buffer.allocUnsafe(HEADER_LENGTH + Buffer.byteLength(text, 'utf8'));
-    target.header.copy(out, 0);
+    out[0] = MAGIC_BYTE;
+    out.writeInt32BE(target.id, 1);
     out.write(text, HEADER_LENGTH, 'utf8');
     return out;
   }
@@ -198,7 +199,7 @@ class RegistryJsonSerde implements Serde<unknown> {
   }
 
   private cacheTarget(topic: string, id: number, check: JsonSchemaCheck): WriteTarget {
-    const target: WriteTarget = { header: wireHeader(id), check };
+    const target: WriteTarget = { id, check };
     this.targets.set(topic, target);
     return target;
   }

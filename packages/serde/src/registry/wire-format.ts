@@ -4,14 +4,6 @@ import { contextOf, whereSuffix } from '../internal/where.js';
 import type { SerdeLabel } from '../internal/where.js';
 import { HEADER_LENGTH, MAGIC_BYTE } from '../internal/wire-format-header.js';
 
-/** The 5-byte header of records written with schema `id`. @internal */
-export function wireHeader(id: number): Buffer {
-  const header = Buffer.alloc(HEADER_LENGTH);
-  header[0] = MAGIC_BYTE;
-  header.writeInt32BE(id, 1);
-  return header;
-}
-
 /**
  * The schema id of a record in the wire format, after checking its magic byte and length.
  *
