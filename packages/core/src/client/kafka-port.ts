@@ -166,17 +166,26 @@ export interface KafkaClientPort {
 
 /** Tells whether an error means this producer was fenced by a newer one with the same transactional id. */
 export function isFencedError(error: unknown): boolean {
-  const e = error as { type?: string; name?: string; message?: string } | undefined;
-  return (
-    e?.type === 'INVALID_PRODUCER_EPOCH' ||
-    e?.type === 'PRODUCER_FENCED' ||
-    e?.type === 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED' ||
-    /fenced|epoch/i.test(e?.message ?? '')
-  );
+  // kafkajs may wrap the protocol error (retries exhausted): look at the causes too.
+  for (let e = error as { type?: string; message?: string; cause?: unknown; originalError?: unknown } | undefined, depth = 0; e && depth < 4; depth++) {
+    if (e.type === 'INVALID_PRODUCER_EPOCH' || e.type === 'PRODUCER_FENCED' || e.type === 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED') return true;
+    // "an old epoch": a newer producer with the same transactional id, or the broker expired the
+    // transaction (which also bumps the epoch). Either way this producer can no longer write;
+    // the task is closed, and reopened with a new producer if the group still assigns it here.
+    if (/fenced|old epoch/i.test(e.message ?? '')) return true;
+    e = (e.cause ?? e.originalError) as typeof e;
+  }
+  return false;
 }
 
 /** Tells whether an error means the consumer group is rebalancing. */
 export function isRebalanceError(error: unknown): boolean {
   const e = error as { type?: string } | undefined;
-  return e?.type === 'REBALANCE_IN_PROGRESS' || e?.type === 'NOT_COORDINATOR_FOR_GROUP' || e?.type === 'ILLEGAL_GENERATION';
+  return (
+    e?.type === 'REBALANCE_IN_PROGRESS' ||
+    e?.type === 'NOT_COORDINATOR_FOR_GROUP' ||
+    e?.type === 'ILLEGAL_GENERATION' ||
+    // Evicted (a session that timed out): the client re-joins as a new member.
+    e?.type === 'UNKNOWN_MEMBER_ID'
+  );
 }

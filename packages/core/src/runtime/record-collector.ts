@@ -16,6 +16,8 @@ interface Pending {
   timestamp: number;
   headers: Headers | undefined;
   partitioner: Partitioner;
+  /** Bytes counted for this record in the buffer bound. */
+  size: number;
 }
 
 /**
@@ -47,6 +49,8 @@ export interface RecordCollectorOptions {
   /** Looks up partition counts of topics first written per record (a topic-name extractor). */
   fetchPartitionCounts(topics: string[]): Promise<Map<string, number>>;
   sender: BatchSender;
+  /** Records per send request at most (default 10,000); more are sent in consecutive requests. */
+  maxRecordsPerSend?: number;
   /** The app's partitioner (`producer.partitioner`) for sinks that set none; default murmur2 / round robin. */
   partitioner?: Partitioner;
   /** Called when a background send (linger or batch-size) fails; the next flush rethrows too. */
@@ -72,8 +76,11 @@ export class RecordCollector implements RecordSink {
   /** Records handed to the sender since creation. */
   sentCount = 0;
 
+  private readonly maxRecordsPerSend: number;
+
   constructor(private readonly options: RecordCollectorOptions) {
     this.defaultPartitioner = options.partitioner ?? defaultPartitioner();
+    this.maxRecordsPerSend = options.maxRecordsPerSend ?? 10_000;
   }
 
   /** Buffers one record. Synchronous: the per-record path never awaits. */
@@ -98,8 +105,8 @@ export class RecordCollector implements RecordSink {
     } else {
       this.hasAsync = true;
     }
-    this.buffer.push({ topic, partition: resolved, key, value, timestamp, headers, partitioner: chosen });
     const size = (sync ? (key?.length ?? 0) + (value?.length ?? 0) : 0) + 64;
+    this.buffer.push({ topic, partition: resolved, key, value, timestamp, headers, partitioner: chosen, size });
     this.bufferedBytes += size;
     const pkey = resolved === undefined ? topic : `${topic}:${resolved}`;
     const pbytes = (this.partitionBytes.get(pkey) ?? 0) + size;
@@ -108,6 +115,11 @@ export class RecordCollector implements RecordSink {
     else if (this.lingerTimer === undefined && this.inFlight === undefined) {
       this.lingerTimer = setTimeout(() => this.startSend(), this.options.lingerMs);
     }
+  }
+
+  /** The error of a send that failed, until `discard()`. */
+  get failed(): Error | undefined {
+    return this.failure;
   }
 
   /** False when the buffer is over its bound: the caller should `await waitForCapacity()`. */
@@ -157,12 +169,24 @@ export class RecordCollector implements RecordSink {
     }
     // One send at a time: the buffer keeps growing and goes out when this one is acknowledged.
     if (this.inFlight !== undefined || this.buffer.length === 0 || this.failure !== undefined) return;
-    const batch = this.buffer;
+    // At most maxRecordsPerSend per request: kafkajs's cost per send grows faster than linearly
+    // with its size (seen: 1.4 s for 40k records, 20 s for 80k), and a send longer than the session
+    // or transaction timeout would evict the member or expire the transaction. The rest goes next.
+    let batch: Pending[];
     const hasAsync = this.hasAsync;
-    this.buffer = [];
-    this.bufferedBytes = 0;
+    if (this.buffer.length <= this.maxRecordsPerSend) {
+      batch = this.buffer;
+      this.buffer = [];
+      this.bufferedBytes = 0;
+      this.hasAsync = false;
+    } else {
+      batch = this.buffer.slice(0, this.maxRecordsPerSend);
+      this.buffer = this.buffer.slice(this.maxRecordsPerSend);
+      let sent = 0;
+      for (const p of batch) sent += p.size;
+      this.bufferedBytes -= sent;
+    }
     this.partitionBytes.clear();
-    this.hasAsync = false;
     this.inFlight = this.sendBatch(batch, hasAsync)
       .catch((err: unknown) => {
         const error = err instanceof Error ? err : new Error(String(err));

@@ -308,6 +308,9 @@ export class StreamsApp {
         if (manager.commitDue(Date.now())) await manager.commitAll();
       });
     } catch (err) {
+      // A heartbeat inside the batch found the group rebalancing or this member evicted: the client
+      // re-joins. Anything else is fatal.
+      if (isRebalanceError(err)) throw err;
       this.failWith(err instanceof Error ? err : new Error(String(err)));
       return;
     }
@@ -376,6 +379,7 @@ export class StreamsApp {
         const now = Date.now();
         manager.punctuateWallClock(now);
         if (manager.commitDue(now)) await manager.commitAll();
+        await manager.reopenFencedTasks();
       });
     } catch (err) {
       if (isRebalanceError(err)) return;

@@ -74,6 +74,12 @@ export class TaskManager {
   committedOffsetsCount = 0;
   commits = 0;
   private processedByClosedTasks = 0;
+  /** Task ids of the current assignment. */
+  private assigned = new Set<string>();
+  /** Tasks closed as fenced that the group still assigns here, and when: reopened by `reopenFencedTasks`. */
+  private readonly fencedAssigned = new Map<string, number>();
+  /** Exactly-once tasks whose background send failed, waiting to be handled. */
+  private readonly failedSends = new Set<string>();
 
   constructor(private readonly deps: TaskManagerDeps) {
     this.eos = deps.config.processingGuarantee === 'exactly_once';
@@ -107,6 +113,8 @@ export class TaskManager {
    */
   async applyAssignment(assignment: readonly TopicPartition[]): Promise<{ gained: string[]; lost: string[] }> {
     const wanted = this.taskIdsOf(assignment);
+    this.assigned = wanted;
+    this.fencedAssigned.clear();
     const lost = [...this.tasks.keys()].filter((id) => !wanted.has(id));
     const gained = [...wanted].filter((id) => !this.tasks.has(id));
     for (const id of lost) await this.closeTask(this.tasks.get(id)!, true);
@@ -127,7 +135,12 @@ export class TaskManager {
    */
   async processBatch(batch: FetchedBatch, isStale: () => boolean, heartbeat?: () => Promise<void>): Promise<void> {
     const active = this.byPartition.get(`${batch.topic}:${batch.partition}`);
-    if (active === undefined || active.fenced || isStale()) return;
+    if (active === undefined || active.fenced || isStale()) {
+      // A batch of a task closed as fenced: reopen it if the group still assigns it here. The seek
+      // makes this batch stale; the records come again from the committed offset.
+      await this.reopenFencedTasks(heartbeat);
+      return;
+    }
     const { task } = active;
     if (this.deps.config.processingGuarantee === 'at_most_once' && batch.records.length > 0) {
       // At most once: the offsets move before the records are processed, so a crash loses them
@@ -148,6 +161,41 @@ export class TaskManager {
       // rewinds it; a record that failed under the 'fail' handler stops the app either way.
       if (!this.eos || err instanceof ProcessingError) throw err;
       await this.onTransactionFailure(active, err);
+      await this.reopenFencedTasks(heartbeat);
+    }
+  }
+
+  /**
+   * Reopens the tasks closed as fenced that the group still assigns to this member (a zombie that
+   * re-joined and got its stale task back): a new producer fences the other one, and the task
+   * re-reads its committed offsets and state and seeks there. From a batch, a heartbeat first proves
+   * the membership (an evicted member learns it there and re-joins instead); from the timer, a task
+   * waits two heartbeat intervals, time for the consumer loop to find an eviction itself.
+   */
+  async reopenFencedTasks(heartbeat?: () => Promise<void>): Promise<void> {
+    // Exactly-once tasks whose background send failed: abort, then close (fenced) or rebuild them.
+    for (const id of [...this.failedSends]) {
+      this.failedSends.delete(id);
+      const active = this.tasks.get(id);
+      const failure = active?.collector.failed;
+      if (active !== undefined && !active.fenced && failure !== undefined) await this.onTransactionFailure(active, failure);
+    }
+    if (this.fencedAssigned.size === 0) return;
+    const due = [...this.fencedAssigned].filter(([, at]) => heartbeat !== undefined || Date.now() - at >= 2 * this.deps.config.consumer.heartbeatIntervalMs);
+    if (due.length === 0) return;
+    await heartbeat?.();
+    const subs = this.deps.topology.subTopologies();
+    for (const [id] of due) {
+      this.fencedAssigned.delete(id);
+      if (this.tasks.has(id) || !this.assigned.has(id)) continue;
+      this.deps.config.logger.info(`reopening task ${id}: the group still assigns it to this member`);
+      const [sub, partition] = id.split('_').map(Number) as [number, number];
+      const reopened = await this.openTask(subs[sub]!, partition);
+      await this.restoreAndStart([reopened]);
+      for (const tp of reopened.task.inputPartitions()) {
+        const offset = reopened.task.nextOffset(tp.topic);
+        if (offset !== undefined) this.deps.consumer.seek({ ...tp, offset });
+      }
     }
   }
 
@@ -249,6 +297,10 @@ export class TaskManager {
       });
       active.fenced = true;
       await this.closeTask(active, false);
+      // Still assigned to this member: a zombie that re-joined and got its stale task back. The
+      // next batch of its partitions reopens it (after a heartbeat proves the membership), which
+      // fences the other producer and re-reads the committed offsets and state.
+      if (this.assigned.has(active.task.id)) this.fencedAssigned.set(active.task.id, Date.now());
       return;
     }
     this.deps.config.logger.warn(`transaction of task ${active.task.id} failed; aborting and restoring the task`, { error: error.message });
@@ -280,10 +332,15 @@ export class TaskManager {
       // and completes or aborts its open transaction, so it must happen before reading offsets.
       producer = this.deps.client.producer(producerOptions(config, `${config.applicationId}-${id}`));
       await producer.connect();
-      collector = this.newCollector(async (records) => {
-        active.transaction ??= await producer!.beginTransaction();
-        await active.transaction.send(records);
-      });
+      collector = this.newCollector(
+        async (records) => {
+          active.transaction ??= await producer!.beginTransaction();
+          await active.transaction.send(records);
+        },
+        // A background send (linger, batch size) failed: handle it at the next tick or batch, not
+        // only at the next commit, which may be a whole commit interval away.
+        () => this.failedSends.add(id),
+      );
       router = this.newRouter(collector);
     } else {
       collector = this.sharedCollector!;
@@ -410,7 +467,7 @@ export class TaskManager {
     }
   }
 
-  private newCollector(sender: (records: OutgoingRecord[]) => Promise<void>): RecordCollector {
+  private newCollector(sender: (records: OutgoingRecord[]) => Promise<void>, onFailure?: () => void): RecordCollector {
     const { config, admin, partitionCounts } = this.deps;
     return new RecordCollector({
       lingerMs: config.producer.lingerMs,
@@ -424,7 +481,10 @@ export class TaskManager {
       },
       sender,
       ...(config.producer.partitioner !== null ? { partitioner: config.producer.partitioner } : {}),
-      onSendError: (error) => config.logger.error(`sending records failed: ${error.message}`),
+      onSendError: (error) => {
+        config.logger.error(`sending records failed: ${error.message}`);
+        onFailure?.();
+      },
     });
   }
 
