@@ -95,9 +95,9 @@ export class ExampleKafka {
   /**
    * Reads `topic` from the beginning as a read_committed consumer (what exactly_once output looks
    * like downstream: only committed transactions), handing each record to `onRecord` until it
-   * returns true.
+   * returns (or resolves to) true.
    */
-  async readUntil(topic: string, onRecord: (record: ReadRecord) => boolean, options: ReadUntilOptions = {}): Promise<void> {
+  async readUntil(topic: string, onRecord: (record: ReadRecord) => boolean | Promise<boolean>, options: ReadUntilOptions = {}): Promise<void> {
     const { timeoutMs = 60_000, slowMs = 20_000 } = options;
     const consumer = this.kafka.consumer({ groupId: `${topic}-reader-${process.pid}-${Date.now()}`, readUncommitted: false });
     await consumer.connect();
@@ -118,7 +118,12 @@ export class ExampleKafka {
         consumer
           .run({
             eachMessage: async ({ partition, message }) => {
-              if (!done && onRecord({ partition, message })) finish();
+              if (done) return;
+              try {
+                if (await onRecord({ partition, message })) finish();
+              } catch (err) {
+                finish(err instanceof Error ? err : new Error(String(err)));
+              }
             },
           })
           .catch((err: unknown) => finish(err instanceof Error ? err : new Error(String(err))));
