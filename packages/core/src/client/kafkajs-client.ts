@@ -227,8 +227,8 @@ class KafkajsProducer implements ProducerPort {
   private readonly transactional: boolean;
 
   constructor(kafka: Kafka, options: ProducerOptions) {
-    this.transactional = options.transactionalId !== undefined;
     assertCompressionAvailable(options.compression);
+    this.transactional = options.transactionalId !== undefined;
     this.acks = options.acks;
     this.compression = COMPRESSION[options.compression];
     this.producer = kafka.producer({
@@ -239,9 +239,9 @@ class KafkajsProducer implements ProducerPort {
       ...(options.transactionalId !== undefined
         ? { transactionalId: options.transactionalId, transactionTimeout: options.transactionTimeoutMs }
         : {}),
-      // kafkajs retries an idempotent producer forever unless told otherwise; keep that (limiting
-      // them may break its ordering), and use the configured retries for the others.
-      ...(options.idempotent ? {} : { retry: { retries: options.retries } }),
+      // kafkajs merges the client's retry settings (5 retries) into every producer; an idempotent
+      // producer needs its own, unlimited by default (limiting them may break its sequence numbers).
+      retry: { retries: options.retries },
     });
   }
 

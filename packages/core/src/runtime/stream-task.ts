@@ -76,6 +76,8 @@ export class StreamTask implements ProcessorContext<unknown, unknown> {
   /** Next offset to read per source topic partition: what a commit records (last processed + 1). */
   private readonly nextOffsets = new Map<string, string>();
   private readonly committedOffsets = new Map<string, string>();
+  /** The first offset this task instance processed per source topic: where a rebuild with no commit resumes. */
+  private readonly firstOffsets = new Map<string, string>();
   /** Records processed since the task was created. */
   processedCount = 0;
   /** Timestamp of the record being processed (or of the punctuation running): what changelog writes carry. */
@@ -110,6 +112,11 @@ export class StreamTask implements ProcessorContext<unknown, unknown> {
         this.committedOffsets.set(topic, offset);
       }
     }
+  }
+
+  /** Where a rebuilt task resumes: the committed offset, else the first offset this instance processed. */
+  resumeOffset(topic: string): string | undefined {
+    return this.committedOffsets.get(topic) ?? this.firstOffsets.get(topic);
   }
 
   /** The next offset to read on a source topic, if known. */
@@ -194,6 +201,7 @@ export class StreamTask implements ProcessorContext<unknown, unknown> {
         this.current = undefined;
         this.processedCount++;
       }
+      if (!this.firstOffsets.has(batch.topic)) this.firstOffsets.set(batch.topic, raw.offset);
       this.nextOffsets.set(batch.topic, (BigInt(raw.offset) + 1n).toString());
       if (this.punctuations.length > 0) this.punctuate('stream-time', this.streamTime);
     }

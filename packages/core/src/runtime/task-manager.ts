@@ -311,12 +311,17 @@ export class TaskManager {
     }
     active.transaction = undefined;
     const { subTopology, partition } = active.task;
+    const old = active.task;
     await this.closeTask(active, false);
     const reopened = await this.openTask(subTopology, partition);
     await this.restoreAndStart([reopened]);
     for (const tp of reopened.task.inputPartitions()) {
-      const offset = reopened.task.nextOffset(tp.topic);
-      if (offset !== undefined) this.deps.consumer.seek({ ...tp, offset });
+      // No offset committed yet: resume where the aborted work began, not where the consumer got to.
+      const offset = reopened.task.nextOffset(tp.topic) ?? old.resumeOffset(tp.topic);
+      if (offset !== undefined) {
+        reopened.task.setCommittedOffsets(new Map([[`${tp.topic}:${tp.partition}`, offset]]));
+        this.deps.consumer.seek({ ...tp, offset });
+      }
     }
   }
 
