@@ -89,6 +89,17 @@ export async function produceInput(kafka: Kafka, topic: string, shape: InputShap
   }
 }
 
+/** Produces a few records (acks all, one send): the join's table. */
+export async function produceRecords(kafka: Kafka, topic: string, messages: readonly Message[]): Promise<void> {
+  const producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+  await producer.connect();
+  try {
+    await producer.send({ topic, acks: -1, messages: [...messages] });
+  } finally {
+    await producer.disconnect();
+  }
+}
+
 /** End offsets per partition, and their sum. */
 export async function endOffsets(admin: Admin, topic: string): Promise<{ byPartition: Map<number, bigint>; total: bigint }> {
   const offsets = await admin.fetchTopicOffsets(topic);

@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 
 /** Scenario ids, in the order they run. */
-export const SCENARIO_IDS = ['raw', 'alos', 'eos', 'count'] as const;
+export const SCENARIO_IDS = ['raw', 'alos', 'eos', 'count', 'windowed', 'join'] as const;
 /** One of {@link SCENARIO_IDS}. */
 export type ScenarioId = (typeof SCENARIO_IDS)[number];
 

@@ -5,14 +5,14 @@
  */
 
 /** Which loop a scenario runs. */
-export type ScenarioKind = 'raw' | 'pass-through' | 'count';
+export type ScenarioKind = 'raw' | 'pass-through' | 'count' | 'windowed-count' | 'stream-table-join';
 
 /** The Rivulet processing guarantees the benchmark measures. */
 export type BenchGuarantee = 'at_least_once' | 'exactly_once';
 
 /** Everything a child needs to run one scenario; passed as JSON in its first argument. */
 export interface ScenarioSpec {
-  /** Short id used in the table and the JSON: `raw`, `alos`, `eos`, `count`. */
+  /** Short id used in the table and the JSON: `raw`, `alos`, `eos`, `count`, `windowed`, `join`. */
   readonly id: string;
   readonly label: string;
   readonly kind: ScenarioKind;
@@ -27,6 +27,8 @@ export interface ScenarioSpec {
   readonly records: number;
   /** Rivulet's stateDir for this scenario. */
   readonly stateDir: string;
+  /** The stream-table join only: the pre-produced table topic and how many records it holds. */
+  readonly table: { readonly topic: string; readonly records: number } | undefined;
 }
 
 /** Child -> parent. */

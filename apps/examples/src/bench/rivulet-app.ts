@@ -1,26 +1,46 @@
 /**
- * Scenarios 2 to 4: a Rivulet StreamsApp with the benchmark's topology and the scenario's
- * processing guarantee, every other setting at its default (exactly_once commits every 100 ms,
- * at_least_once every 30 s).
+ * The Rivulet scenarios: a StreamsApp with the benchmark's topology and the scenario's processing
+ * guarantee, every other setting at its default (exactly_once commits every 100 ms, at_least_once
+ * every 30 s).
  */
-import { StreamsApp, createConsoleLogger, type Logger } from '@rivulet/core';
+import { StreamsApp, createConsoleLogger, type Logger, type StreamsConfig, type Topology } from '@rivulet/core';
+import { streamTableJoinTopology, tableLoadTopology } from './join-topology.js';
 import type { ScenarioSpec } from './protocol.js';
 import { FirstRecordProbe, countTopology, passThroughTopology } from './topologies.js';
+import { windowedCountTopology } from './windowed-count-topology.js';
 import type { Workload, WorkloadHooks } from './workload.js';
+
+const TABLE_LOAD_TIMEOUT_MS = 120_000;
+
+function topologyOf(spec: ScenarioSpec, probe: FirstRecordProbe): Topology {
+  switch (spec.kind) {
+    case 'count':
+      return countTopology(spec.input, spec.output, probe);
+    case 'windowed-count':
+      return windowedCountTopology(spec.input, spec.output, probe);
+    case 'stream-table-join':
+      if (spec.table === undefined) throw new Error(`scenario ${spec.id}: a stream-table join needs a table topic`);
+      return streamTableJoinTopology(spec.input, spec.table.topic, spec.output, probe);
+    default:
+      return passThroughTopology(spec.input, spec.output, probe);
+  }
+}
 
 /** Builds the scenario's topology and starts the app; resolves once it has joined its group. */
 export async function startRivuletApp(spec: ScenarioSpec, hooks: WorkloadHooks): Promise<Workload> {
-  const probe = new FirstRecordProbe(() => hooks.onFirstRecord());
-  const topology = spec.kind === 'count' ? countTopology(spec.input, spec.output, probe) : passThroughTopology(spec.input, spec.output, probe);
   const counted = { abortedTransactions: 0, sendFailures: 0 };
-  const app = new StreamsApp(topology, {
+  const config: StreamsConfig = {
     applicationId: spec.groupId,
     brokers: spec.brokers,
     processingGuarantee: spec.guarantee ?? 'at_least_once',
     stateDir: spec.stateDir,
     logLevel: 'warn',
     logger: countingLogger(createConsoleLogger('warn'), counted),
-  });
+  };
+  // Before the clock: the join's table, loaded by the same application (see join-topology.ts).
+  const tableLoadMs = spec.kind === 'stream-table-join' && spec.table !== undefined ? await loadTable(config, spec.table) : undefined;
+  const probe = new FirstRecordProbe(() => hooks.onFirstRecord());
+  const app = new StreamsApp(topologyOf(spec, probe), config);
   let fatal: Error | undefined;
   app.errors$.subscribe((error) => {
     fatal = error;
@@ -37,9 +57,43 @@ export async function startRivuletApp(spec: ScenarioSpec, hooks: WorkloadHooks):
       const before = app.metrics();
       await app.close();
       const after = app.metrics();
-      return { commitsWhileMeasured: before.commits, commits: after.commits, rebalances: after.rebalances, tasks: before.tasks.length, ...counted };
+      return {
+        commitsWhileMeasured: before.commits,
+        commits: after.commits,
+        rebalances: after.rebalances,
+        tasks: before.tasks.length,
+        ...counted,
+        ...(tableLoadMs === undefined ? {} : { tableLoadMs }),
+      };
     },
   };
+}
+
+/**
+ * Runs the table alone under the scenario's applicationId until it has processed every table
+ * record, then closes it (committing the table topic's offsets; the store's changelog holds the
+ * table). Returns how long it took, start to close.
+ */
+async function loadTable(config: StreamsConfig, table: { readonly topic: string; readonly records: number }): Promise<number> {
+  const startedAt = Date.now();
+  const app = new StreamsApp(tableLoadTopology(table.topic), config);
+  let fatal: Error | undefined;
+  app.errors$.subscribe((error) => {
+    fatal = error;
+  });
+  await app.start({ handleSignals: false });
+  try {
+    while (app.metrics().recordsProcessed < table.records) {
+      if (fatal !== undefined) throw new Error(`loading the table failed: ${fatal.message}`);
+      if (Date.now() - startedAt > TABLE_LOAD_TIMEOUT_MS) {
+        throw new Error(`loading the table: ${app.metrics().recordsProcessed}/${table.records} records after ${TABLE_LOAD_TIMEOUT_MS / 1000} s`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  } finally {
+    await app.close();
+  }
+  return Date.now() - startedAt;
 }
 
 /**

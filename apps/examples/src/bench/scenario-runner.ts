@@ -13,12 +13,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Admin, Kafka } from 'kafkajs';
-import { committedOffsets, committedReached, createTopics, endOffsets, produceInput, uniqueTopic, type InputShape } from './input.js';
+import { committedOffsets, committedReached, createTopics, endOffsets, produceInput, produceRecords, uniqueTopic, type InputShape } from './input.js';
+import { JOIN_TABLE_STORE, tableRecords } from './join-topology.js';
 import type { ScenarioId } from './options.js';
 import type { ProgressLine } from './progress-line.js';
 import { nowMs, type BenchGuarantee, type ChildMessage, type ScenarioKind, type ScenarioSpec, type StopMessage } from './protocol.js';
 import type { ScenarioResult } from './report.js';
 import { COUNT_STORE } from './topologies.js';
+import { WINDOWED_COUNT_STORE } from './windowed-count-topology.js';
 
 /** What each scenario id runs. */
 export const SCENARIOS: Record<ScenarioId, { label: string; kind: ScenarioKind; guarantee: BenchGuarantee | undefined }> = {
@@ -26,7 +28,17 @@ export const SCENARIOS: Record<ScenarioId, { label: string; kind: ScenarioKind; 
   alos: { label: 'Rivulet pass-through', kind: 'pass-through', guarantee: 'at_least_once' },
   eos: { label: 'Rivulet pass-through', kind: 'pass-through', guarantee: 'exactly_once' },
   count: { label: 'Rivulet per-key count', kind: 'count', guarantee: 'at_least_once' },
+  windowed: { label: 'Rivulet windowed count', kind: 'windowed-count', guarantee: 'at_least_once' },
+  join: { label: 'Rivulet stream-table join', kind: 'stream-table-join', guarantee: 'at_least_once' },
 };
+
+/** The internal topics a scenario's app creates, deleted with its own topics. */
+function internalTopics(kind: ScenarioKind, groupId: string): string[] {
+  if (kind === 'count') return [`${groupId}-${COUNT_STORE}-changelog`];
+  if (kind === 'windowed-count') return [`${groupId}-${WINDOWED_COUNT_STORE}-changelog`];
+  if (kind === 'stream-table-join') return [`${groupId}-${JOIN_TABLE_STORE}-changelog`];
+  return [];
+}
 
 const POLL_MS = 200;
 const FAST_POLL_MS = 20;
@@ -64,6 +76,7 @@ export async function runScenario(id: ScenarioId, ctx: RunContext): Promise<Scen
   const input = uniqueTopic(`bench-${id}-in`);
   const output = uniqueTopic(`bench-${id}-out`);
   const groupId = uniqueTopic(`bench-${id}`);
+  const table = kind === 'stream-table-join' ? { topic: uniqueTopic(`bench-${id}-table`), records: tableRecords(shape).length } : undefined;
   const spec: ScenarioSpec = {
     id,
     label,
@@ -75,10 +88,17 @@ export async function runScenario(id: ScenarioId, ctx: RunContext): Promise<Scen
     groupId,
     records: shape.records,
     stateDir: join(tmpdir(), 'rivulet-bench', groupId),
+    table,
   };
-  const topics = [input, output, ...(kind === 'count' ? [`${groupId}-${COUNT_STORE}-changelog`] : [])];
+  const own = [input, output, ...(table === undefined ? [] : [table.topic])];
+  const topics = [...own, ...internalTopics(kind, groupId)];
   try {
-    await createTopics(admin, [input, output]);
+    await createTopics(admin, own);
+    if (table !== undefined) {
+      // Same partition count and partitioner as the input: co-partitioned, as the join requires.
+      await produceRecords(ctx.kafka, table.topic, tableRecords(shape));
+      progress.done(`[bench] ${id}: produced the table, ${int(table.records)} keys`);
+    }
     const producedAt = Date.now();
     await produceInput(ctx.kafka, input, shape, (done) => progress.update(`[bench] ${id}: producing input ${int(done)}/${int(shape.records)}`));
     const inputEnds = await endOffsets(admin, input);
