@@ -63,6 +63,28 @@ describe('kafkajs on the real broker', () => {
     expect(readUncommitted.map((r) => r.value)).toEqual(['committed-1', 'committed-2', 'aborted-1', 'committed-3']);
   });
 
+  it('hides interleaved aborted transactions of two producers from read_committed readers (kafkajs fix)', async () => {
+    const topic = uniqueName('tx-interleaved');
+    await createTopic(topic, 1);
+    const p1 = testKafka().producer({ transactionalId: uniqueName('tx1'), idempotent: true, maxInFlightRequests: 1 });
+    const p2 = testKafka().producer({ transactionalId: uniqueName('tx2'), idempotent: true, maxInFlightRequests: 1 });
+    await Promise.all([p1.connect(), p2.connect()]);
+    const t1 = await p1.transaction();
+    const t2 = await p2.transaction();
+    // P1's aborted transaction starts first; P2 aborts first, so the broker lists P2's before P1's:
+    // kafkajs's own filter then lets P1's first record through.
+    await t1.send({ topic, messages: [{ value: 'p1-a' }] });
+    await t2.send({ topic, messages: [{ value: 'p2-a' }] });
+    await t2.abort();
+    await t1.send({ topic, messages: [{ value: 'p1-b' }] });
+    await t1.abort();
+    const t3 = await p1.transaction();
+    await t3.send({ topic, messages: [{ value: 'committed' }] });
+    await t3.commit();
+    await Promise.all([p1.disconnect(), p2.disconnect()]);
+    expect((await readAll(topic)).map((r) => r.value)).toEqual(['committed']);
+  });
+
   it('moves the group offset with sendOffsets only when the transaction commits', async () => {
     const input = uniqueName('tx-offsets-in');
     const output = uniqueName('tx-offsets-out');

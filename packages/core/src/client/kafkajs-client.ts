@@ -2,6 +2,8 @@
  * The kafkajs adapter of the Kafka client port. kafkajs speaks the pre-KIP-447 transactional offset
  * commit, so exactly-once uses one transactional producer per task (see the runtime).
  */
+// First: kafkajs must load its consumer with the fixed read_committed filter (see the module).
+import { abortedFilterFixInstalled } from './kafkajs-aborted-filter.js';
 import kafkajs, {
   AssignerProtocol,
   CompressionTypes,
@@ -71,6 +73,12 @@ export class KafkajsClient implements KafkaClientPort {
 
   constructor(options: KafkajsClientOptions) {
     const { logger } = options;
+    if (!abortedFilterFixInstalled) {
+      logger.warn(
+        'kafkajs was loaded before @rivulet/core, so its read_committed filter could not be fixed: ' +
+          'with several transactional writers on a partition, aborted records may be read. Import @rivulet/core before kafkajs.',
+      );
+    }
     this.kafka = new Kafka({
       clientId: options.clientId,
       brokers: options.brokers,

@@ -1,3 +1,5 @@
+// Before kafkajs: @rivulet/core installs its fix of kafkajs's read_committed filter when it loads.
+import '@rivulet/core';
 import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel, type Admin, type IHeaders } from 'kafkajs';
 
