@@ -45,8 +45,11 @@ export class StreamsBuilder {
     this.ctx = new BuilderContext(options.warn ?? ((m) => console.warn(`[rivulet] ${m}`)));
   }
 
-  /** A stream of the records of one or more topics. */
-  source<K, V>(topics: string | readonly string[], options: StreamSourceOptions<K, V>): KStream<K, V> {
+  /**
+   * A stream of the records of one or more topics, or of the topics a pattern matches (resolved
+   * against the existing topics when the app starts; topics created later are not picked up).
+   */
+  source<K, V>(topics: string | readonly string[] | RegExp, options: StreamSourceOptions<K, V>): KStream<K, V> {
     const name = this.ctx.names.node('KSTREAM-SOURCE', options.name);
     this.ctx.topology.addSource(name, topics, {
       key: options.key,
@@ -57,7 +60,7 @@ export class StreamsBuilder {
   }
 
   /** Alias of {@link StreamsBuilder.source}, as Kafka Streams names it. */
-  stream<K, V>(topics: string | readonly string[], options: StreamSourceOptions<K, V>): KStream<K, V> {
+  stream<K, V>(topics: string | readonly string[] | RegExp, options: StreamSourceOptions<K, V>): KStream<K, V> {
     return this.source(topics, options);
   }
 

@@ -111,6 +111,8 @@ export interface AdminPort {
   connect(): Promise<void>;
   /** Creates topics that do not exist yet; existing ones are left as they are. */
   createTopics(topics: readonly NewTopic[]): Promise<void>;
+  /** Names of the topics that exist. */
+  listTopics(): Promise<string[]>;
   /** Partition counts of existing topics; missing topics are absent from the map. */
   partitionCounts(topics: readonly string[]): Promise<Map<string, number>>;
   /** The group's committed offsets; a partition without one is absent from the map. Keys: `topic:partition`. */

@@ -453,6 +453,10 @@ class KafkajsAdmin implements AdminPort {
     }
   }
 
+  listTopics(): Promise<string[]> {
+    return this.admin.listTopics();
+  }
+
   async partitionCounts(topics: readonly string[]): Promise<Map<string, number>> {
     const existing = new Set(await this.admin.listTopics());
     const present = topics.filter((t) => existing.has(t));

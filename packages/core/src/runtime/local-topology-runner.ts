@@ -35,6 +35,8 @@ export interface PipedRecord {
 /** Options of a {@link LocalTopologyRunner}. */
 export interface LocalTopologyRunnerOptions {
   applicationId?: string;
+  /** The topics pattern sources match (a broker would list them): required when the topology has pattern sources. */
+  patternTopics?: readonly string[];
   /** Where persistent stores keep their files (default: a fresh temp dir per runner). */
   stateDir?: string;
   /**
@@ -82,6 +84,12 @@ export class LocalTopologyRunner {
     options: LocalTopologyRunnerOptions = {},
   ) {
     this.applicationId = options.applicationId ?? 'test-driver';
+    if (topology.hasUnresolvedPatterns()) {
+      if (options.patternTopics === undefined) {
+        throw new Error('the topology has pattern sources: pass the topics they should match as the patternTopics option');
+      }
+      topology.resolveSourcePatterns(options.patternTopics, this.applicationId);
+    }
     this.wallClock = options.initialWallClockTimeMs ?? Date.now();
     this.partitionCounts = new Map(Object.entries(options.partitionCounts ?? {}));
     const logger = options.logger ?? createConsoleLogger('warn');

@@ -112,7 +112,7 @@ export class StreamsApp {
   ) {
     this.config = resolveConfig(config);
     if (clientFactory === createKafkajsClient) assertCompressionAvailable(this.config.producer.compression);
-    if (topology.subTopologies().length === 0) throw new Error('the topology has no nodes: add a source first');
+    if (topology.nodeDefs().length === 0) throw new Error('the topology has no nodes: add a source first');
   }
 
   get state(): StreamsAppState {
@@ -135,6 +135,7 @@ export class StreamsApp {
       await this.admin.connect();
       const topicName = (name: string): string =>
         topology.internalTopicDefs().has(name) ? `${config.applicationId}-${name}` : name;
+      if (topology.hasUnresolvedPatterns()) topology.resolveSourcePatterns(await this.admin.listTopics(), config.applicationId);
       const partitionCounts = await createInternalTopics(this.admin, topology, config, topicName);
       const eos = config.processingGuarantee === 'exactly_once';
       if (!eos) {

@@ -27,7 +27,10 @@ export type TopicNameExtractor<K = unknown, V = unknown> = (record: StreamRecord
 export interface SourceNodeDef {
   readonly kind: 'source';
   readonly name: string;
-  readonly topics: readonly string[];
+  /** The topics read; for a pattern source, the topics it matched when the app started. */
+  topics: readonly string[];
+  /** A pattern source's pattern: resolved to the existing topics it matches when the app starts. */
+  readonly pattern: RegExp | undefined;
   readonly keySerde: Serde<unknown>;
   readonly valueSerde: Serde<unknown>;
   readonly timestampExtractor: TimestampExtractor | undefined;

@@ -47,10 +47,14 @@ export class Topology {
   private readonly topicOwners = new Map<string, string>();
   private cachedSubTopologies: SubTopology[] | undefined;
 
-  /** Adds a source node reading one or more topics. A topic is read by one source only. */
-  addSource<K, V>(name: string, topics: string | readonly string[], options: SourceOptions<K, V>): this {
-    const list = typeof topics === 'string' ? [topics] : [...topics];
-    if (list.length === 0) throw new TopologyError(`source '${name}' names no topic`);
+  /**
+   * Adds a source node reading one or more topics, or the topics a pattern matches (resolved
+   * against the existing topics when the app starts). A topic is read by one source only.
+   */
+  addSource<K, V>(name: string, topics: string | readonly string[] | RegExp, options: SourceOptions<K, V>): this {
+    const pattern = topics instanceof RegExp ? topics : undefined;
+    const list = pattern !== undefined ? [] : typeof topics === 'string' ? [topics] : [...(topics as readonly string[])];
+    if (list.length === 0 && pattern === undefined) throw new TopologyError(`source '${name}' names no topic`);
     for (const topic of list) {
       const owner = this.topicOwners.get(topic);
       if (owner !== undefined) throw new TopologyError(`topic '${topic}' is already read by source '${owner}'; a topic has one source`);
@@ -59,6 +63,7 @@ export class Topology {
       kind: 'source',
       name,
       topics: list,
+      pattern,
       keySerde: options.key as Serde<unknown>,
       valueSerde: options.value as Serde<unknown>,
       timestampExtractor: options.timestampExtractor,
@@ -133,6 +138,30 @@ export class Topology {
   addInternalTopic(name: string, options: { numPartitions?: number } = {}): this {
     if (this.internalTopics.has(name)) throw new TopologyError(`internal topic '${name}' is already declared`);
     this.internalTopics.set(name, { name, numPartitions: options.numPartitions });
+    this.cachedSubTopologies = undefined;
+    return this;
+  }
+
+  /** True when a source reads a pattern that `resolveSourcePatterns` has not resolved yet. */
+  hasUnresolvedPatterns(): boolean {
+    return [...this.nodes.values()].some((n) => n.kind === 'source' && n.pattern !== undefined && n.topics.length === 0);
+  }
+
+  /**
+   * Resolves pattern sources to the existing topics they match (internal topics excluded), as the
+   * app does at start. A pattern matching no topic is an error: create a matching topic first.
+   */
+  resolveSourcePatterns(existingTopics: readonly string[], applicationId: string): this {
+    for (const node of this.nodes.values()) {
+      if (node.kind !== 'source' || node.pattern === undefined || node.topics.length > 0) continue;
+      const pattern = node.pattern;
+      const matched = existingTopics
+        .filter((t) => pattern.test(t) && !t.startsWith(`${applicationId}-`) && !t.startsWith('__') && !this.topicOwners.has(t))
+        .sort();
+      if (matched.length === 0) throw new TopologyError(`source '${node.name}' pattern ${String(pattern)} matches no existing topic: create one first`);
+      node.topics = matched;
+      for (const t of matched) this.topicOwners.set(t, node.name);
+    }
     this.cachedSubTopologies = undefined;
     return this;
   }
