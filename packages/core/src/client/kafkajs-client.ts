@@ -436,8 +436,10 @@ class KafkajsAdmin implements AdminPort {
     const missing = topics.filter((t) => !existing.has(t.topic));
     if (missing.length === 0) return;
     try {
+      // kafkajs's own waitForLeaders gives up at once when a busy broker answers "does not host
+      // this topic-partition" for a topic it is still creating: wait below with retries instead.
       await this.admin.createTopics({
-        waitForLeaders: true,
+        waitForLeaders: false,
         topics: missing.map((t) => ({
           topic: t.topic,
           numPartitions: t.numPartitions,
@@ -450,6 +452,25 @@ class KafkajsAdmin implements AdminPort {
       const e = err as { type?: string; errors?: { type?: string }[] };
       const all = e.errors ?? [e];
       if (!all.every((x) => x.type === 'TOPIC_ALREADY_EXISTS')) throw err;
+    }
+    await this.waitForLeaders(missing.map((t) => t.topic), 60_000);
+  }
+
+  /** Polls metadata until every partition of the topics has a leader, or fails naming them. */
+  private async waitForLeaders(topics: string[], timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let last: unknown;
+    for (;;) {
+      try {
+        const meta = await this.admin.fetchTopicMetadata({ topics });
+        if (meta.topics.length === topics.length && meta.topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) return;
+      } catch (err) {
+        last = err;
+      }
+      if (Date.now() > deadline) {
+        throw new Error(`topics ${topics.join(', ')} have no leader for every partition after ${timeoutMs} ms${last ? `: ${(last as Error).message}` : ''}`);
+      }
+      await new Promise((r) => setTimeout(r, 200));
     }
   }
 
