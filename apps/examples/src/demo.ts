@@ -62,13 +62,20 @@ async function main(): Promise<void> {
     logLevel: 'warn',
   });
   app.state$.subscribe((state) => out(`App state: ${state}`));
-  await app.start();
+  await app.start({ handleSignals: false });
 
   // Read the counts as a read_committed consumer sees them: only what committed transactions wrote.
   const counts = new Map<string, bigint>();
   const expected = new Map<string, bigint>();
   for (const line of SAMPLE_TEXT) for (const w of line.toLowerCase().split(/\W+/).filter(Boolean)) expected.set(w, (expected.get(w) ?? 0n) + 1n);
   const consumer = kafka.consumer({ groupId: `demo-reader-${run}`, readUncommitted: false });
+  // Ctrl-C: close the app (commit, leave the group) and the reader, then exit.
+  let interrupted = false;
+  process.once('SIGINT', () => {
+    interrupted = true;
+    out('\nInterrupted: closing the app...');
+    void Promise.allSettled([app.close(), consumer.disconnect()]).then(() => process.exit(130));
+  });
   await consumer.connect();
   await consumer.subscribe({ topic: output, fromBeginning: true });
   let updates = 0;
@@ -97,6 +104,7 @@ async function main(): Promise<void> {
   const timeout = setTimeout(() => out('Still waiting for counts... (Ctrl-C to stop)'), 20_000);
   await done;
   clearTimeout(timeout);
+  if (interrupted) return;
   printTop(counts);
   await consumer.disconnect();
   await app.close();
