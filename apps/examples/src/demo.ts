@@ -104,7 +104,7 @@ async function main(): Promise<void> {
   const timeout = setTimeout(() => out('Still waiting for counts... (Ctrl-C to stop)'), 20_000);
   await done;
   clearTimeout(timeout);
-  if (interrupted) return;
+  if (interrupted) await new Promise<never>(() => undefined); // the SIGINT handler closes and exits
   printTop(counts);
   await consumer.disconnect();
   await app.close();
