@@ -12,7 +12,7 @@ import type { AvroValue } from '@rivulet/serde';
 import { Kafka, logLevel } from 'kafkajs';
 import type { KafkaMessage } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { MockSchemaRegistry } from '../src/index.js';
+import { KafkaTestHarness, MockSchemaRegistry } from '../src/index.js';
 import type { MockSchemaRegistryServer } from '../src/index.js';
 
 const brokers = (process.env['KAFKA_BROKERS'] ?? inject('kafkaBrokers')).split(',');
@@ -89,10 +89,8 @@ describe('a StreamsApp with Avro and the MockSchemaRegistry over HTTP', () => {
     const input = unique('orders');
     const output = unique('orders-checked');
     const dlq = unique('orders-dlq');
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.createTopics({ topics: [input, output, dlq].map((topic) => ({ topic, numPartitions: 2 })), waitForLeaders: true });
-    await admin.disconnect();
+    const harness = new KafkaTestHarness(inject('kafkaBrokers'));
+    await Promise.all([input, output, dlq].map((topic) => harness.createTopic(topic, 2)));
 
     // A v1 producer, with Rivulet's serde, through the registry over HTTP.
     const client = schemaRegistryClient({ url: server.url });

@@ -33,8 +33,22 @@ export async function withAdmin<T>(fn: (admin: Admin) => Promise<T>): Promise<T>
   }
 }
 
+/**
+ * Creates a topic and waits until each partition has a leader. Not kafkajs's waitForLeaders: it
+ * gives up at once when a busy broker answers "does not host this topic-partition" for a moment.
+ */
 export async function createTopic(topic: string, numPartitions = 1): Promise<void> {
-  await withAdmin((admin) => admin.createTopics({ topics: [{ topic, numPartitions }], waitForLeaders: true }));
+  await withAdmin(async (admin) => {
+    await admin.createTopics({ topics: [{ topic, numPartitions }], waitForLeaders: false });
+    await eventually(
+      async () => {
+        const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
+        return topics[0]?.partitions.length === numPartitions && topics[0].partitions.every((p) => p.leader >= 0) ? true : undefined;
+      },
+      30_000,
+      `leaders for ${topic}`,
+    );
+  });
 }
 
 export interface ReadRecord {

@@ -65,8 +65,22 @@ export class KafkaTestHarness {
     }
   }
 
+  /**
+   * Creates a topic and waits until each partition has a leader. (Not kafkajs's waitForLeaders: it
+   * gives up at once when a busy broker answers "does not host this topic-partition" for a moment.)
+   */
   async createTopic(topic: string, numPartitions = 1): Promise<void> {
-    await this.withAdmin((admin) => admin.createTopics({ topics: [{ topic, numPartitions }], waitForLeaders: true }));
+    await this.withAdmin(async (admin) => {
+      await admin.createTopics({ topics: [{ topic, numPartitions }], waitForLeaders: false });
+      await this.eventually(
+        async () => {
+          const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
+          return topics[0]?.partitions.length === numPartitions && topics[0].partitions.every((p) => p.leader >= 0) ? true : undefined;
+        },
+        30_000,
+        `leaders for ${topic}`,
+      );
+    });
   }
 
   /** Produces records in order with an idempotent producer and acks all. */
