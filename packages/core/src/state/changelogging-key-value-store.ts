@@ -1,6 +1,6 @@
+import { ChangeloggingLayer } from './changelogging-layer.js';
 import type { KeyValueBytesStore } from './key-value-bytes-store.js';
 import type { KeyValue } from './key-value-store.js';
-import type { ChangelogRecord, ChangelogSink, StateStoreContext } from './state-store.js';
 
 /**
  * Sends every write of a bytes store to its changelog: a put appends `(key, value)`, a delete
@@ -14,44 +14,10 @@ import type { ChangelogRecord, ChangelogSink, StateStoreContext } from './state-
  * Each record's timestamp is `context.currentTimestamp()` (the record being processed), or
  * `Date.now()` when the runtime gives none.
  */
-export class ChangeloggingKeyValueStore implements KeyValueBytesStore {
-  readonly name: string;
-  readonly persistent: boolean;
-  private changelog: ChangelogSink | undefined;
-  private currentTimestamp: () => number = Date.now;
+export class ChangeloggingKeyValueStore extends ChangeloggingLayer<KeyValueBytesStore> implements KeyValueBytesStore {
 
-  constructor(private readonly inner: KeyValueBytesStore) {
-    this.name = inner.name;
-    this.persistent = inner.persistent;
-  }
-
-
-  get isOpen(): boolean {
-    return this.inner.isOpen;
-  }
-
-  get restoredOffset(): string | undefined {
-    return this.inner.restoredOffset;
-  }
-
-  /** Synchronous when the engine opens synchronously (in memory), a Promise otherwise (lmdb). */
-  init(context: StateStoreContext): Promise<void> | void {
-    const opened = this.inner.init(context);
-    const done = (): void => {
-      this.changelog = context.changelog;
-      this.currentTimestamp = context.currentTimestamp ?? Date.now;
-    };
-    if (opened instanceof Promise) return opened.then(done);
-    done();
-  }
-
-  flush(): Promise<void> {
-    return this.inner.flush();
-  }
-
-  async close(): Promise<void> {
-    this.changelog = undefined;
-    await this.inner.close();
+  constructor(inner: KeyValueBytesStore) {
+    super(inner);
   }
 
   get(key: Buffer): Buffer | undefined {
@@ -90,25 +56,5 @@ export class ChangeloggingKeyValueStore implements KeyValueBytesStore {
 
   approximateNumEntries(): number {
     return this.inner.approximateNumEntries();
-  }
-
-  restoreBatch(records: readonly ChangelogRecord[]): void {
-    this.inner.restoreBatch(records);
-  }
-
-  checkpoint(offset: string): void {
-    this.inner.checkpoint(offset);
-  }
-
-  wipe(): Promise<void> {
-    return this.inner.wipe();
-  }
-
-  private log(key: Buffer, value: Buffer | null): void {
-    const changelog = this.changelog;
-    if (changelog === undefined) return;
-    // Read into a local and called bare: the provider is a plain function, not a method of the store.
-    const now = this.currentTimestamp;
-    changelog.append(key, value, now());
   }
 }

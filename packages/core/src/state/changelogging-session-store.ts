@@ -1,5 +1,5 @@
+import { ChangeloggingLayer } from './changelogging-layer.js';
 import type { SessionBytesEntry, SessionBytesStore } from './session-bytes-store.js';
-import type { ChangelogRecord, ChangelogSink, StateStoreContext } from './state-store.js';
 import { markBytes, sessionKeyBytes, STORE_MARK_KEY } from './time-key-encoding.js';
 
 /**
@@ -7,44 +7,12 @@ import { markBytes, sessionKeyBytes, STORE_MARK_KEY } from './time-key-encoding.
  * a tombstone, as Kafka Streams' `ChangeLoggingSessionBytesStore` does; the mark under its 1-byte
  * key. The engine is written first; restoring is not logged; expiry is left to the topic's retention.
  */
-export class ChangeloggingSessionStore implements SessionBytesStore {
-  readonly name: string;
-  readonly persistent: boolean;
+export class ChangeloggingSessionStore extends ChangeloggingLayer<SessionBytesStore> implements SessionBytesStore {
   readonly retentionMs: number;
-  private changelog: ChangelogSink | undefined;
-  private currentTimestamp: () => number = Date.now;
 
-  constructor(private readonly inner: SessionBytesStore) {
-    this.name = inner.name;
-    this.persistent = inner.persistent;
+  constructor(inner: SessionBytesStore) {
+    super(inner);
     this.retentionMs = inner.retentionMs;
-  }
-
-  get isOpen(): boolean {
-    return this.inner.isOpen;
-  }
-
-  get restoredOffset(): string | undefined {
-    return this.inner.restoredOffset;
-  }
-
-  init(context: StateStoreContext): Promise<void> | void {
-    const opened = this.inner.init(context);
-    const done = (): void => {
-      this.changelog = context.changelog;
-      this.currentTimestamp = context.currentTimestamp ?? Date.now;
-    };
-    if (opened instanceof Promise) return opened.then(done);
-    done();
-  }
-
-  flush(): Promise<void> {
-    return this.inner.flush();
-  }
-
-  async close(): Promise<void> {
-    this.changelog = undefined;
-    await this.inner.close();
   }
 
   put(key: Buffer, start: number, end: number, value: Buffer | null): void {
@@ -71,24 +39,5 @@ export class ChangeloggingSessionStore implements SessionBytesStore {
   setEmittedUpTo(time: number): void {
     this.inner.setEmittedUpTo(time);
     this.log(STORE_MARK_KEY, markBytes(time));
-  }
-
-  restoreBatch(records: readonly ChangelogRecord[]): void {
-    this.inner.restoreBatch(records);
-  }
-
-  checkpoint(offset: string): void {
-    this.inner.checkpoint(offset);
-  }
-
-  wipe(): Promise<void> {
-    return this.inner.wipe();
-  }
-
-  private log(key: Buffer, value: Buffer | null): void {
-    const changelog = this.changelog;
-    if (changelog === undefined) return;
-    const now = this.currentTimestamp;
-    changelog.append(key, value, now());
   }
 }
