@@ -2,6 +2,9 @@
  * @rivulet/core: the Processor API, Topology and the StreamsApp runtime (tasks, assignment,
  * commits by processing guarantee, state stores and changelogs, error handlers), with the Kafka
  * client behind a port and its kafkajs adapter.
+ *
+ * @packageDocumentation
+ * @module \@rivulet/core
  */
 
 // Processor API

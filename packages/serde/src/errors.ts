@@ -27,6 +27,7 @@ export class WrongMagicByteError extends SerdeError {
 /** A schema id, read from the wire format, that the schema registry does not know. */
 export class UnknownSchemaIdError extends SerdeError {
   override readonly code = 'UNKNOWN_SCHEMA_ID' as const;
+  /** The schema id that the registry does not know. */
   readonly schemaId: number;
 
   constructor(message: string, context: SerdeErrorContext, schemaId: number, options?: { cause?: unknown }) {

@@ -4,6 +4,7 @@
  * JSON Schema in the Confluent wire format with a schema registry; gathered under {@link serdes}.
  *
  * @packageDocumentation
+ * @module \@rivulet/serde
  */
 export { SerdeError } from './serde.js';
 export type { HeaderValue, Headers, Serde, SerdeErrorCode, SerdeErrorContext, SerdeType } from './serde.js';

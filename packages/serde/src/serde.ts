@@ -24,7 +24,9 @@ export type Headers = Record<string, HeaderValue>;
 export interface Serde<T> {
   /** A short name for errors and `describe()`, e.g. `string`, `int64`, `json`, `avro(User)`. */
   readonly name: string;
+  /** Turns a value into bytes for `topic`. May add or read `headers` (e.g. a schema id). */
   serialize(topic: string, value: T, headers?: Headers): Buffer | Promise<Buffer>;
+  /** Turns bytes read from `topic` back into a value. */
   deserialize(topic: string, data: Buffer, headers?: Headers): T | Promise<T>;
 }
 
@@ -33,11 +35,15 @@ export type SerdeType<S> = S extends Serde<infer T> ? T : never;
 
 /** Where a serde failure happened, so an error can say what and where. */
 export interface SerdeErrorContext {
+  /** The failing serde's name. */
   serde: string;
+  /** The topic being read or written. */
   topic: string;
   /** `key` or `value`. */
   part?: 'key' | 'value';
+  /** The partition, when known (filled in by the runtime). */
   partition?: number;
+  /** The record's offset as a decimal string, when known (filled in by the runtime). */
   offset?: string;
 }
 
@@ -66,10 +72,15 @@ export type SerdeErrorCode =
 export class SerdeError extends Error {
   /** The kind of failure; `SERDE` unless a subclass says otherwise. */
   readonly code: SerdeErrorCode = 'SERDE';
+  /** The failing serde's name. */
   readonly serde: string;
+  /** The topic being read or written. */
   readonly topic: string;
+  /** Whether the key or the value failed, when known. */
   readonly part: 'key' | 'value' | undefined;
+  /** The partition, when known. */
   readonly partition: number | undefined;
+  /** The record's offset as a decimal string, when known. */
   readonly offset: string | undefined;
 
   constructor(message: string, context: SerdeErrorContext, options?: { cause?: unknown }) {

@@ -41,11 +41,11 @@ export const serdes = Object.freeze({
   int64: int64Serde,
   /** 32-bit floats, 4 bytes big-endian (`Serdes.Float()`). See {@link float32Serde}. */
   float32: float32Serde,
-  /** Alias of {@link serdes.float32}, after Java's `Serdes.Float()`. */
+  /** Alias of `serdes.float32` ({@link float32Serde}), after Java's `Serdes.Float()`. */
   float: float32Serde,
   /** 64-bit doubles, 8 bytes big-endian (`Serdes.Double()`). See {@link float64Serde}. */
   float64: float64Serde,
-  /** Alias of {@link serdes.float64}, after Java's `Serdes.Double()`. */
+  /** Alias of `serdes.float64` ({@link float64Serde}), after Java's `Serdes.Double()`. */
   double: float64Serde,
   /** Booleans as one byte 0x01 / 0x00 (`Serdes.Boolean()`). See {@link booleanSerde}. */
   boolean: booleanSerde,

@@ -4,14 +4,32 @@
 
 /** One problem a Standard Schema found, with the path of the field when it has one. */
 export interface StandardSchemaIssue {
+  /** What is wrong, as the schema library words it. */
   readonly message: string;
-  readonly path?: readonly (PropertyKey | { readonly key: PropertyKey })[] | undefined;
+  /** The path to the offending field, as keys or `{ key }` segments; absent for the value itself. */
+  readonly path?:
+    | readonly (
+        | PropertyKey
+        | {
+            /** One segment of the path. */
+            readonly key: PropertyKey;
+          }
+      )[]
+    | undefined;
 }
 
 /** What a Standard Schema's `validate` returns: the (possibly converted) value, or the issues. */
 export type StandardSchemaResult<Output> =
-  | { readonly value: Output; readonly issues?: undefined }
-  | { readonly issues: readonly StandardSchemaIssue[] };
+  | {
+      /** The validated, possibly converted, value. */
+      readonly value: Output;
+      /** Absent when validation succeeded. */
+      readonly issues?: undefined;
+    }
+  | {
+      /** The problems found; the value is invalid. */
+      readonly issues: readonly StandardSchemaIssue[];
+    };
 
 /**
  * A schema that validates, and may convert, a value: zod, valibot, arktype and other libraries
@@ -23,11 +41,23 @@ export type StandardSchemaResult<Output> =
  * // Serde<{ name: string; age: number }>
  */
 export interface StandardSchemaV1<Input = unknown, Output = Input> {
+  /** The Standard Schema properties, under a key that does not clash with the library's own API. */
   readonly '~standard': {
+    /** The Standard Schema version: 1. */
     readonly version: 1;
+    /** The library that implements the schema, e.g. `zod`. */
     readonly vendor: string;
+    /** Checks a value and returns it (possibly converted) or the issues; may be async. */
     readonly validate: (value: unknown) => StandardSchemaResult<Output> | Promise<StandardSchemaResult<Output>>;
-    readonly types?: { readonly input: Input; readonly output: Output } | undefined;
+    /** Carries the input and output types for inference only; never set at run time. */
+    readonly types?:
+      | {
+          /** The type the schema accepts. */
+          readonly input: Input;
+          /** The type the schema produces. */
+          readonly output: Output;
+        }
+      | undefined;
   };
 }
 

@@ -1,6 +1,9 @@
 /**
  * @rivulet/streams: the DSL. A StreamsBuilder gives typed KStreams and KTables whose operators
  * compile to a core Topology, run by a StreamsApp or the TopologyTestDriver.
+ *
+ * @packageDocumentation
+ * @module \@rivulet/streams
  */
 export { StreamsBuilder } from './streams-builder.js';
 export type { StreamsBuilderOptions, StreamSourceOptions, TableSourceOptions } from './streams-builder.js';

@@ -39,8 +39,11 @@ export interface StreamTableJoinOptions<K, V> extends Named {
  * });
  */
 export interface StreamJoinOptions<K, V, VO> extends Named {
+  /** The key serde of the join buffers; default: this stream's, else the other's. */
   key?: Serde<K>;
+  /** The value serde of this stream's buffer; default: the stream's. */
   value?: Serde<V>;
+  /** The value serde of the other stream's buffer; default: the other stream's. */
   otherValue?: Serde<VO>;
   /** Keep the join's buffers on disk (lmdb) instead of in memory (the default). */
   persistent?: boolean;

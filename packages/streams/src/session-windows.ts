@@ -12,7 +12,9 @@ import { assertDuration } from './internal/durations.js';
  */
 export class SessionWindows {
   private constructor(
+    /** The gap without records, in ms, that ends a session. */
     readonly inactivityGapMs: number,
+    /** How long, in ms after a session's end + gap, out-of-order records are still accepted. */
     readonly graceMs: number,
   ) {}
 

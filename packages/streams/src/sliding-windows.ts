@@ -15,6 +15,7 @@ export class SlidingWindows {
   private constructor(
     /** The largest time difference between two records of one window. */
     readonly timeDifferenceMs: number,
+    /** How long, in ms after a window's end, out-of-order records are still accepted. */
     readonly graceMs: number,
   ) {}
 

@@ -2,6 +2,9 @@
  * @rivulet/testing: the TopologyTestDriver for broker-free topology tests, the MockSchemaRegistry
  * (in process and over HTTP),
  * and helpers for tests against a real broker.
+ *
+ * @packageDocumentation
+ * @module \@rivulet/testing
  */
 export { TopologyTestDriver } from './driver/topology-test-driver.js';
 export type { TopologyTestDriverOptions } from './driver/topology-test-driver.js';

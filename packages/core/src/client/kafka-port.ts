@@ -7,39 +7,57 @@ import type { Headers } from '@rivulet/serde';
 
 /** A topic and partition. */
 export interface TopicPartition {
+  /** The topic name. */
   readonly topic: string;
+  /** The partition number, from 0. */
   readonly partition: number;
 }
 
 /** An offset to commit or seek to: the offset of the next record to read. */
 export interface TopicPartitionOffset extends TopicPartition {
+  /** The offset as a decimal string (Kafka offsets are 64-bit). */
   readonly offset: string;
 }
 
 /** A record as fetched: bytes, before deserialization. */
 export interface FetchedRecord {
+  /** The key bytes, or null. */
   readonly key: Buffer | null;
+  /** The value bytes, or null (a tombstone). */
   readonly value: Buffer | null;
+  /** The record's offset as a decimal string. */
   readonly offset: string;
+  /** The record's timestamp, epoch milliseconds. */
   readonly timestamp: number;
+  /** The record's headers. */
   readonly headers: Headers;
 }
 
 /** Records of one partition from one fetch, in offset order. */
 export interface FetchedBatch {
+  /** The topic the records came from. */
   readonly topic: string;
+  /** The partition the records came from. */
   readonly partition: number;
+  /** The records, in offset order. */
   readonly records: readonly FetchedRecord[];
+  /** The partition's high watermark at fetch time (the offset after its last fully replicated record). */
   readonly highWatermark: string;
 }
 
 /** A record to produce: already serialized and partitioned. */
 export interface OutgoingRecord {
+  /** The topic to write to. */
   readonly topic: string;
+  /** The partition to write to, already chosen. */
   readonly partition: number;
+  /** The serialized key, or null. */
   readonly key: Buffer | null;
+  /** The serialized value, or null (a tombstone). */
   readonly value: Buffer | null;
+  /** The record's timestamp, epoch milliseconds. */
   readonly timestamp: number;
+  /** The record's headers, if any. */
   readonly headers: Headers | undefined;
 }
 
@@ -68,23 +86,33 @@ export interface ConsumerGroupEvents {
 
 /** The group consumer: subscribes, runs a loop of batches, commits and seeks. */
 export interface ConsumerPort {
+  /** Connects to the cluster. */
   connect(): Promise<void>;
+  /** Subscribes the group member to these topics; call before `run`. */
   subscribe(topics: readonly string[]): Promise<void>;
+  /** Starts the fetch loop: `onBatch` gets each batch with its control, `events` the group's membership changes. */
   run(onBatch: (batch: FetchedBatch, control: BatchControl) => Promise<void>, events: ConsumerGroupEvents): Promise<void>;
   /** Commits offsets for the current generation (outside a transaction). */
   commitOffsets(offsets: readonly TopicPartitionOffset[]): Promise<void>;
+  /** Moves the partition's fetch position to this offset. */
   seek(offset: TopicPartitionOffset): void;
+  /** Stops fetching from these partitions until resumed. */
   pause(partitions: readonly TopicPartition[]): void;
+  /** Fetches again from paused partitions. */
   resume(partitions: readonly TopicPartition[]): void;
+  /** Leaves the group and closes the connection. */
   disconnect(): Promise<void>;
 }
 
 /** An open transaction of a transactional producer. */
 export interface TransactionPort {
+  /** Sends these records within the transaction. */
   send(records: readonly OutgoingRecord[]): Promise<void>;
   /** Adds the group's offsets to the transaction: they commit or abort with it. */
   sendOffsets(groupId: string, offsets: readonly TopicPartitionOffset[]): Promise<void>;
+  /** Commits the transaction: its records and offsets become visible to read_committed readers. */
   commit(): Promise<void>;
+  /** Aborts the transaction: its records and offsets are discarded. */
   abort(): Promise<void>;
 }
 
@@ -92,22 +120,29 @@ export interface TransactionPort {
 export interface ProducerPort {
   /** Connects; for a transactional producer this initializes it, which fences older producers with its id. */
   connect(): Promise<void>;
+  /** Sends these records (outside any transaction) and resolves once acknowledged. */
   send(records: readonly OutgoingRecord[]): Promise<void>;
+  /** Begins a transaction; only for a producer made with a transactional id. */
   beginTransaction(): Promise<TransactionPort>;
+  /** Closes the producer. */
   disconnect(): Promise<void>;
 }
 
 /** A topic to create. */
 export interface NewTopic {
+  /** The topic name. */
   readonly topic: string;
+  /** Number of partitions. */
   readonly numPartitions: number;
   /** -1: the broker's default. */
   readonly replicationFactor: number;
+  /** Topic configs, e.g. `cleanup.policy: compact`. */
   readonly configs?: Readonly<Record<string, string>>;
 }
 
 /** The admin operations the runtime uses. */
 export interface AdminPort {
+  /** Connects to the cluster. */
   connect(): Promise<void>;
   /** Creates topics that do not exist yet; existing ones are left as they are. */
   createTopics(topics: readonly NewTopic[]): Promise<void>;
@@ -118,15 +153,28 @@ export interface AdminPort {
   /** The group's committed offsets; a partition without one is absent from the map. Keys: `topic:partition`. */
   committedOffsets(groupId: string, topics: readonly string[]): Promise<Map<string, string>>;
   /** Earliest and end offsets (high watermark) per partition of a topic. */
-  offsetRange(topic: string): Promise<Map<number, { low: string; high: string }>>;
+  offsetRange(topic: string): Promise<
+    Map<
+      number,
+      {
+        /** The earliest offset still in the log. */
+        low: string;
+        /** The end offset: one past the last record. */
+        high: string;
+      }
+    >
+  >;
+  /** Closes the admin client. */
   disconnect(): Promise<void>;
 }
 
 /** A group assignor, as the port sees it: metadata in, one assignment per member out. */
 export interface GroupAssignor {
+  /** The assignor's protocol name, as sent to the group coordinator. */
   readonly name: string;
   /** The metadata this member sends when joining (its subscribed topics and user data). */
   memberUserData(): Buffer;
+  /** Run on the group leader: assigns partitions, with user data, to each member. */
   assign(
     members: readonly { memberId: string; userData: Buffer }[],
     partitionCounts: ReadonlyMap<string, number>,
@@ -161,8 +209,11 @@ export interface ProducerOptions {
 
 /** Makes clients for one app. */
 export interface KafkaClientPort {
+  /** Makes a group consumer. */
   consumer(options: ConsumerOptions): ConsumerPort;
+  /** Makes a producer, transactional when `options.transactionalId` is set. */
   producer(options: ProducerOptions): ProducerPort;
+  /** Makes an admin client. */
   admin(): AdminPort;
 }
 

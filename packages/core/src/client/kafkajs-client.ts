@@ -69,6 +69,7 @@ const LOG_LEVELS = {
 
 /** The kafkajs implementation of {@link KafkaClientPort}. */
 export class KafkajsClient implements KafkaClientPort {
+  /** The underlying kafkajs client, for uses the port does not cover. */
   readonly kafka: Kafka;
 
   constructor(options: KafkajsClientOptions) {
@@ -109,14 +110,17 @@ export class KafkajsClient implements KafkaClientPort {
     });
   }
 
+  /** Makes a kafkajs group consumer with these options. */
   consumer(options: ConsumerOptions): ConsumerPort {
     return new KafkajsConsumer(this.kafka, options);
   }
 
+  /** Makes a kafkajs producer; transactional when `options.transactionalId` is set. */
   producer(options: ProducerOptions): ProducerPort {
     return new KafkajsProducer(this.kafka, options);
   }
 
+  /** Makes a kafkajs admin client. */
   admin(): AdminPort {
     return new KafkajsAdmin(this.kafka.admin());
   }

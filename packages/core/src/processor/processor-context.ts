@@ -6,6 +6,7 @@ export type PunctuationType = 'stream-time' | 'wall-clock-time';
 
 /** A scheduled punctuation; `cancel()` stops it. */
 export interface Cancellable {
+  /** Stops the punctuation; it will not fire again. */
   cancel(): void;
 }
 
@@ -14,6 +15,7 @@ export interface Cancellable {
  * requests and the metadata of the record being processed.
  */
 export interface ProcessorContext<KForward = never, VForward = never> {
+  /** The app's `applicationId` (its consumer group id). */
   readonly applicationId: string;
   /** `<subtopology>_<partition>`, e.g. `0_3`. */
   readonly taskId: string;
@@ -46,6 +48,7 @@ export interface ProcessorContext<KForward = never, VForward = never> {
   recordMetadata(): RecordMetadata | undefined;
   /** The largest record timestamp this task has seen. */
   currentStreamTimeMs(): number;
+  /** The wall-clock time, epoch milliseconds (`Date.now()`). */
   currentSystemTimeMs(): number;
 }
 

@@ -18,6 +18,7 @@ import type { StreamRecord } from './stream-record.js';
 export interface Processor<KIn, VIn, KOut = never, VOut = never> {
   /** Called once per task before the first record, after the task's stores are restored. */
   init?(context: ProcessorContext<KOut, VOut>): void;
+  /** Handles one record: forwards results through the context, updates stores. Must not await. */
   process(record: StreamRecord<KIn, VIn>): void;
   /**
    * Work still in flight (async operators): a promise that resolves when this processor has

@@ -13,24 +13,32 @@ const NO_HEADERS: Headers = Object.freeze({}) as Headers;
  */
 export class StreamRecord<K, V> {
   constructor(
+    /** The record's key (null when the Kafka record had none). */
     readonly key: K,
+    /** The record's value (null for a tombstone). */
     readonly value: V,
+    /** The event timestamp, epoch milliseconds. */
     readonly timestamp: number,
+    /** The record's headers; empty by default. */
     readonly headers: Headers = NO_HEADERS,
   ) {}
 
+  /** A copy with this key. */
   withKey<NK>(key: NK): StreamRecord<NK, V> {
     return new StreamRecord(key, this.value, this.timestamp, this.headers);
   }
 
+  /** A copy with this value. */
   withValue<NV>(value: NV): StreamRecord<K, NV> {
     return new StreamRecord(this.key, value, this.timestamp, this.headers);
   }
 
+  /** A copy with this timestamp (epoch milliseconds). */
   withTimestamp(timestamp: number): StreamRecord<K, V> {
     return new StreamRecord(this.key, this.value, timestamp, this.headers);
   }
 
+  /** A copy with these headers. */
   withHeaders(headers: Headers): StreamRecord<K, V> {
     return new StreamRecord(this.key, this.value, this.timestamp, headers);
   }
@@ -38,7 +46,10 @@ export class StreamRecord<K, V> {
 
 /** Where the record being processed came from: its source topic, partition and offset. */
 export interface RecordMetadata {
+  /** The source topic. */
   readonly topic: string;
+  /** The source partition. */
   readonly partition: number;
+  /** The record's offset as a decimal string. */
   readonly offset: string;
 }

@@ -2,7 +2,9 @@ import type { StateStore } from './state-store.js';
 
 /** A key and its value, as ranges yield them. */
 export interface KeyValue<K, V> {
+  /** The key. */
   readonly key: K;
+  /** The value. */
   readonly value: V;
 }
 

@@ -37,6 +37,7 @@ export interface ReadOnlySessionStore<K, V> {
  * sessions.put({ key: 'user-1', window: { start: 1_000, end: 4_000 } }, 3);
  */
 export interface SessionStore<K, V> extends ReadOnlySessionStore<K, V>, StateStore {
+  /** How long sessions are kept, in ms, after the newest session end written. */
   readonly retentionMs: number;
   /** Sets the value of a session; null removes it. */
   put(session: Windowed<K>, value: V | null): void;
@@ -44,5 +45,6 @@ export interface SessionStore<K, V> extends ReadOnlySessionStore<K, V>, StateSto
   remove(session: Windowed<K>): void;
   /** See {@link WindowStore.emittedUpTo}: here, the session end up to which final results were emitted. */
   emittedUpTo(): number | undefined;
+  /** Sets {@link SessionStore.emittedUpTo} (a time >= 0); logged like a write. */
   setEmittedUpTo(time: number): void;
 }

@@ -7,7 +7,9 @@
  * exactly_once a changelog write commits or aborts with the task's outputs and offsets.
  */
 export interface ChangelogSink {
+  /** The changelog topic, `<applicationId>-<store>-changelog`. */
   readonly topic: string;
+  /** The changelog partition: the task's partition number. */
   readonly partition: number;
   /**
    * Buffers one changelog record; synchronous, called on the per-record path. A null value is a
@@ -44,6 +46,7 @@ export interface StateStoreContext {
  * instance, built by a {@link StoreBuilder}.
  */
 export interface StateStore {
+  /** The store's name, unique in the topology. */
   readonly name: string;
   /** True when the store keeps its data on disk across restarts (lmdb); false for in-memory stores. */
   readonly persistent: boolean;
@@ -53,6 +56,7 @@ export interface StateStore {
   flush(): Promise<void>;
   /** Flushes, then releases the store; `init` may open it again. */
   close(): Promise<void>;
+  /** True between a successful `init` and `close`. */
   readonly isOpen: boolean;
 }
 

@@ -12,8 +12,10 @@ import type { Windowed } from './windowed.js';
  * bytes to the layer below (changelogging, then the engine). What {@link Stores.sessionStoreBuilder} builds.
  */
 export class TypedSessionStore<K, V> implements SessionStore<K, V>, RestorableStateStore {
+  /** The store's name. */
   readonly name: string;
   readonly persistent: boolean;
+  /** How long sessions are kept, in ms, after the newest session end written. */
   readonly retentionMs: number;
   private topic: string;
 
@@ -28,6 +30,7 @@ export class TypedSessionStore<K, V> implements SessionStore<K, V>, RestorableSt
     this.topic = inner.name;
   }
 
+  /** True between a successful `init` and `close`. */
   get isOpen(): boolean {
     return this.inner.isOpen;
   }
@@ -88,6 +91,7 @@ export class TypedSessionStore<K, V> implements SessionStore<K, V>, RestorableSt
     return this.inner.emittedUpTo();
   }
 
+  /** Sets {@link TypedSessionStore.emittedUpTo} (a time >= 0); logged like a write. */
   setEmittedUpTo(time: number): void {
     this.inner.setEmittedUpTo(time);
   }

@@ -13,6 +13,7 @@ import type { Windowed } from './windowed.js';
  * below (changelogging, then the engine). What {@link Stores.windowStoreBuilder} builds.
  */
 export class TypedWindowStore<K, V> implements WindowStore<K, V>, RestorableStateStore {
+  /** The store's name. */
   readonly name: string;
   readonly persistent: boolean;
   readonly retentionMs: number;
@@ -33,6 +34,7 @@ export class TypedWindowStore<K, V> implements WindowStore<K, V>, RestorableStat
     this.topic = inner.name;
   }
 
+  /** True between a successful `init` and `close`. */
   get isOpen(): boolean {
     return this.inner.isOpen;
   }

@@ -5,7 +5,9 @@ import type { Serde } from '@rivulet/serde';
  * (the DSL's windowed aggregations keep their aggregates this way, as Kafka Streams does).
  */
 export interface ValueAndTimestamp<V> {
+  /** The stored value. */
   readonly value: V;
+  /** The timestamp of the record that last wrote it, epoch milliseconds. */
   readonly timestamp: number;
 }
 

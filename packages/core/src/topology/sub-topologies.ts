@@ -6,13 +6,17 @@ import type { NodeDef, SinkNodeDef, SourceNodeDef } from './nodes.js';
  * tasks are numbered `<id>_<partition>`.
  */
 export interface SubTopology {
+  /** The sub-topology's number, the first part of its task ids. */
   readonly id: number;
   /** Node names in the order they were added (parents before children). */
   readonly nodes: readonly string[];
+  /** Its source nodes. */
   readonly sources: readonly SourceNodeDef[];
+  /** Its sink nodes. */
   readonly sinks: readonly SinkNodeDef[];
   /** Topics read, as named in the topology (internal topics by their short name). */
   readonly sourceTopics: readonly string[];
+  /** Names of the state stores its processors use. */
   readonly stores: readonly string[];
   /**
    * Groups of source topics that must have the same partition count: the topics whose records

@@ -20,6 +20,7 @@ export type AvroSchema = string | AvroSchemaObject | readonly unknown[];
 
 /** A record, enum, array, map, fixed or annotated primitive schema. */
 export interface AvroSchemaObject {
+  /** The Avro type: `record`, `enum`, `array`, `map`, `fixed` or a primitive name. */
   readonly type: unknown;
   readonly [attribute: string]: unknown;
 }

@@ -18,10 +18,15 @@ function identity<T>(value: T): T {
 
 /** The JS representation of each logical type, for documentation and the inferred types. */
 export interface LogicalTypeValues {
+  /** On a long: a `Date` (epoch milliseconds). */
   'timestamp-millis': Date;
+  /** On a long: microseconds since the epoch as a `bigint`, which a `Date` could not hold. */
   'timestamp-micros': bigint;
+  /** On an int (days since 1970-01-01): a `Date` at midnight UTC of that day. */
   date: Date;
+  /** On bytes or fixed: the exact decimal as a string with `scale` digits after the point, e.g. `"12.30"`. */
   decimal: string;
+  /** On a string: the UUID text. */
   uuid: string;
 }
 

@@ -3,9 +3,13 @@ import type { Headers, Serde } from '@rivulet/serde';
 
 /** A record to pipe: key, value and optionally timestamp and headers. */
 export interface TestRecord<K, V> {
+  /** The key, or null. */
   key: K | null;
+  /** The value, or null (a tombstone). */
   value: V | null;
+  /** Epoch milliseconds; default: the topic's current time, then advanced by `autoAdvanceMs`. */
   timestamp?: number;
+  /** Record headers; default none. */
   headers?: Headers;
 }
 
@@ -32,6 +36,7 @@ export class TestInputTopic<K, V> {
 
   constructor(
     private readonly runner: LocalTopologyRunner,
+    /** The topic's name, as the topology names it. */
     readonly topic: string,
     private readonly keySerde: Serde<K>,
     private readonly valueSerde: Serde<V>,

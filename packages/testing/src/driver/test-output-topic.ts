@@ -3,9 +3,13 @@ import type { Headers, Serde } from '@rivulet/serde';
 
 /** A record read from an output topic. */
 export interface TestOutputRecord<K, V> {
+  /** The deserialized key, or null. */
   readonly key: K | null;
+  /** The deserialized value, or null (a tombstone). */
   readonly value: V | null;
+  /** The record's timestamp, epoch milliseconds. */
   readonly timestamp: number;
+  /** The record's headers. */
   readonly headers: Headers;
   /** The partition chosen by the sink's partitioner, when the driver knows the topic's partition count (`partitionCounts`). */
   readonly partition: number | undefined;
@@ -25,6 +29,7 @@ function fromBytes<T>(serde: Serde<T>, topic: string, bytes: Buffer | null, head
 export class TestOutputTopic<K, V> {
   constructor(
     private readonly runner: LocalTopologyRunner,
+    /** The topic's name, as the topology names it. */
     readonly topic: string,
     private readonly keySerde: Serde<K>,
     private readonly valueSerde: Serde<V>,
@@ -35,6 +40,7 @@ export class TestOutputTopic<K, V> {
     return this.runner.peekOutput(this.topic).length === 0;
   }
 
+  /** How many records are waiting to be read. */
   getQueueSize(): number {
     return this.runner.peekOutput(this.topic).length;
   }
@@ -62,10 +68,12 @@ export class TestOutputTopic<K, V> {
     return this.runner.takeOutput(this.topic).map((r) => this.decode(r));
   }
 
+  /** Reads the values of every record written so far. */
   readValuesToList(): (V | null)[] {
     return this.readRecordsToList().map((r) => r.value);
   }
 
+  /** Reads every record written so far as [key, value] pairs. */
   readKeyValuesToList(): [K | null, V | null][] {
     return this.readRecordsToList().map((r) => [r.key, r.value]);
   }

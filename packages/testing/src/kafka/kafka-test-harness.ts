@@ -5,23 +5,37 @@ import { Kafka, logLevel, type Admin, type IHeaders } from 'kafkajs';
 
 /** A record as a test reads it back: bytes and their UTF-8 reading. */
 export interface HarnessRecord {
+  /** The topic it was read from. */
   readonly topic: string;
+  /** Its partition. */
   readonly partition: number;
+  /** Its offset, as a decimal string. */
   readonly offset: string;
+  /** The key read as UTF-8, or null. */
   readonly key: string | null;
+  /** The value read as UTF-8, or null. */
   readonly value: string | null;
+  /** The key bytes, or null. */
   readonly keyBytes: Buffer | null;
+  /** The value bytes, or null. */
   readonly valueBytes: Buffer | null;
+  /** The record's headers, as kafkajs gives them. */
   readonly headers: IHeaders;
+  /** The record's timestamp, epoch milliseconds. */
   readonly timestamp: number;
 }
 
 /** A record to produce. Strings are written as UTF-8. */
 export interface HarnessInput {
+  /** The key, or null. */
   key: string | Buffer | null;
+  /** The value, or null (a tombstone). */
   value: string | Buffer | null;
+  /** The partition to write to; default: kafkajs's partitioner picks one. */
   partition?: number;
+  /** Headers, as UTF-8 strings. */
   headers?: Record<string, string>;
+  /** The record's timestamp, epoch milliseconds; default: the producer's clock. */
   timestamp?: number;
 }
 
@@ -39,6 +53,7 @@ export interface HarnessInput {
  * const records = await kafka.readAll(topic);
  */
 export class KafkaTestHarness {
+  /** The bootstrap brokers, `host:port`. */
   readonly brokers: string[];
   private readonly kafka: Kafka;
 
@@ -55,6 +70,7 @@ export class KafkaTestHarness {
     return `${prefix}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
   }
 
+  /** Runs `fn` with a connected kafkajs admin client, disconnected afterwards. */
   async withAdmin<T>(fn: (admin: Admin) => Promise<T>): Promise<T> {
     const admin = this.kafka.admin();
     await admin.connect();

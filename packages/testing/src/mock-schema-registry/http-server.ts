@@ -13,13 +13,19 @@ export interface MockSchemaRegistryServerOptions {
   /** The address to listen on; default 127.0.0.1. */
   host?: string;
   /** Require HTTP basic auth with these credentials (401 otherwise). */
-  auth?: { username: string; password: string };
+  auth?: {
+    /** The user name clients must send. */
+    username: string;
+    /** The password clients must send. */
+    password: string;
+  };
 }
 
 /** A {@link MockSchemaRegistry} served over HTTP. */
 export interface MockSchemaRegistryServer {
   /** The base URL, e.g. `http://127.0.0.1:53412`. */
   readonly url: string;
+  /** The port it listens on. */
   readonly port: number;
   /** Each request served, as `GET /schemas/ids/1`, in order: to assert what a client asked. */
   readonly requests: readonly string[];

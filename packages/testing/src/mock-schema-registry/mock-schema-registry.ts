@@ -138,7 +138,12 @@ export class MockSchemaRegistry implements SchemaRegistryClient {
   }
 
   /** The subjects and versions that hold a schema id; 40403 when the id is unknown. */
-  getSubjectVersionsById(id: number): { subject: string; version: number }[] {
+  getSubjectVersionsById(id: number): {
+    /** A subject that holds the schema. */
+    subject: string;
+    /** The version of the schema under that subject. */
+    version: number;
+  }[] {
     this.schemaById(id);
     const found: { subject: string; version: number }[] = [];
     for (const [subject, ids] of this.subjects) {
@@ -165,7 +170,15 @@ export class MockSchemaRegistry implements SchemaRegistryClient {
    * version, reusing the global id of an equal schema registered under another subject.
    * 42201 for an invalid schema, 409 for an incompatible one.
    */
-  registerSchema(subject: string, schema: SchemaDefinition): { id: number; version: number } {
+  registerSchema(
+    subject: string,
+    schema: SchemaDefinition,
+  ): {
+    /** The schema's global id (the same id for the same schema under any subject). */
+    id: number;
+    /** The schema's version under this subject. */
+    version: number;
+  } {
     const schemaType = schema.schemaType ?? 'AVRO';
     validate(schemaType, schema.schema);
     const normalized = normalize(schema);
@@ -194,7 +207,16 @@ export class MockSchemaRegistry implements SchemaRegistryClient {
    * Whether a schema could be registered under a subject: checked against the given version, or
    * against the versions the subject's level asks for. 40401 / 40402 for a missing subject or version.
    */
-  testCompatibility(subject: string, schema: SchemaDefinition, version?: number | 'latest'): { compatible: boolean; messages: string[] } {
+  testCompatibility(
+    subject: string,
+    schema: SchemaDefinition,
+    version?: number | 'latest',
+  ): {
+    /** True when the schema is compatible under the subject's compatibility level. */
+    compatible: boolean;
+    /** Why it is not, one message per problem; empty when compatible. */
+    messages: string[];
+  } {
     const schemaType = schema.schemaType ?? 'AVRO';
     validate(schemaType, schema.schema);
     const ids = version === undefined ? (this.subjects.get(subject) ?? []) : [this.getVersion(subject, version).id];
