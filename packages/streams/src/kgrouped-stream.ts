@@ -41,15 +41,14 @@ export class KGroupedStream<K, V> {
 
   /** Combines the values per key with `reducer`; the first value of a key is its start. */
   reduce(reducer: (aggregate: V, value: V, key: K) => V, options: AggregateOptions<V> = {}): KTable<K, V> {
-    const valueSerde = this.ctx.requireSerde(options.value ?? this.valueSerde, 'value', 'reduce()');
-    return this.aggregateWith('reduce()', options, valueSerde, undefined, (k, v, agg) => (agg === undefined ? v : reducer(agg, v, k)));
+    return this.aggregateWith('reduce()', options, options.value ?? this.valueSerde, undefined, (k, v, agg) => (agg === undefined ? v : reducer(agg, v, k)));
   }
 
   /** Folds the values per key into an aggregate of another type, starting from `initializer()`. */
   aggregate<VA>(
     initializer: () => VA,
     aggregator: (key: K, value: V, aggregate: VA) => VA,
-    options: AggregateOptions<VA> & { value: Serde<VA> },
+    options: AggregateOptions<VA> = {},
   ): KTable<K, VA> {
     return this.aggregateWith('aggregate()', options, options.value, initializer, (k, v, agg) => aggregator(k, v, agg as VA));
   }
@@ -74,11 +73,12 @@ export class KGroupedStream<K, V> {
   aggregateWith<VA>(
     what: string,
     options: AggregateOptions<VA>,
-    valueSerde: Serde<VA>,
+    valueSerde: Serde<VA> | undefined,
     initializer: (() => VA) | undefined,
     aggregator: (key: K, value: V, aggregate: VA | undefined) => VA,
   ): KTable<K, VA> {
-    const keySerde = this.ctx.requireSerde(this.keySerde, 'key', what);
+    // Undefined serdes are the app's defaults (the store takes them when it is built).
+    const keySerde = this.keySerde;
     const store = this.ctx.names.stateful('KSTREAM-AGGREGATE-STATE-STORE', options.store ?? options.name, `the store of ${what}`);
     const name = this.ctx.names.node('KSTREAM-AGGREGATE', options.name === undefined ? undefined : `${options.name}-aggregate`);
     this.ctx.topology.addProcessor(name, () => new StreamAggregate<K, V, VA>(store, initializer, aggregator), this.nodeName);

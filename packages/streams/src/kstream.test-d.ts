@@ -23,6 +23,13 @@ describe('KStream types', () => {
     expectTypeOf(builder.table('t', { key: serdes.string(), value: serdes.boolean(), store: 't' })).toEqualTypeOf<KTable<string, boolean>>();
   });
 
+  it('without serdes (the app defaults apply) the types come from type arguments, else unknown', () => {
+    expectTypeOf(builder.source<string, Order>('o2')).toEqualTypeOf<KStream<string, Order>>();
+    expectTypeOf(builder.source('o3')).toEqualTypeOf<KStream<unknown, unknown>>();
+    expectTypeOf(builder.source('o4', { key: serdes.string() })).toEqualTypeOf<KStream<string, unknown>>();
+    expectTypeOf(builder.table<string, Order>('t2', { store: 't2' })).toEqualTypeOf<KTable<string, Order>>();
+  });
+
   it('map, mapValues, flatMap, flatMapValues and selectKey infer the next types', () => {
     expectTypeOf(orders.map((id, order) => [order.total, id.length])).toEqualTypeOf<KStream<number, number>>();
     expectTypeOf(orders.mapValues((order) => order.total > 100)).toEqualTypeOf<KStream<string, boolean>>();

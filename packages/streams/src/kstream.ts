@@ -252,8 +252,9 @@ export class KStream<K, V> {
    */
   sink(topic: string | ((key: K, value: V, record: StreamRecord<K, V>) => string), options: SinkOptions<K, V> = {}): void {
     const name = this.ctx.names.node('KSTREAM-SINK', options.name);
-    const key = this.ctx.requireSerde(options.key ?? this.keySerde, 'key', `sink to ${typeof topic === 'string' ? `'${topic}'` : 'a topic extractor'}`);
-    const value = this.ctx.requireSerde(options.value ?? this.valueSerde, 'value', `sink to ${typeof topic === 'string' ? `'${topic}'` : 'a topic extractor'}`);
+    // Undefined serdes are the app's defaults; the app checks at construction that it has them.
+    const key = options.key ?? this.keySerde;
+    const value = options.value ?? this.valueSerde;
     const target = typeof topic === 'string' ? topic : (record: StreamRecord<K, V>) => topic(record.key, record.value, record);
     this.ctx.topology.addSink(name, target, { key, value, ...(options.partitioner ? { partitioner: options.partitioner } : {}) }, this.nodeName);
   }
@@ -272,12 +273,7 @@ export class KStream<K, V> {
     const valueSerde = options.value ?? this.valueSerde;
     if (!this.keyChanged) return new KGroupedStream(this.ctx, this.nodeName, keySerde, valueSerde, options.name);
     const name = this.ctx.names.stateful('KSTREAM-AGGREGATE', options.name, 'the repartition topic of groupByKey()/groupBy()');
-    const stream = this.repartitionThrough(
-        name,
-        this.ctx.requireSerde(keySerde, 'key', 'groupBy() (its repartition topic)'),
-      this.ctx.requireSerde(valueSerde, 'value', 'groupBy() (its repartition topic)'),
-      undefined,
-    );
+    const stream = this.repartitionThrough(name, keySerde, valueSerde, undefined);
     return new KGroupedStream(this.ctx, stream.nodeName, keySerde, valueSerde, options.name);
   }
 
@@ -291,8 +287,8 @@ export class KStream<K, V> {
     const source: KStream<K, V> = this.keyChanged
       ? this.repartitionThrough(
           this.ctx.names.stateful('KSTREAM-TOTABLE', options.name, 'the repartition topic of toTable()'),
-          this.ctx.requireSerde(options.key ?? this.keySerde, 'key', 'toTable()'),
-          this.ctx.requireSerde(options.value ?? this.valueSerde, 'value', 'toTable()'),
+          options.key ?? this.keySerde,
+          options.value ?? this.valueSerde,
           undefined,
         )
       : this;
@@ -410,8 +406,9 @@ export class KStream<K, V> {
 
   /** @internal Sink to an internal topic `<name>-repartition` and a source reading it back. */
   repartitionThrough(name: string, key: Serde<K> | undefined, value: Serde<V> | undefined, numPartitions: number | undefined): KStream<K, V> {
-    const keySerde = this.ctx.requireSerde(key ?? this.keySerde, 'key', 'repartition()');
-    const valueSerde = this.ctx.requireSerde(value ?? this.valueSerde, 'value', 'repartition()');
+    // Undefined serdes are the app's defaults, for the sink and the source alike.
+    const keySerde = key ?? this.keySerde;
+    const valueSerde = value ?? this.valueSerde;
     const topic = `${name}-repartition`;
     this.ctx.topology.addInternalTopic(topic, numPartitions !== undefined ? { numPartitions } : {});
     this.ctx.topology.addSink(this.ctx.names.node(`${name}-repartition-sink`), topic, { key: keySerde, value: valueSerde }, this.nodeName);

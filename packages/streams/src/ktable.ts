@@ -34,8 +34,9 @@ export class KTable<K, V> {
     stream: KStream<K, V>,
     options: Named & StoreOptions & { key?: Serde<K>; value?: Serde<V> },
   ): KTable<K, V> {
-    const keySerde = ctx.requireSerde(options.key ?? stream.keySerde, 'key', 'a table');
-    const valueSerde = ctx.requireSerde(options.value ?? stream.valueSerde, 'value', 'a table');
+    // Undefined serdes are the app's defaults (the store takes them when it is built).
+    const keySerde = options.key ?? stream.keySerde;
+    const valueSerde = options.value ?? stream.valueSerde;
     const store = ctx.names.stateful('KTABLE-SOURCE-STATE-STORE', options.store ?? options.name, 'the store of a table');
     const name = ctx.names.node('KTABLE-SOURCE', options.name === undefined ? undefined : `${options.name}-table`);
     ctx.topology.addProcessor(name, () => new KTableSource<K, V>(store), stream.nodeName);
@@ -112,8 +113,7 @@ export class KTable<K, V> {
     const store = options.store;
     this.ctx.topology.addProcessor(name, () => new KTableTransform<K, V, VR>(fn, store), this.nodeName);
     if (store !== undefined) {
-      const keySerde = this.ctx.requireSerde(this.keySerde, 'key', `the store '${store}'`);
-      this.ctx.topology.addStateStore(this.ctx.keyValueStore(store, keySerde, this.ctx.requireSerde(valueSerde, 'value', `the store '${store}'`), options), name);
+      this.ctx.topology.addStateStore(this.ctx.keyValueStore(store, this.keySerde, valueSerde, options), name);
     }
     return new KTable<K, VR>(this.ctx, name, store, this.keySerde, valueSerde);
   }

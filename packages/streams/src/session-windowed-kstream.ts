@@ -50,7 +50,7 @@ export class SessionWindowedKStream<K, V> {
 
   /** Combines the values per key and session with `reducer`, which also combines merged sessions. */
   reduce(reducer: (aggregate: V, value: V, key: K) => V, options: WindowedAggregateOptions<V> = {}): KTable<Windowed<K>, V> {
-    const valueSerde = this.ctx.requireSerde(options.value ?? this.valueSerde, 'value', 'reduce()');
+    const valueSerde = options.value ?? this.valueSerde;
     const combine = (k: K, agg: V | undefined, v: V): V => (agg === undefined ? v : reducer(agg, v, k));
     return this.aggregateWith('reduce()', options, valueSerde, undefined, (k, v, agg) => combine(k, agg, v), combine);
   }
@@ -66,7 +66,7 @@ export class SessionWindowedKStream<K, V> {
     initializer: () => VA,
     aggregator: (key: K, value: V, aggregate: VA) => VA,
     merger: (key: K, aggregate: VA, other: VA) => VA,
-    options: WindowedAggregateOptions<VA> & { value: Serde<VA> },
+    options: WindowedAggregateOptions<VA> = {},
   ): KTable<Windowed<K>, VA> {
     return this.aggregateWith(
       'aggregate()',
@@ -81,7 +81,7 @@ export class SessionWindowedKStream<K, V> {
   private aggregateWith<VA>(
     what: string,
     options: WindowedAggregateOptions<VA>,
-    valueSerde: Serde<VA>,
+    valueSerde: Serde<VA> | undefined,
     initializer: (() => VA) | undefined,
     aggregator: (key: K, value: V, aggregate: VA | undefined) => VA,
     merger: (key: K, aggregate: VA | undefined, other: VA) => VA,
@@ -104,7 +104,7 @@ export class SessionWindowedKStream<K, V> {
   }
 }
 
-function sessionStore<K, VA>(name: string, key: Serde<K>, value: Serde<VA>, retentionMs: number, options: WindowedAggregateOptions<VA>): StoreBuilder {
+function sessionStore<K, VA>(name: string, key: Serde<K>, value: Serde<VA> | undefined, retentionMs: number, options: WindowedAggregateOptions<VA>): StoreBuilder {
   const supplier = options.persistent ? Stores.persistentSessionStore(name, { retentionMs }) : Stores.inMemorySessionStore(name, { retentionMs });
   const builder = Stores.sessionStoreBuilder(supplier, key, value);
   return options.loggingDisabled ? builder.withLoggingDisabled() : builder;

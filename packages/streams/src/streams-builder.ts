@@ -7,8 +7,13 @@ import { KTable } from './ktable.js';
 
 /** Options of {@link StreamsBuilder.source}. */
 export interface StreamSourceOptions<K, V> extends Named {
-  key: Serde<K>;
-  value: Serde<V>;
+  /**
+   * How the topic's keys are read; it also fixes the stream's key type. Left out: the app's
+   * `defaultKeySerde` (give the type as a type argument: `builder.source<string, Order>('orders')`).
+   */
+  key?: Serde<K>;
+  /** How the topic's values are read; left out: the app's `defaultValueSerde`. */
+  value?: Serde<V>;
   timestampExtractor?: TimestampExtractor;
 }
 
@@ -49,7 +54,7 @@ export class StreamsBuilder {
    * A stream of the records of one or more topics, or of the topics a pattern matches (resolved
    * against the existing topics when the app starts; topics created later are not picked up).
    */
-  source<K, V>(topics: string | readonly string[] | RegExp, options: StreamSourceOptions<K, V>): KStream<K, V> {
+  source<K = unknown, V = unknown>(topics: string | readonly string[] | RegExp, options: StreamSourceOptions<K, V> = {}): KStream<K, V> {
     const name = this.ctx.names.node('KSTREAM-SOURCE', options.name);
     this.ctx.topology.addSource(name, topics, {
       key: options.key,
@@ -60,7 +65,7 @@ export class StreamsBuilder {
   }
 
   /** Alias of {@link StreamsBuilder.source}, as Kafka Streams names it. */
-  stream<K, V>(topics: string | readonly string[] | RegExp, options: StreamSourceOptions<K, V>): KStream<K, V> {
+  stream<K = unknown, V = unknown>(topics: string | readonly string[] | RegExp, options: StreamSourceOptions<K, V> = {}): KStream<K, V> {
     return this.source(topics, options);
   }
 
@@ -68,7 +73,7 @@ export class StreamsBuilder {
    * A table of a topic: the latest value per key, materialized in a store (named by `store`), with
    * tombstones deleting.
    */
-  table<K, V>(topic: string, options: TableSourceOptions<K, V>): KTable<K, V> {
+  table<K = unknown, V = unknown>(topic: string, options: TableSourceOptions<K, V> = {}): KTable<K, V> {
     const source = this.ctx.names.node('KTABLE-SOURCE-INPUT', options.name === undefined ? undefined : `${options.name}-source`);
     this.ctx.topology.addSource(source, topic, {
       key: options.key,

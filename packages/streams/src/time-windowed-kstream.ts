@@ -43,15 +43,14 @@ export class TimeWindowedKStream<K, V> {
 
   /** Combines the values per key and window with `reducer`; a window's first value is its start. */
   reduce(reducer: (aggregate: V, value: V, key: K) => V, options: WindowedAggregateOptions<V> = {}): KTable<Windowed<K>, V> {
-    const valueSerde = this.ctx.requireSerde(options.value ?? this.valueSerde, 'value', 'reduce()');
-    return this.aggregateWith('reduce()', options, valueSerde, undefined, (k, v, agg) => (agg === undefined ? v : reducer(agg, v, k)));
+    return this.aggregateWith('reduce()', options, options.value ?? this.valueSerde, undefined, (k, v, agg) => (agg === undefined ? v : reducer(agg, v, k)));
   }
 
   /** Folds the values per key and window into an aggregate, each window starting from `initializer()`. */
   aggregate<VA>(
     initializer: () => VA,
     aggregator: (key: K, value: V, aggregate: VA) => VA,
-    options: WindowedAggregateOptions<VA> & { value: Serde<VA> },
+    options: WindowedAggregateOptions<VA> = {},
   ): KTable<Windowed<K>, VA> {
     return this.aggregateWith('aggregate()', options, options.value, initializer, (k, v, agg) => aggregator(k, v, agg as VA));
   }
@@ -59,7 +58,7 @@ export class TimeWindowedKStream<K, V> {
   private aggregateWith<VA>(
     what: string,
     options: WindowedAggregateOptions<VA>,
-    valueSerde: Serde<VA>,
+    valueSerde: Serde<VA> | undefined,
     initializer: (() => VA) | undefined,
     aggregator: (key: K, value: V, aggregate: VA | undefined) => VA,
   ): KTable<Windowed<K>, VA> {
@@ -90,7 +89,7 @@ export class TimeWindowedKStream<K, V> {
   }
 }
 
-function windowStore<K, VA>(name: string, key: Serde<K>, value: Serde<VA>, retentionMs: number, windowSizeMs: number, options: WindowedAggregateOptions<VA>): StoreBuilder {
+function windowStore<K, VA>(name: string, key: Serde<K>, value: Serde<VA> | undefined, retentionMs: number, windowSizeMs: number, options: WindowedAggregateOptions<VA>): StoreBuilder {
   const supplier = options.persistent
     ? Stores.persistentWindowStore(name, { retentionMs, windowSizeMs })
     : Stores.inMemoryWindowStore(name, { retentionMs, windowSizeMs });

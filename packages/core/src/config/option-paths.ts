@@ -19,6 +19,8 @@ export const ROOT_OPTIONS = [
   'processingExceptionHandler',
   'productionExceptionHandler',
   'logger',
+  'defaultKeySerde',
+  'defaultValueSerde',
 ] as const;
 
 /** The settings allowed in `retry`. */

@@ -26,6 +26,8 @@ export const KAFKA_PROPERTY_NAMES: Readonly<Record<OptionPath, string | null>> =
   requestTimeoutMs: 'request.timeout.ms',
   logLevel: null,
   logger: null,
+  defaultKeySerde: 'default.key.serde',
+  defaultValueSerde: 'default.value.serde',
   'retry.retries': null,
   'retry.initialRetryTimeMs': 'retry.backoff.ms',
   'retry.maxRetryTimeMs': 'retry.backoff.max.ms',

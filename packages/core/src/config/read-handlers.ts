@@ -2,6 +2,7 @@ import { closestMatch } from './closest-match.js';
 import type { DeadLetterTopicSetting, ExceptionHandlerSetting } from './exception-handler-setting.js';
 import { formatValue } from './format-value.js';
 import type { IssueList } from './issue-list.js';
+import type { Serde } from '@rivulet/serde';
 import type { Logger } from './logger.js';
 import { isPlainObject } from './read-value.js';
 
@@ -71,6 +72,29 @@ export function readLogger(issues: IssueList, value: unknown): Logger | undefine
     'logger',
     `logger = ${formatValue(value)} is not allowed: it must have the methods debug, info, warn and error (message, extra?), ` +
       `and ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} missing. Fix: add them, or remove logger to log to the console.`,
+  );
+  return undefined;
+}
+
+/**
+ * Reads `defaultKeySerde` or `defaultValueSerde`: a serde (an object with `name`, `serialize` and
+ * `deserialize`), passed through as it is.
+ *
+ * @param issues - Where problems are reported.
+ * @param path - The setting, `'defaultKeySerde'` or `'defaultValueSerde'`.
+ * @param value - The value the user gave, or `undefined`.
+ * @returns The serde, or `undefined` when unset or wrong.
+ */
+export function readSerde(issues: IssueList, path: string, value: unknown): Serde<unknown> | undefined {
+  if (value === undefined) return undefined;
+  const v = value as Record<string, unknown> | null;
+  if (typeof v === 'object' && v !== null && typeof v['serialize'] === 'function' && typeof v['deserialize'] === 'function' && typeof v['name'] === 'string') {
+    return value as Serde<unknown>;
+  }
+  issues.add(
+    path,
+    `${path} = ${formatValue(value)} is not allowed: it must be a serde, an object with name, serialize(topic, value) and ` +
+      `deserialize(topic, bytes). Fix: pass one from @rivulet/serde, for example serdes.string() or serdes.json(), or remove ${path}.`,
   );
   return undefined;
 }

@@ -1,3 +1,4 @@
+import type { Serde } from '@rivulet/serde';
 import type { ResolvedRetrySetting, RetrySetting, SaslSetting, SslSetting } from './client-settings.js';
 import type { ResolvedConsumerConfig, StreamsConsumerConfig } from './consumer-config.js';
 import type { ExceptionHandlerSetting } from './exception-handler-setting.js';
@@ -123,6 +124,17 @@ export interface StreamsConfig {
    * Where Rivulet logs; see {@link Logger}. Default a console logger that honors `logLevel`.
    */
   logger?: Logger;
+  /**
+   * The key serde of every source, sink, repartition topic and store that names none. Default
+   * none: each must then name its own, and the app fails at construction naming the ones that
+   * don't. Kafka Streams' `default.key.serde`.
+   */
+  defaultKeySerde?: Serde<unknown>;
+  /**
+   * The value serde of every source, sink, repartition topic and store that names none. Default
+   * none, as for `defaultKeySerde`. Kafka Streams' `default.value.serde`.
+   */
+  defaultValueSerde?: Serde<unknown>;
 }
 
 /**
@@ -169,4 +181,8 @@ export interface ResolvedStreamsConfig {
   readonly productionExceptionHandler: ExceptionHandlerSetting;
   /** The user's logger as given, or the console logger at `logLevel`. */
   readonly logger: Logger;
+  /** See {@link StreamsConfig.defaultKeySerde}; `undefined` when unset. */
+  readonly defaultKeySerde: Serde<unknown> | undefined;
+  /** See {@link StreamsConfig.defaultValueSerde}; `undefined` when unset. */
+  readonly defaultValueSerde: Serde<unknown> | undefined;
 }

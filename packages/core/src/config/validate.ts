@@ -10,7 +10,7 @@ import { IssueList } from './issue-list.js';
 import { createConsoleLogger, LOG_LEVELS } from './logger.js';
 import type { Acks, ResolvedProducerConfig } from './producer-config.js';
 import { readBrokers } from './read-brokers.js';
-import { readExceptionHandler, readLogger } from './read-handlers.js';
+import { readExceptionHandler, readLogger, readSerde } from './read-handlers.js';
 import { readSasl, readSsl } from './read-security.js';
 import { isPlainObject, readBoolean, readChoice, readGroup, readInteger, readText } from './read-value.js';
 import type { RuleInput } from './rule-input.js';
@@ -85,6 +85,8 @@ export function resolveConfig(config: StreamsConfig): ResolvedStreamsConfig {
     processingExceptionHandler: readExceptionHandler(issues, 'processingExceptionHandler', user['processingExceptionHandler']),
     productionExceptionHandler: readExceptionHandler(issues, 'productionExceptionHandler', user['productionExceptionHandler']),
     logger: readLogger(issues, user['logger']) ?? createConsoleLogger(logLevel),
+    defaultKeySerde: readSerde(issues, 'defaultKeySerde', user['defaultKeySerde']),
+    defaultValueSerde: readSerde(issues, 'defaultValueSerde', user['defaultValueSerde']),
   };
 
   const input: RuleInput = { ...resolved, written, guarantee, isSet: (path) => valueAt(user, path) !== undefined };

@@ -1,10 +1,11 @@
-import type { Headers } from '@rivulet/serde';
+import type { Headers, Serde } from '@rivulet/serde';
 import type { FetchedBatch } from '../client/kafka-port.js';
 import { choosePartition, defaultPartitioner, type Partitioner } from '../client/partitioner.js';
 import type { ExceptionHandlerSetting } from '../config/exception-handler-setting.js';
 import { createConsoleLogger, type Logger } from '../config/logger.js';
 import { changelogTopic } from '../state/changelog-topic.js';
 import type { StateStore } from '../state/state-store.js';
+import { checkDefaultSerdes, type DefaultSerdes } from '../topology/default-serdes.js';
 import type { Topology } from '../topology/topology.js';
 import { ErrorRouter } from './error-router.js';
 import type { MaybeBytes, RecordSink } from './record-collector.js';
@@ -50,6 +51,10 @@ export interface LocalTopologyRunnerOptions {
   processingExceptionHandler?: ExceptionHandlerSetting;
   productionExceptionHandler?: ExceptionHandlerSetting;
   logger?: Logger;
+  /** The key serde of sources, sinks and stores that name none, as the app's `defaultKeySerde`. */
+  defaultKeySerde?: Serde<unknown>;
+  /** The value serde of sources, sinks and stores that name none, as the app's `defaultValueSerde`. */
+  defaultValueSerde?: Serde<unknown>;
 }
 
 /**
@@ -112,6 +117,8 @@ export class LocalTopologyRunner {
       sink,
       logger,
     );
+    const defaultSerdes: DefaultSerdes = { key: options.defaultKeySerde, value: options.defaultValueSerde };
+    checkDefaultSerdes(topology, defaultSerdes);
     const nodes = new Map(topology.nodeDefs().map((n) => [n.name, n]));
     const stateDir = options.stateDir ?? `${process.env['TMPDIR'] ?? '/tmp'}/rivulet-test-driver-${process.pid}-${Date.now()}`;
     for (const sub of topology.subTopologies()) {
@@ -120,6 +127,7 @@ export class LocalTopologyRunner {
       const task = new StreamTask(id, sub, 0, {
         applicationId: this.applicationId,
         nodes,
+        defaultSerdes,
         topicName,
         collector: sink,
         errors: router,
@@ -128,7 +136,7 @@ export class LocalTopologyRunner {
       });
       for (const name of sub.stores) {
         const builder = topology.stores().get(name)!;
-        const store = builder.build();
+        const store = builder.build(defaultSerdes);
         const changelog = builder.loggingEnabled
           ? { topic: changelogTopic(this.applicationId, name), partition: 0, append: () => undefined }
           : undefined;

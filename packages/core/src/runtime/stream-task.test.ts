@@ -118,6 +118,7 @@ function harness(options: TaskOptions = {}): Harness {
   h.task = new StreamTask(`${sub.id}_${PARTITION}`, sub, PARTITION, {
     applicationId: 'app',
     nodes: new Map(topology.nodeDefs().map((n) => [n.name, n])),
+    defaultSerdes: {},
     topicName: (name) => name,
     collector,
     errors,

@@ -4,6 +4,7 @@ import type { AsyncForwarder, AsyncOrigin, Cancellable, ProcessorContext, Punctu
 import type { Processor } from '../processor/processor.js';
 import type { RecordMetadata, StreamRecord } from '../processor/stream-record.js';
 import type { StateStore } from '../state/state-store.js';
+import { serdeOrDefault, type DefaultSerdes } from '../topology/default-serdes.js';
 import type { NodeDef } from '../topology/nodes.js';
 import type { SubTopology } from '../topology/sub-topologies.js';
 import type { ErrorRouter } from './error-router.js';
@@ -43,6 +44,8 @@ interface Punctuation {
 export interface StreamTaskDeps {
   readonly applicationId: string;
   readonly nodes: ReadonlyMap<string, NodeDef>;
+  /** The app's `defaultKeySerde` / `defaultValueSerde`, for sources and sinks that name none. */
+  readonly defaultSerdes: DefaultSerdes;
   /** Full topic name of a topic as the topology names it (internal topics get the app prefix). */
   readonly topicName: (name: string) => string;
   readonly collector: RecordSink;
@@ -433,7 +436,10 @@ export class StreamTask implements ProcessorContext<unknown, unknown> {
       const def = this.deps.nodes.get(name)!;
       let node: RuntimeNode;
       if (def.kind === 'source') {
-        const source = new SourceRuntime(def.name, def.keySerde, def.valueSerde, def.timestampExtractor, this.forwardToChildren);
+        const owner = `source '${def.name}'`;
+        const key = serdeOrDefault(def.keySerde, this.deps.defaultSerdes.key, owner, 'key');
+        const value = serdeOrDefault(def.valueSerde, this.deps.defaultSerdes.value, owner, 'value');
+        const source = new SourceRuntime(def.name, key, value, def.timestampExtractor, this.forwardToChildren);
         for (const t of def.topics) this.sourcesByTopic.set(this.deps.topicName(t), source);
         node = source;
       } else if (def.kind === 'processor') {
@@ -443,7 +449,9 @@ export class StreamTask implements ProcessorContext<unknown, unknown> {
         node = p;
       } else {
         const topic = typeof def.topic === 'string' ? this.deps.topicName(def.topic) : def.topic;
-        node = new SinkRuntime(def.name, topic, def.keySerde, def.valueSerde, def.partitioner, this.deps.errors.writeSink);
+        const key = serdeOrDefault(def.keySerde, this.deps.defaultSerdes.key, `sink '${def.name}'`, 'key');
+        const value = serdeOrDefault(def.valueSerde, this.deps.defaultSerdes.value, `sink '${def.name}'`, 'value');
+        node = new SinkRuntime(def.name, topic, key, value, def.partitioner, this.deps.errors.writeSink);
       }
       byName.set(name, node);
       this.runtimeNodes.push(node);

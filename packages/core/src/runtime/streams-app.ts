@@ -8,6 +8,7 @@ import type { ReadOnlySessionStore } from '../state/session-store.js';
 import type { StateStore } from '../state/state-store.js';
 import type { ValueAndTimestamp } from '../state/value-and-timestamp.js';
 import type { ReadOnlyWindowStore } from '../state/window-store.js';
+import { checkDefaultSerdes } from '../topology/default-serdes.js';
 import type { Topology } from '../topology/topology.js';
 import { assertCompressionAvailable } from '../client/kafkajs-client.js';
 import { consumerSettings, createKafkajsClient, producerOptions } from './client-options.js';
@@ -113,6 +114,7 @@ export class StreamsApp {
     this.config = resolveConfig(config);
     if (clientFactory === createKafkajsClient) assertCompressionAvailable(this.config.producer.compression);
     if (topology.nodeDefs().length === 0) throw new Error('the topology has no nodes: add a source first');
+    checkDefaultSerdes(topology, { key: this.config.defaultKeySerde, value: this.config.defaultValueSerde });
   }
 
   get state(): StreamsAppState {

@@ -352,9 +352,11 @@ export class TaskManager {
       router = this.sharedRouter!;
     }
     const stores = new Map<string, StateStore & RestorableStateStore>();
+    const defaultSerdes = { key: config.defaultKeySerde, value: config.defaultValueSerde };
     const task = new StreamTask(id, sub, partition, {
       applicationId: config.applicationId,
       nodes: new Map(topology.nodeDefs().map((n) => [n.name, n])),
+      defaultSerdes,
       topicName: this.deps.topicName,
       collector,
       errors: router,
@@ -365,7 +367,7 @@ export class TaskManager {
     mkdirSync(taskDir, { recursive: true });
     for (const name of sub.stores) {
       const builder = topology.stores().get(name)!;
-      const store = builder.build() as StateStore & RestorableStateStore;
+      const store = builder.build(defaultSerdes) as StateStore & RestorableStateStore;
       const changelog = builder.loggingEnabled
         ? {
             topic: changelogTopic(config.applicationId, name),

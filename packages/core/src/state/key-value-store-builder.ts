@@ -1,7 +1,8 @@
 import type { Serde } from '@rivulet/serde';
+import { serdeOrDefault, type DefaultSerdes } from '../topology/default-serdes.js';
 import { ChangeloggingKeyValueStore } from './changelogging-key-value-store.js';
 import type { KeyValueBytesStore, KeyValueBytesStoreSupplier } from './key-value-bytes-store.js';
-import type { StoreBuilder } from './store-builder.js';
+import { missingParts, type StoreBuilder } from './store-builder.js';
 import { TypedKeyValueStore } from './typed-key-value-store.js';
 
 const NO_CONFIG: Readonly<Record<string, string>> = Object.freeze({});
@@ -19,8 +20,8 @@ export class KeyValueStoreBuilder<K, V> implements StoreBuilder<TypedKeyValueSto
 
   constructor(
     private readonly supplier: KeyValueBytesStoreSupplier,
-    private readonly keySerde: Serde<K>,
-    private readonly valueSerde: Serde<V>,
+    private readonly keySerde: Serde<K> | undefined,
+    private readonly valueSerde: Serde<V> | undefined,
   ) {}
 
   get name(): string {
@@ -37,6 +38,10 @@ export class KeyValueStoreBuilder<K, V> implements StoreBuilder<TypedKeyValueSto
 
   get logConfig(): Readonly<Record<string, string>> {
     return this.topicConfig;
+  }
+
+  get missingSerdes(): readonly ('key' | 'value')[] {
+    return missingParts(this.keySerde, this.valueSerde);
   }
 
   withLoggingEnabled(topicConfig: Record<string, string> = {}): this {
@@ -58,7 +63,9 @@ export class KeyValueStoreBuilder<K, V> implements StoreBuilder<TypedKeyValueSto
     return this;
   }
 
-  build(): TypedKeyValueStore<K, V> {
+  build(defaults: DefaultSerdes = {}): TypedKeyValueStore<K, V> {
+    const keySerde = serdeOrDefault(this.keySerde, defaults.key, `state store '${this.name}'`, 'key');
+    const valueSerde = serdeOrDefault(this.valueSerde, defaults.value, `state store '${this.name}'`, 'value');
     const engine = this.supplier.get();
     if (engine.name !== this.supplier.name) {
       throw new TypeError(`state store supplier '${this.supplier.name}' built a store named '${engine.name}'`);
@@ -68,6 +75,6 @@ export class KeyValueStoreBuilder<K, V> implements StoreBuilder<TypedKeyValueSto
     }
     this.built.add(engine);
     const bytes = this.logging ? new ChangeloggingKeyValueStore(engine) : engine;
-    return new TypedKeyValueStore(bytes, this.keySerde, this.valueSerde);
+    return new TypedKeyValueStore(bytes, keySerde, valueSerde);
   }
 }

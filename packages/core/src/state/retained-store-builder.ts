@@ -1,3 +1,4 @@
+import type { DefaultSerdes } from '../topology/default-serdes.js';
 import type { RestorableStateStore } from './state-store.js';
 import type { StoreBuilder } from './store-builder.js';
 
@@ -61,7 +62,7 @@ export abstract class RetainedStoreBuilder<T extends RestorableStateStore> imple
     return this;
   }
 
-  abstract build(): T;
+  abstract build(defaults?: DefaultSerdes): T;
 
   /** Refuses an engine that is misnamed or was handed out before (two tasks would share state). */
   protected checkEngine(engine: { readonly name: string }): void {

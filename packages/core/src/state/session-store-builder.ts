@@ -1,6 +1,8 @@
 import type { Serde } from '@rivulet/serde';
+import { serdeOrDefault, type DefaultSerdes } from '../topology/default-serdes.js';
 import { ChangeloggingSessionStore } from './changelogging-session-store.js';
 import { RetainedStoreBuilder } from './retained-store-builder.js';
+import { missingParts } from './store-builder.js';
 import type { SessionBytesStoreSupplier } from './session-bytes-store.js';
 import { TypedSessionStore } from './typed-session-store.js';
 
@@ -12,16 +14,22 @@ import { TypedSessionStore } from './typed-session-store.js';
 export class SessionStoreBuilder<K, V> extends RetainedStoreBuilder<TypedSessionStore<K, V>> {
   constructor(
     private readonly supplier: SessionBytesStoreSupplier,
-    private readonly keySerde: Serde<K>,
-    private readonly valueSerde: Serde<V>,
+    private readonly keySerde: Serde<K> | undefined,
+    private readonly valueSerde: Serde<V> | undefined,
   ) {
     super(supplier.name, supplier.persistent, supplier.retentionMs);
   }
 
-  build(): TypedSessionStore<K, V> {
+  get missingSerdes(): readonly ('key' | 'value')[] {
+    return missingParts(this.keySerde, this.valueSerde);
+  }
+
+  build(defaults: DefaultSerdes = {}): TypedSessionStore<K, V> {
+    const keySerde = serdeOrDefault(this.keySerde, defaults.key, `state store '${this.name}'`, 'key');
+    const valueSerde = serdeOrDefault(this.valueSerde, defaults.value, `state store '${this.name}'`, 'value');
     const engine = this.supplier.get();
     this.checkEngine(engine);
     const bytes = this.loggingEnabled ? new ChangeloggingSessionStore(engine) : engine;
-    return new TypedSessionStore(bytes, this.keySerde, this.valueSerde);
+    return new TypedSessionStore(bytes, keySerde, valueSerde);
   }
 }

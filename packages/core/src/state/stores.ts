@@ -53,8 +53,11 @@ export const Stores = {
     return { name, persistent: true, get: () => new LmdbKeyValueStore(name, copy) };
   },
 
-  /** A builder of typed stores over the supplier's engine; logging is enabled by default. */
-  keyValueStoreBuilder<K, V>(supplier: KeyValueBytesStoreSupplier, keySerde: Serde<K>, valueSerde: Serde<V>): KeyValueStoreBuilder<K, V> {
+  /**
+   * A builder of typed stores over the supplier's engine; logging is enabled by default. A serde
+   * left out is the app's `defaultKeySerde` / `defaultValueSerde`.
+   */
+  keyValueStoreBuilder<K, V>(supplier: KeyValueBytesStoreSupplier, keySerde?: Serde<K>, valueSerde?: Serde<V>): KeyValueStoreBuilder<K, V> {
     return new KeyValueStoreBuilder(supplier, keySerde, valueSerde);
   },
 
@@ -91,8 +94,11 @@ export const Stores = {
     };
   },
 
-  /** A builder of typed window stores over the supplier's engine; logging is enabled by default. */
-  windowStoreBuilder<K, V>(supplier: WindowBytesStoreSupplier, keySerde: Serde<K>, valueSerde: Serde<V>): WindowStoreBuilder<K, V> {
+  /**
+   * A builder of typed window stores over the supplier's engine; logging is enabled by default. A
+   * serde left out is the app's default.
+   */
+  windowStoreBuilder<K, V>(supplier: WindowBytesStoreSupplier, keySerde?: Serde<K>, valueSerde?: Serde<V>): WindowStoreBuilder<K, V> {
     return new WindowStoreBuilder(supplier, keySerde, valueSerde);
   },
 
@@ -102,10 +108,11 @@ export const Stores = {
    */
   timestampedWindowStoreBuilder<K, V>(
     supplier: WindowBytesStoreSupplier,
-    keySerde: Serde<K>,
-    valueSerde: Serde<V>,
+    keySerde?: Serde<K>,
+    valueSerde?: Serde<V>,
   ): WindowStoreBuilder<K, ValueAndTimestamp<V>> {
-    return new WindowStoreBuilder(supplier, keySerde, valueAndTimestampSerde(valueSerde), true);
+    const wrap = (inner: Serde<unknown>): Serde<ValueAndTimestamp<V>> => valueAndTimestampSerde(inner as Serde<V>);
+    return new WindowStoreBuilder<K, ValueAndTimestamp<V>>(supplier, keySerde, valueSerde === undefined ? undefined : wrap(valueSerde), wrap);
   },
 
   /** The in-memory session engine, the default. */
@@ -128,7 +135,7 @@ export const Stores = {
    * @example
    * const sessions = Stores.sessionStoreBuilder(Stores.inMemorySessionStore('sessions', { retentionMs: 600_000 }), serdes.string(), serdes.int64());
    */
-  sessionStoreBuilder<K, V>(supplier: SessionBytesStoreSupplier, keySerde: Serde<K>, valueSerde: Serde<V>): SessionStoreBuilder<K, V> {
+  sessionStoreBuilder<K, V>(supplier: SessionBytesStoreSupplier, keySerde?: Serde<K>, valueSerde?: Serde<V>): SessionStoreBuilder<K, V> {
     return new SessionStoreBuilder(supplier, keySerde, valueSerde);
   },
 } as const;

@@ -1,6 +1,8 @@
 import type { Serde } from '@rivulet/serde';
+import { serdeOrDefault, type DefaultSerdes } from '../topology/default-serdes.js';
 import { ChangeloggingWindowStore } from './changelogging-window-store.js';
 import { RetainedStoreBuilder } from './retained-store-builder.js';
+import { missingParts } from './store-builder.js';
 import { TypedWindowStore } from './typed-window-store.js';
 import type { WindowBytesStoreSupplier } from './window-bytes-store.js';
 
@@ -15,18 +17,32 @@ export class WindowStoreBuilder<K, V> extends RetainedStoreBuilder<TypedWindowSt
 
   constructor(
     private readonly supplier: WindowBytesStoreSupplier,
-    private readonly keySerde: Serde<K>,
-    private readonly valueSerde: Serde<V>,
-    private readonly timestamped = false,
+    private readonly keySerde: Serde<K> | undefined,
+    private readonly valueSerde: Serde<V> | undefined,
+    /**
+     * For timestamped stores: wraps the app's default value serde into the stored layout,
+     * `[8-byte timestamp][value]`, when `valueSerde` (then already wrapped) is not given.
+     */
+    private readonly wrapValue?: (inner: Serde<unknown>) => Serde<V>,
   ) {
     super(supplier.name, supplier.persistent, supplier.retentionMs);
     this.windowSizeMs = supplier.windowSizeMs;
   }
 
-  build(): TypedWindowStore<K, V> {
+  get missingSerdes(): readonly ('key' | 'value')[] {
+    return missingParts(this.keySerde, this.valueSerde);
+  }
+
+  build(defaults: DefaultSerdes = {}): TypedWindowStore<K, V> {
+    const keySerde = serdeOrDefault(this.keySerde, defaults.key, `state store '${this.name}'`, 'key');
+    const own = this.valueSerde;
+    const valueSerde =
+      own !== undefined || this.wrapValue === undefined
+        ? serdeOrDefault(own, defaults.value, `state store '${this.name}'`, 'value')
+        : this.wrapValue(serdeOrDefault<unknown>(undefined, defaults.value, `state store '${this.name}'`, 'value'));
     const engine = this.supplier.get();
     this.checkEngine(engine);
     const bytes = this.loggingEnabled ? new ChangeloggingWindowStore(engine) : engine;
-    return new TypedWindowStore(bytes, this.keySerde, this.valueSerde, this.timestamped);
+    return new TypedWindowStore(bytes, keySerde, valueSerde, this.wrapValue !== undefined);
   }
 }

@@ -31,8 +31,10 @@ export interface SourceNodeDef {
   topics: readonly string[];
   /** A pattern source's pattern: resolved to the existing topics it matches when the app starts. */
   readonly pattern: RegExp | undefined;
-  readonly keySerde: Serde<unknown>;
-  readonly valueSerde: Serde<unknown>;
+  /** Undefined: the app's `defaultKeySerde` (see `resolveDefaultSerdes`). */
+  readonly keySerde: Serde<unknown> | undefined;
+  /** Undefined: the app's `defaultValueSerde`. */
+  readonly valueSerde: Serde<unknown> | undefined;
   readonly timestampExtractor: TimestampExtractor | undefined;
 }
 
@@ -50,8 +52,10 @@ export interface SinkNodeDef {
   readonly kind: 'sink';
   readonly name: string;
   readonly topic: string | TopicNameExtractor;
-  readonly keySerde: Serde<unknown>;
-  readonly valueSerde: Serde<unknown>;
+  /** Undefined: the app's `defaultKeySerde` (see `resolveDefaultSerdes`). */
+  readonly keySerde: Serde<unknown> | undefined;
+  /** Undefined: the app's `defaultValueSerde`. */
+  readonly valueSerde: Serde<unknown> | undefined;
   readonly partitioner: Partitioner | undefined;
   readonly parents: readonly string[];
 }

@@ -8,15 +8,19 @@ import { describeTopology, type TopologyDescription } from './describe.js';
 
 /** Options of a source node. */
 export interface SourceOptions<K, V> {
-  key: Serde<K>;
-  value: Serde<V>;
+  /** How keys are read; default: the app's `defaultKeySerde` (an app without one fails at construction). */
+  key?: Serde<K>;
+  /** How values are read; default: the app's `defaultValueSerde` (an app without one fails at construction). */
+  value?: Serde<V>;
   timestampExtractor?: TimestampExtractor;
 }
 
 /** Options of a sink node. */
 export interface SinkOptions<K, V> {
-  key: Serde<K>;
-  value: Serde<V>;
+  /** How keys are written; default: the app's `defaultKeySerde` (an app without one fails at construction). */
+  key?: Serde<K>;
+  /** How values are written; default: the app's `defaultValueSerde` (an app without one fails at construction). */
+  value?: Serde<V>;
   /** Chooses the partition; default: Java-compatible murmur2 of the key bytes, round robin for null keys. */
   partitioner?: Partitioner;
 }
@@ -64,8 +68,8 @@ export class Topology {
       name,
       topics: list,
       pattern,
-      keySerde: options.key as Serde<unknown>,
-      valueSerde: options.value as Serde<unknown>,
+      keySerde: options.key as Serde<unknown> | undefined,
+      valueSerde: options.value as Serde<unknown> | undefined,
       timestampExtractor: options.timestampExtractor,
     };
     this.addNode(node);
@@ -103,8 +107,8 @@ export class Topology {
       kind: 'sink',
       name,
       topic: topic as string | TopicNameExtractor,
-      keySerde: options.key as Serde<unknown>,
-      valueSerde: options.value as Serde<unknown>,
+      keySerde: options.key as Serde<unknown> | undefined,
+      valueSerde: options.value as Serde<unknown> | undefined,
       partitioner: options.partitioner,
       parents: parentNames,
     };

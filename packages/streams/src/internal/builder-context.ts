@@ -25,18 +25,23 @@ export class BuilderContext {
   }
 
   /** A key-value store builder for a stateful operator. */
-  keyValueStore<K, V>(name: string, key: Serde<K>, value: Serde<V>, options: StoreOptions): StoreBuilder {
+  keyValueStore<K, V>(name: string, key: Serde<K> | undefined, value: Serde<V> | undefined, options: StoreOptions): StoreBuilder {
     const supplier = options.persistent ? Stores.persistentKeyValueStore(name) : Stores.inMemoryKeyValueStore(name);
     const builder = Stores.keyValueStoreBuilder(supplier, key, value);
     return options.loggingDisabled ? builder.withLoggingDisabled() : builder;
   }
 
-  /** Throws a clear error when a serde an operator needs is not known. */
+  /**
+   * Throws a clear error when an operator needs a serde it builds on (a windowed key serde is made
+   * from the key serde) and the stream's is not known. Serdes that go straight to a topic or store
+   * need no check here: left undefined, they are the app's `defaultKeySerde` / `defaultValueSerde`,
+   * which the app checks at construction.
+   */
   requireSerde<T>(serde: Serde<T> | undefined, what: string, where: string): Serde<T> {
     if (serde === undefined) {
       throw new Error(
-        `${where} needs a ${what} serde, and the stream's ${what} type is not known here (an operator before it changed it): ` +
-          `pass { ${what}: serdes.<type>() }`,
+        `${where} needs a ${what} serde to build on, and the stream's ${what} type is not known here (no serde was given at the ` +
+          `source, or an operator before it changed the type; the app's default serdes do not reach here): pass { ${what}: serdes.<type>() }`,
       );
     }
     return serde;

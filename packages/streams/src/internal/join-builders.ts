@@ -41,11 +41,9 @@ export function streamTableJoin<K, V, VT, VR>(
   assertSameBuilder(ctx, table.ctx, what);
   let source = stream;
   if (stream.keyChanged) {
-    const where = `${what} (its repartition topic, after a key change)`;
-    const keySerde = requireJoinSerde(options.key ?? stream.keySerde ?? table.keySerde, 'key', where);
-    const valueSerde = requireJoinSerde(options.value ?? stream.valueSerde, 'value', where);
     const name = ctx.names.stateful('KSTREAM-JOIN', options.name, `the repartition topic of a ${what}`);
-    source = stream.repartitionThrough(name, keySerde, valueSerde, undefined);
+    // Undefined serdes are the app's defaults, checked when the app is constructed.
+    source = stream.repartitionThrough(name, options.key ?? stream.keySerde ?? table.keySerde, options.value ?? stream.valueSerde, undefined);
   }
   const store = materializedStore(ctx, table, what);
   const name = ctx.names.node(left ? 'KSTREAM-LEFTJOIN' : 'KSTREAM-JOIN', options.name);
@@ -159,11 +157,7 @@ export function tableTableJoin<K, V, VO, VR>(
     topology.addProcessor(merge, () => new PassThrough<K, VR | null>(), thisJoin, otherJoin);
   } else {
     topology.addProcessor(merge, () => new KTableTransform<K, VR, VR>((_k, v) => v, store), thisJoin, otherJoin);
-    const where = `the store '${store}' of a ${what}`;
-    topology.addStateStore(
-      ctx.keyValueStore(store, requireJoinSerde(keySerde, 'key', where), requireJoinSerde(options.value, 'value', where), options),
-      merge,
-    );
+    topology.addStateStore(ctx.keyValueStore(store, keySerde, options.value, options), merge);
   }
   return new KTable<K, VR>(ctx, merge, store, keySerde, options.value);
 }
@@ -173,9 +167,6 @@ function materializedStore<K, V>(ctx: BuilderContext, table: KTable<K, V>, what:
   if (table.storeName !== undefined) return table.storeName;
   const done = materializedForJoin.get(table as KTable<unknown, unknown>);
   if (done !== undefined) return done;
-  const where = `${what} (the joined table is not materialized: joining materializes it)`;
-  const keySerde = requireJoinSerde(table.keySerde, 'key', where);
-  const valueSerde = requireJoinSerde(table.valueSerde, 'value', where);
   const store = ctx.names.stateful(
     'KTABLE-JOIN-STATE-STORE',
     undefined,
@@ -183,7 +174,7 @@ function materializedStore<K, V>(ctx: BuilderContext, table: KTable<K, V>, what:
   );
   const name = ctx.names.node('KTABLE-MATERIALIZE');
   ctx.topology.addProcessor(name, () => new KTableSource<K, V>(store), table.nodeName);
-  ctx.topology.addStateStore(ctx.keyValueStore(store, keySerde, valueSerde, {}), name);
+  ctx.topology.addStateStore(ctx.keyValueStore(store, table.keySerde, table.valueSerde, {}), name);
   materializedForJoin.set(table as KTable<unknown, unknown>, store);
   return store;
 }
@@ -195,5 +186,8 @@ function assertSameBuilder(ctx: BuilderContext, other: BuilderContext, what: str
 function requireJoinSerde<T>(serde: Serde<T> | undefined, option: 'key' | 'value' | 'otherValue', where: string): Serde<T> {
   if (serde !== undefined) return serde;
   const part = option === 'otherValue' ? "the other stream's value" : option === 'key' ? 'key' : 'value';
-  throw new Error(`${where} needs a serde for the ${part}, and its type is not known here (an operator before it changed it): pass { ${option}: serdes.<type>() }`);
+  throw new Error(
+    `${where} needs a serde for the ${part}, and its type is not known here (no serde was given at the source, or an operator ` +
+      `before it changed the type; the app's default serdes do not reach a join's buffers): pass { ${option}: serdes.<type>() }`,
+  );
 }
