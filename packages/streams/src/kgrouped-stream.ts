@@ -27,10 +27,15 @@ export interface AggregateOptions<VA> extends StoreOptions {
 export class KGroupedStream<K, V> {
   /** @internal */
   constructor(
+    /** @internal The builder this stream belongs to. */
     readonly ctx: BuilderContext,
+    /** The node the grouped records leave from (the repartition source when the key changed). */
     readonly nodeName: string,
+    /** The serde of the keys, when known; aggregations use it for their stores. */
     readonly keySerde: Serde<K> | undefined,
+    /** The serde of the values, when known. */
     readonly valueSerde: Serde<V> | undefined,
+    /** The name given to `groupBy` / `groupByKey`, if any. */
     readonly groupName: string | undefined,
   ) {}
 

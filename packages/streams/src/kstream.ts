@@ -23,18 +23,26 @@ import { KTable } from './ktable.js';
 
 /** Names an operator's node (and, for stateful ones, its store or topic). */
 export interface Named {
+  /**
+   * The node's name; default a generated one like `KSTREAM-MAP-0000000003`. Stateful operators also
+   * name their store or topic after it, so set it to keep those names stable.
+   */
   name?: string;
 }
 
 /** Serdes and name for grouping: the repartition topic and downstream stores use them. */
 export interface GroupedOptions<K, V> extends Named {
+  /** How keys are written to the repartition topic and stores; default: the stream's, else the app's `defaultKeySerde`. */
   key?: Serde<K>;
+  /** How values are written to the repartition topic and stores; default: the stream's, else the app's `defaultValueSerde`. */
   value?: Serde<V>;
 }
 
 /** Options of {@link KStream.sink}. */
 export interface SinkOptions<K, V> extends Named {
+  /** How keys are written; default: the stream's key serde, else the app's `defaultKeySerde`. */
   key?: Serde<K>;
+  /** How values are written; default: the stream's value serde, else the app's `defaultValueSerde`. */
   value?: Serde<V>;
   /** Chooses the partition; default: murmur2 of the key bytes (Java-compatible), round robin for null keys. */
   partitioner?: Partitioner;
@@ -42,7 +50,9 @@ export interface SinkOptions<K, V> extends Named {
 
 /** Options of {@link KStream.repartition}. */
 export interface RepartitionOptions<K, V> extends Named {
+  /** How keys are written to the repartition topic; default: the stream's, else the app's `defaultKeySerde`. */
   key?: Serde<K>;
+  /** How values are written to the repartition topic; default: the stream's, else the app's `defaultValueSerde`. */
   value?: Serde<V>;
   /** Partitions of the repartition topic (default: those of the sub-topology writing it). */
   numPartitions?: number;
@@ -88,7 +98,9 @@ export class KStream<K, V> {
     protected readonly ctx: BuilderContext,
     /** The node this stream's records leave from. */
     readonly nodeName: string,
+    /** The serde of this stream's keys; undefined when not known here (the app's `defaultKeySerde` then applies at topics and stores). */
     readonly keySerde: Serde<K> | undefined,
+    /** The serde of this stream's values; undefined when not known here (the app's `defaultValueSerde` then applies at topics and stores). */
     readonly valueSerde: Serde<V> | undefined,
     /** True after an operator that may change keys: a stateful operator after it repartitions first. */
     readonly keyChanged: boolean,

@@ -7,6 +7,10 @@ import { KStream, type Named } from './kstream.js';
 
 /** Options of a derived table: a name, and a store to materialize it in (needed to query or join it). */
 export interface TableOptions<V> extends Named, StoreOptions {
+  /**
+   * How the table's values are written to its store; default: the parent table's value serde when
+   * the values keep their type (filters), else the app's `defaultValueSerde`.
+   */
   value?: Serde<V>;
 }
 
@@ -20,11 +24,15 @@ export interface TableOptions<V> extends Named, StoreOptions {
 export class KTable<K, V> {
   /** @internal */
   constructor(
+    /** @internal The builder this table belongs to. */
     readonly ctx: BuilderContext,
+    /** The node this table's updates leave from. */
     readonly nodeName: string,
     /** The store holding the table, when it is materialized (needed for joins and queries). */
     readonly storeName: string | undefined,
+    /** The serde of this table's keys, when known. */
     readonly keySerde: Serde<K> | undefined,
+    /** The serde of this table's values, when known. */
     readonly valueSerde: Serde<V> | undefined,
   ) {}
 

@@ -13,10 +13,15 @@ import { StreamTask, taskIdOf } from './stream-task.js';
 
 /** A record a topology wrote, as the local runner captured it. */
 export interface CapturedRecord {
+  /** The topic it was written to (internal topics with the application id prefix). */
   readonly topic: string;
+  /** The serialized key, or null. */
   readonly key: Buffer | null;
+  /** The serialized value, or null (a tombstone). */
   readonly value: Buffer | null;
+  /** The record's timestamp, epoch milliseconds. */
   readonly timestamp: number;
+  /** The record's headers, if any. */
   readonly headers: Headers | undefined;
   /**
    * The partition the record went to: chosen by the sink's partitioner (default: murmur2 of the
@@ -27,14 +32,19 @@ export interface CapturedRecord {
 
 /** A serialized record to pipe with {@link LocalTopologyRunner.pipeAsync}. */
 export interface PipedRecord {
+  /** The serialized key, or null. */
   readonly key: Buffer | null;
+  /** The serialized value, or null (a tombstone). */
   readonly value: Buffer | null;
+  /** The record's timestamp, epoch milliseconds. */
   readonly timestamp: number;
+  /** The record's headers; default none. */
   readonly headers?: Headers;
 }
 
 /** Options of a {@link LocalTopologyRunner}. */
 export interface LocalTopologyRunnerOptions {
+  /** Prefix of internal topic and changelog names, as the app's `applicationId`; default `test-driver`. */
   applicationId?: string;
   /** The topics pattern sources match (a broker would list them): required when the topology has pattern sources. */
   patternTopics?: readonly string[];
@@ -47,9 +57,13 @@ export interface LocalTopologyRunnerOptions {
   partitionCounts?: Readonly<Record<string, number>>;
   /** The wall-clock time the runner starts at (ms); it only moves with `advanceWallClockTime`. */
   initialWallClockTimeMs?: number;
+  /** As the app's `deserializationExceptionHandler` option; default `fail`. */
   deserializationExceptionHandler?: ExceptionHandlerSetting;
+  /** As the app's `processingExceptionHandler` option; default `fail`. */
   processingExceptionHandler?: ExceptionHandlerSetting;
+  /** As the app's `productionExceptionHandler` option; default `fail`. */
   productionExceptionHandler?: ExceptionHandlerSetting;
+  /** Where the runner logs; default a console logger at `warn`. */
   logger?: Logger;
   /** The key serde of sources, sinks and stores that name none, as the app's `defaultKeySerde`. */
   defaultKeySerde?: Serde<unknown>;
@@ -69,6 +83,7 @@ export interface LocalTopologyRunnerOptions {
  * through the topology; the synchronous methods throw when they leave async work in flight.
  */
 export class LocalTopologyRunner {
+  /** The application id in use (`options.applicationId` or `test-driver`). */
   readonly applicationId: string;
   private readonly tasks: StreamTask[] = [];
   private readonly taskByTopic = new Map<string, StreamTask>();
@@ -85,6 +100,7 @@ export class LocalTopologyRunner {
   private readonly partitioner = defaultPartitioner();
 
   constructor(
+    /** The topology it runs. */
     readonly topology: Topology,
     options: LocalTopologyRunnerOptions = {},
   ) {
@@ -256,6 +272,7 @@ export class LocalTopologyRunner {
     return this.topology.internalTopicDefs().has(name) ? `${this.applicationId}-${name}` : name;
   }
 
+  /** Closes the tasks and their stores (persistent stores keep their files in `stateDir`). */
   async close(): Promise<void> {
     for (const task of this.tasks) task.close();
     for (const store of this.stores.values()) await store.close();

@@ -24,7 +24,9 @@ export abstract class RetainedStoreBuilder<T extends RestorableStateStore> imple
   private readonly built = new WeakSet<object>();
 
   protected constructor(
+    /** The store's name, unique in the topology; it also names the changelog topic. */
     readonly name: string,
+    /** True for a store on disk (lmdb), false for one in memory. */
     readonly persistent: boolean,
     /** How long the built stores keep windows or sessions. */
     readonly retentionMs: number,

@@ -20,10 +20,12 @@ export class SessionStoreBuilder<K, V> extends RetainedStoreBuilder<TypedSession
     super(supplier.name, supplier.persistent, supplier.retentionMs);
   }
 
+  /** The serdes this builder was not given (see {@link StoreBuilder.missingSerdes}). */
   get missingSerdes(): readonly ('key' | 'value')[] {
     return missingParts(this.keySerde, this.valueSerde);
   }
 
+  /** A new, unopened store for one task; `defaults` fill the serdes it was not given. */
   build(defaults: DefaultSerdes = {}): TypedSessionStore<K, V> {
     const keySerde = serdeOrDefault(this.keySerde, defaults.key, `state store '${this.name}'`, 'key');
     const valueSerde = serdeOrDefault(this.valueSerde, defaults.value, `state store '${this.name}'`, 'value');

@@ -8,7 +8,9 @@ import type { RestorableStateStore } from './state-store.js';
  * for every task that uses the store, with the app's default serdes for the serdes it was not given.
  */
 export interface StoreBuilder<T extends RestorableStateStore = RestorableStateStore> {
+  /** The store's name, unique in the topology; it also names the changelog topic. */
   readonly name: string;
+  /** True for a store on disk (lmdb), false for one in memory. */
   readonly persistent: boolean;
   /** Whether writes go to a changelog topic; on by default. */
   readonly loggingEnabled: boolean;

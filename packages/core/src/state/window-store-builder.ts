@@ -13,6 +13,7 @@ import type { WindowBytesStoreSupplier } from './window-bytes-store.js';
  * Made by {@link Stores.windowStoreBuilder} and {@link Stores.timestampedWindowStoreBuilder}.
  */
 export class WindowStoreBuilder<K, V> extends RetainedStoreBuilder<TypedWindowStore<K, V>> {
+  /** The window size in ms, from the engine supplier. */
   readonly windowSizeMs: number;
 
   constructor(
@@ -29,10 +30,12 @@ export class WindowStoreBuilder<K, V> extends RetainedStoreBuilder<TypedWindowSt
     this.windowSizeMs = supplier.windowSizeMs;
   }
 
+  /** The serdes this builder was not given (see {@link StoreBuilder.missingSerdes}). */
   get missingSerdes(): readonly ('key' | 'value')[] {
     return missingParts(this.keySerde, this.valueSerde);
   }
 
+  /** A new, unopened store for one task; `defaults` fill the serdes it was not given. */
   build(defaults: DefaultSerdes = {}): TypedWindowStore<K, V> {
     const keySerde = serdeOrDefault(this.keySerde, defaults.key, `state store '${this.name}'`, 'key');
     const own = this.valueSerde;

@@ -5,10 +5,15 @@ import type { StreamRecord } from '../processor/stream-record.js';
 
 /** What a timestamp extractor sees of a consumed record. */
 export interface ConsumedRecord<K = unknown, V = unknown> {
+  /** The topic it was read from. */
   readonly topic: string;
+  /** Its partition. */
   readonly partition: number;
+  /** Its offset, as a decimal string. */
   readonly offset: string;
+  /** The deserialized key. */
   readonly key: K;
+  /** The deserialized value. */
   readonly value: V;
   /** The record's own timestamp (producer create time or broker log-append time). */
   readonly timestamp: number;
@@ -60,6 +65,7 @@ export interface SinkNodeDef {
   readonly parents: readonly string[];
 }
 
+/** A node of a topology, as {@link Topology.nodeDefs} lists them: a source, a processor or a sink. */
 export type NodeDef = SourceNodeDef | ProcessorNodeDef | SinkNodeDef;
 
 /** The default timestamp extractor: the record's own timestamp. */

@@ -12,6 +12,7 @@ export interface SourceOptions<K, V> {
   key?: Serde<K>;
   /** How values are read; default: the app's `defaultValueSerde` (an app without one fails at construction). */
   value?: Serde<V>;
+  /** Chooses each record's event time; default {@link recordTimestamp}, the record's own timestamp. */
   timestampExtractor?: TimestampExtractor;
 }
 
@@ -27,6 +28,7 @@ export interface SinkOptions<K, V> {
 
 /** An internal topic Rivulet creates itself: named `<applicationId>-<name>`. */
 export interface InternalTopicDef {
+  /** The topic's short name; the runtime prefixes it with `<applicationId>-`. */
   readonly name: string;
   /** Partition count; default: the largest partition count of the sources of the sub-topology writing it. */
   readonly numPartitions: number | undefined;
@@ -175,10 +177,12 @@ export class Topology {
     return [...this.nodes.values()];
   }
 
+  /** The topology's store builders, by store name. */
   stores(): ReadonlyMap<string, StoreBuilder> {
     return this.storeBuilders;
   }
 
+  /** The internal (repartition) topics, by short name. */
   internalTopicDefs(): ReadonlyMap<string, InternalTopicDef> {
     return this.internalTopics;
   }
