@@ -7,7 +7,7 @@ import { recordTimestamp } from '../topology/nodes.js';
 import { ProcessingError, type ErrorStage } from '../errors/processing-error.js';
 import { deadLetterHeaders } from '../errors/dead-letter.js';
 import type { SinkRuntime, SourceRuntime } from './processor-nodes.js';
-import type { RecordSink } from './record-collector.js';
+import { SKIPPED_RECORD, type MaybeBytes, type RecordSink } from './record-collector.js';
 
 /** The three exception handlers of an app. */
 export interface ErrorHandlers {
@@ -98,20 +98,58 @@ export class ErrorRouter {
     }
   }
 
-  /** The sink write: serialize and hand to the collector; a serialization failure goes to the production handler. */
+  /**
+   * The sink write: serialize and hand to the collector; a serialization failure goes to the
+   * production handler. An async serializer (a registry serde on a cache miss) that rejects goes to
+   * the same handler when the collector awaits it: under 'fail' the send fails with a
+   * {@link ProcessingError} naming the input record, otherwise the record is left out of the send
+   * (and dead-lettered with the input record's bytes, within the same commit).
+   */
   readonly writeSink = (sink: SinkRuntime, topic: string, record: StreamRecord<unknown, unknown>): void => {
     let key: Buffer | null | Promise<Buffer>;
     let value: Buffer | null | Promise<Buffer>;
+    const meta = this.currentMeta ?? { topic, partition: -1, offset: '-1' };
     try {
       key = record.key === null || record.key === undefined ? null : sink.keySerde.serialize(topic, record.key, record.headers);
       value = record.value === null || record.value === undefined ? null : sink.valueSerde.serialize(topic, record.value, record.headers);
     } catch (err) {
-      const meta = this.currentMeta ?? { topic, partition: -1, offset: '-1' };
       this.handle('production', this.handlers.production, toError(err), meta, this.currentRaw);
       return;
     }
-    this.collector.send(topic, key, value, record.timestamp, headersOrUndefined(record.headers), undefined, sink.partitioner);
+    const headers = headersOrUndefined(record.headers);
+    if (key instanceof Promise || value instanceof Promise) {
+      const [k, v] = this.handleAsyncSerialization(key, value, meta, this.currentRaw);
+      this.collector.send(topic, k, v, record.timestamp, headers, undefined, sink.partitioner);
+      return;
+    }
+    this.collector.send(topic, key, value, record.timestamp, headers, undefined, sink.partitioner);
   };
+
+  /**
+   * Key and value bytes that resolve once both serializations settle: to the bytes, or, when one
+   * failed and the production handler skips the record, to {@link SKIPPED_RECORD}. Under 'fail' both
+   * reject with the handler's ProcessingError.
+   */
+  private handleAsyncSerialization(
+    key: Buffer | null | Promise<Buffer>,
+    value: Buffer | null | Promise<Buffer>,
+    meta: RecordMetadata,
+    raw: FetchedRecord | undefined,
+  ): [MaybeBytes, MaybeBytes] {
+    const outcome: Promise<readonly [Buffer | null, Buffer | null] | typeof SKIPPED_RECORD> = Promise.all([key, value]).then(
+      (bytes) => bytes,
+      (err: unknown) => {
+        this.handle('production', this.handlers.production, toError(err), meta, raw);
+        return SKIPPED_RECORD as typeof SKIPPED_RECORD;
+      },
+    );
+    const keyBytes = outcome.then((o) => (o === SKIPPED_RECORD ? o : o[0]));
+    const valueBytes = outcome.then((o) => (o === SKIPPED_RECORD ? o : o[1]));
+    // The collector awaits the key first and stops at a rejection: the value's must not go unhandled.
+    valueBytes.catch(() => undefined);
+    keyBytes.catch(() => undefined);
+    return [keyBytes, valueBytes];
+  }
 
   private toRecord(
     source: SourceRuntime,
@@ -140,6 +178,17 @@ export class ErrorRouter {
   private handle(stage: ErrorStage, setting: ExceptionHandlerSetting, error: Error, meta: RecordMetadata, raw: FetchedRecord | undefined): void {
     const where = { topic: meta.topic, partition: meta.partition, offset: meta.offset };
     if (setting === 'fail') throw new ProcessingError(stage, error, where);
+    if (isDependencyOutage(error)) {
+      // The record is not bad: the schema registry is down (after the client's retries). Skipping or
+      // dead-lettering it would lose good data, so stop as under 'fail', whatever the handler: the
+      // offsets before it are committed and a restart resumes at this record.
+      this.logger.error(
+        `${stage} failed because the schema registry is unavailable; stopping instead of handing the record to the ` +
+          `${stage} handler (it is not bad data). Restart the app when the registry is back: it resumes at this record.`,
+        { ...where, error: error.message },
+      );
+      throw new ProcessingError(stage, error, where);
+    }
     if (setting === 'log-and-continue') {
       this.skipped[stage]++;
       this.logger.warn(`${stage} failed, skipping the record: ${error.message}`, where);
@@ -160,6 +209,14 @@ export class ErrorRouter {
       deadLetterHeaders(raw?.headers, { stage, error, applicationId: this.applicationId, ...where }),
     );
   }
+}
+
+/**
+ * A failure of a dependency rather than of the record: the registry serdes' `SchemaRegistryUnavailableError`
+ * (code `SCHEMA_REGISTRY_UNAVAILABLE`), raised after their retries with backoff.
+ */
+function isDependencyOutage(error: Error): boolean {
+  return (error as { code?: unknown }).code === 'SCHEMA_REGISTRY_UNAVAILABLE';
 }
 
 function toError(err: unknown): Error {

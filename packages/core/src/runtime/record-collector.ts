@@ -5,14 +5,24 @@ import type { OutgoingRecord } from '../client/kafka-port.js';
 /** Where the collector sends a batch: a producer, or the task's open transaction. */
 export type BatchSender = (records: OutgoingRecord[]) => Promise<void>;
 
-/** Bytes, or bytes still being serialized (an async serde on a cache miss). */
-export type MaybeBytes = Buffer | null | Promise<Buffer | null>;
+/**
+ * What an async serialization resolves to when it failed and the production handler chose to skip
+ * the record (log-and-continue, a dead-letter topic, or a handler function): the collector leaves
+ * the record out of the send.
+ */
+export const SKIPPED_RECORD: unique symbol = Symbol('rivulet.skipped-record');
+
+/**
+ * Bytes, or bytes still being serialized (an async serde on a cache miss); those resolve to
+ * {@link SKIPPED_RECORD} when serialization failed and the record is to be left out.
+ */
+export type MaybeBytes = Buffer | null | Promise<Buffer | null | typeof SKIPPED_RECORD>;
 
 interface Pending {
   topic: string;
   partition: number | undefined;
-  key: MaybeBytes;
-  value: MaybeBytes;
+  key: MaybeBytes | typeof SKIPPED_RECORD;
+  value: MaybeBytes | typeof SKIPPED_RECORD;
   timestamp: number;
   headers: Headers | undefined;
   partitioner: Partitioner;
@@ -199,8 +209,8 @@ export class RecordCollector implements RecordSink {
       });
   }
 
-  private async sendBatch(batch: Pending[], hasAsync: boolean): Promise<void> {
-    if (hasAsync || batch.some((p) => p.partition === undefined)) await this.resolve(batch);
+  private async sendBatch(pending: Pending[], hasAsync: boolean): Promise<void> {
+    const batch = hasAsync || pending.some((p) => p.partition === undefined) ? await this.resolve(pending) : pending;
     const records: OutgoingRecord[] = new Array(batch.length);
     for (let i = 0; i < batch.length; i++) {
       const p = batch[i]!;
@@ -217,12 +227,19 @@ export class RecordCollector implements RecordSink {
     this.sentCount += records.length;
   }
 
-  /** Finishes async serialization and partitions records of topics whose partition count was unknown. */
-  private async resolve(batch: Pending[]): Promise<void> {
-    for (const p of batch) {
+  /**
+   * Finishes async serialization (leaving out the records whose serialization failed and was
+   * handled) and partitions records of topics whose partition count was unknown. A serialization
+   * failure under the 'fail' handler rejects, failing the send.
+   */
+  private async resolve(all: Pending[]): Promise<Pending[]> {
+    let skipped = false;
+    for (const p of all) {
       if (p.key instanceof Promise) p.key = await p.key;
       if (p.value instanceof Promise) p.value = await p.value;
+      if (p.key === SKIPPED_RECORD || p.value === SKIPPED_RECORD) skipped = true;
     }
+    const batch = skipped ? all.filter((p) => p.key !== SKIPPED_RECORD && p.value !== SKIPPED_RECORD) : all;
     const unknown = [...new Set(batch.filter((p) => this.options.partitionCount(p.topic) === undefined).map((p) => p.topic))];
     const fetched = unknown.length > 0 ? await this.options.fetchPartitionCounts(unknown) : new Map<string, number>();
     for (const p of batch) {
@@ -243,5 +260,6 @@ export class RecordCollector implements RecordSink {
         partitionCount: count,
       });
     }
+    return batch;
   }
 }

@@ -1,4 +1,4 @@
-import { serdes, type Headers, type Serde } from '@rivulet/serde';
+import { SchemaRegistryUnavailableError, serdes, type Headers, type Serde } from '@rivulet/serde';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { FetchedBatch, FetchedRecord, OutgoingRecord } from '../client/kafka-port.js';
 import { partitionForKey } from '../client/partitioner.js';
@@ -623,5 +623,107 @@ describe('StreamTask error handling', () => {
     expect(decoded).toBeInstanceOf(Promise);
     task.process(fetched, await decoded);
     expect(await output()).toEqual([`out/${p4('alice')} alice=A @1`, `out/${p4('bob')} bob=B @2`]);
+  });
+});
+
+describe('StreamTask async serialization failures', () => {
+  /** Serializes asynchronously (a registry serde on a cache miss); rejects the value `BOOM`. */
+  const asyncPicky: Serde<string> = {
+    name: 'async-picky',
+    serialize: async (_topic, value) => {
+      await Promise.resolve();
+      if (value === 'BOOM') throw new Error('registry says no to BOOM');
+      return Buffer.from(value);
+    },
+    deserialize: (_topic, data) => data.toString(),
+  };
+  const withAsyncSink = (t: Topology): Topology => t.addProcessor('upper', upper, 'src').addSink('out', 'out', { key: serdes.string(), value: asyncPicky }, 'upper');
+  const records = (): FetchedBatch => batch([0, 'alice', 'a', 1], [1, 'bob', 'Boom', 2, { trace: 'xyz' }], [2, 'carol', 'c', 3]);
+
+  it('sends a rejected async serialization to the dead-letter topic with the input bytes, and the rest on', async () => {
+    const { task, errors, sent, output } = harness({ build: withAsyncSink, handlers: { production: { deadLetterTopic: 'dlq' } } });
+    task.initProcessors();
+    run(task, records());
+    // The handler runs when the collector awaits the serialization: within this flush, before a commit.
+    expect(await output()).toEqual([`out/${p4('alice')} alice=A @1`, `out/${p4('carol')} carol=C @3`, `dlq/${partitionForKey(Buffer.from('bob'), 2)} bob=Boom @2`]);
+    const dead = sent.find((r) => r.topic === 'dlq')!;
+    expect(dead.headers).toMatchObject({
+      trace: 'xyz',
+      'rivulet.error.stage': 'production',
+      'rivulet.error.message': 'registry says no to BOOM',
+      'rivulet.source.topic': 'in',
+      'rivulet.source.offset': '1',
+    });
+    expect(errors.skipped).toEqual({ deserialization: 0, processing: 0, production: 1 });
+  });
+
+  it("with 'log-and-continue', leaves the record out with a warning naming the input record", async () => {
+    const { task, warnings, output } = harness({ build: withAsyncSink, handlers: { production: 'log-and-continue' } });
+    task.initProcessors();
+    run(task, records());
+    expect(await output()).toEqual([`out/${p4('alice')} alice=A @1`, `out/${p4('carol')} carol=C @3`]);
+    expect(warnings).toEqual([['production failed, skipping the record: registry says no to BOOM', { topic: 'in', partition: 1, offset: '1' }]]);
+  });
+
+  it("with 'fail', fails the send with a ProcessingError naming the input record, and sends nothing of the batch", async () => {
+    const { task, collector, sent } = harness({ build: withAsyncSink });
+    task.initProcessors();
+    run(task, records());
+    let error: unknown;
+    try {
+      await collector.flush();
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ProcessingError);
+    expect((error as ProcessingError).message).toBe('production failed for the record at in-1 offset 1: registry says no to BOOM');
+    expect(sent).toEqual([]);
+    expect(collector.failed).toBe(error);
+  });
+});
+
+describe('StreamTask and a schema registry outage', () => {
+  const outage = (topic: string, part: 'key' | 'value'): SchemaRegistryUnavailableError =>
+    new SchemaRegistryUnavailableError('schema registry at http://127.0.0.1:1 unavailable after 3 attempts: connect ECONNREFUSED', { serde: 'avro-registry', topic, part }, { attempts: 3 });
+
+  it('stops at a record whose deserialization hit the outage, even with a dead-letter handler', async () => {
+    const registryDown: Serde<string> = {
+      name: 'registry-down',
+      serialize: (_topic, value) => Buffer.from(value),
+      deserialize: (topic, data) => {
+        if (data.toString() === 'b') throw outage(topic, 'value');
+        return data.toString();
+      },
+    };
+    const { task, sent, errors, output } = harness({ valueSerde: registryDown, handlers: { deserialization: { deadLetterTopic: 'dlq' } } });
+    task.initProcessors();
+    const fetched = batch([0, 'alice', 'a', 1], [1, 'bob', 'b', 2], [2, 'carol', 'c', 3]);
+    expect(() => task.process(fetched, task.decode(fetched) as DecodedBatch)).toThrow(
+      new ProcessingError('deserialization', outage('in', 'value'), { topic: 'in', partition: 1, offset: '1' }),
+    );
+    expect(await output()).toEqual([`out/${p4('alice')} alice=A @1`]);
+    expect(sent.filter((r) => r.topic === 'dlq')).toEqual([]);
+    expect(errors.skipped.deserialization).toBe(0);
+    expect(task.offsetsToCommit()).toEqual([{ topic: 'in', partition: 1, offset: '1' }]);
+  });
+
+  it('fails the send when an async serialization hit the outage, even with a dead-letter handler', async () => {
+    const registryDown: Serde<string> = {
+      name: 'registry-down',
+      serialize: async (topic, value) => {
+        if (value === 'B') throw outage(topic, 'value');
+        return Buffer.from(value);
+      },
+      deserialize: (_topic, data) => data.toString(),
+    };
+    const { task, collector, sent } = harness({
+      build: (t) => t.addProcessor('upper', upper, 'src').addSink('out', 'out', { key: serdes.string(), value: registryDown }, 'upper'),
+      handlers: { production: { deadLetterTopic: 'dlq' } },
+    });
+    task.initProcessors();
+    run(task, batch([0, 'alice', 'a', 1], [1, 'bob', 'b', 2]));
+    await expect(collector.flush()).rejects.toThrow(/^production failed for the record at in-1 offset 1: schema registry at .* unavailable/);
+    expect(collector.failed).toBeInstanceOf(ProcessingError);
+    expect(sent).toEqual([]);
   });
 });

@@ -178,6 +178,8 @@ export class TaskManager {
       this.failedSends.delete(id);
       const active = this.tasks.get(id);
       const failure = active?.collector.failed;
+      // A record that failed to serialize under the 'fail' handler stops the app, as in processing.
+      if (failure instanceof ProcessingError) throw failure;
       if (active !== undefined && !active.fenced && failure !== undefined) await this.onTransactionFailure(active, failure);
     }
     if (this.fencedAssigned.size === 0) return;
@@ -279,6 +281,8 @@ export class TaskManager {
       task.markCommitted(offsets);
       this.committedOffsetsCount += offsets.length;
     } catch (err) {
+      // A record that failed to serialize under the 'fail' handler stops the app (retrying would fail again).
+      if (err instanceof ProcessingError) throw err;
       await this.onTransactionFailure(active, err);
     }
   }
