@@ -9,7 +9,7 @@ import { DEAD_LETTER_HEADERS, ProcessingError, StreamRecord, StreamsApp, type Pr
 import { registryAvroSerde, serdes, type AvroValue } from '@rivulet/serde';
 import { LateRecordCounter, StreamsBuilder, TimeWindows, windowedSerde } from '@rivulet/streams';
 import { KafkaTestHarness, MockSchemaRegistry, TopologyTestDriver } from '@rivulet/testing';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { wordCountTopology } from '../src/word-count/topology.js';
 
 // getting-started.md: the first app's topology.
@@ -169,10 +169,7 @@ describe('docs/testing.md', () => {
       .process(seenPerMinute, { name: 'seen-per-minute' })
       .sink('seen', { key: serdes.string(), value: serdes.int32() });
 
-    // Punctuators take their first due time from Date.now(), the driver's wall clock starts at 0: line them up.
-    vi.useFakeTimers({ toFake: ['Date'], now: 0 });
-    const driver = new TopologyTestDriver(builder.build());
-    vi.useRealTimers();
+    const driver = new TopologyTestDriver(builder.build()); // its wall clock starts at 0
     const events = driver.createInputTopic('events', serdes.string(), serdes.string());
     const seen = driver.createOutputTopic('seen', serdes.string(), serdes.int32());
     events.pipeValueList(['a', 'b', 'c']);

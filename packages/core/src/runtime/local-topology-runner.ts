@@ -144,6 +144,8 @@ export class LocalTopologyRunner {
         applicationId: this.applicationId,
         nodes,
         defaultSerdes,
+        // Wall-clock punctuators and currentSystemTimeMs() run on the runner's virtual clock.
+        wallClock: () => this.wallClock,
         topicName,
         collector: sink,
         errors: router,

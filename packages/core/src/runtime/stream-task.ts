@@ -52,6 +52,11 @@ export interface StreamTaskDeps {
   readonly errors: ErrorRouter;
   readonly stores: ReadonlyMap<string, StateStore>;
   readonly requestCommit: () => void;
+  /**
+   * The wall clock (epoch ms) for wall-clock punctuators and `currentSystemTimeMs()`: `Date.now` by
+   * default, the virtual clock in the local runner of the TopologyTestDriver.
+   */
+  readonly wallClock?: () => number;
 }
 
 /**
@@ -61,6 +66,7 @@ export interface StreamTaskDeps {
  */
 export class StreamTask implements ProcessorContext<unknown, unknown> {
   readonly applicationId: string;
+  private readonly wallClock: () => number;
   private readonly sourcesByTopic = new Map<string, SourceRuntime>();
   private readonly runtimeNodes: RuntimeNode[] = [];
   private readonly processors: ProcessorRuntime[] = [];
@@ -94,6 +100,7 @@ export class StreamTask implements ProcessorContext<unknown, unknown> {
     private readonly deps: StreamTaskDeps,
   ) {
     this.applicationId = deps.applicationId;
+    this.wallClock = deps.wallClock ?? Date.now;
     this.buildNodes();
   }
 
@@ -305,7 +312,7 @@ export class StreamTask implements ProcessorContext<unknown, unknown> {
   schedule(intervalMs: number, type: PunctuationType, callback: (timestamp: number) => void): Cancellable {
     if (!(intervalMs >= 1)) throw new RangeError(`punctuation interval must be >= 1 ms, got ${intervalMs}`);
     const node = this.current;
-    const start = type === 'stream-time' ? Math.max(this.streamTime, 0) : Date.now();
+    const start = type === 'stream-time' ? Math.max(this.streamTime, 0) : this.wallClock();
     const p: Punctuation = {
       type,
       intervalMs,
@@ -349,7 +356,7 @@ export class StreamTask implements ProcessorContext<unknown, unknown> {
   }
 
   currentSystemTimeMs(): number {
-    return Date.now();
+    return this.wallClock();
   }
 
   private enter = (node: RuntimeNode): RuntimeNode => {
