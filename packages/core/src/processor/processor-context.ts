@@ -48,7 +48,7 @@ export interface ProcessorContext<KForward = never, VForward = never> {
   recordMetadata(): RecordMetadata | undefined;
   /** The largest record timestamp this task has seen. */
   currentStreamTimeMs(): number;
-  /** The wall-clock time, epoch milliseconds (`Date.now()`). */
+  /** The wall-clock time, epoch milliseconds: `Date.now()`, or the virtual clock under the TopologyTestDriver. */
   currentSystemTimeMs(): number;
 }
 
