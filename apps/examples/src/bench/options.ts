@@ -17,6 +17,10 @@ export interface BenchOptions {
   readonly keepTopics: boolean;
   /** Give up on a scenario that makes no progress for this long. */
   readonly stallTimeoutMs: number;
+  /** The latency phase's input rate, records/s. */
+  readonly rate: number;
+  /** The latency phase's sampled duration per scenario, ms; 0 skips the phase. */
+  readonly latencyDurationMs: number;
 }
 
 /** What --help prints. */
@@ -29,15 +33,24 @@ export const USAGE = `Usage: npm run bench -- [options]
   --cpu-prof DIR    write a V8 CPU profile of each scenario's process into DIR
   --keep-topics     keep the benchmark's topics (default: delete them after each scenario)
   --stall-timeout S give up on a scenario after S seconds without progress (default 120)
+  --rate N          latency phase: input records/s, fed to the running scenario after its
+                    throughput phase (default 2000; keep it well under the slowest scenario's records/s)
+  --latency-seconds S
+                    latency phase: seconds sampled per scenario, after a 1 s warm-up
+                    (default 10; 0 skips the phase)
   --help
 
 Brokers: KAFKA_BROKERS if set, otherwise the local broker of scripts/kafka.mjs (started if needed).`;
 
-function positiveInt(name: string, raw: string | undefined, fallback: number, max = Number.MAX_SAFE_INTEGER): number {
+function integer(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
   if (raw === undefined) return fallback;
   const value = Number(raw.replaceAll('_', ''));
-  if (!Number.isInteger(value) || value < 1 || value > max) throw new Error(`--${name} must be an integer in [1, ${max}], got '${raw}'`);
+  if (!Number.isInteger(value) || value < min || value > max) throw new Error(`--${name} must be an integer in [${min}, ${max}], got '${raw}'`);
   return value;
+}
+
+function positiveInt(name: string, raw: string | undefined, fallback: number, max = Number.MAX_SAFE_INTEGER): number {
+  return integer(name, raw, fallback, 1, max);
 }
 
 /** Parses argv; returns undefined after printing the usage for --help. */
@@ -52,6 +65,8 @@ export function parseOptions(argv: readonly string[]): BenchOptions | undefined 
       'cpu-prof': { type: 'string' },
       'keep-topics': { type: 'boolean', default: false },
       'stall-timeout': { type: 'string' },
+      rate: { type: 'string' },
+      'latency-seconds': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -73,5 +88,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | undefined 
     cpuProfDir: values['cpu-prof'],
     keepTopics: values['keep-topics'],
     stallTimeoutMs: positiveInt('stall-timeout', values['stall-timeout'], 120) * 1000,
+    rate: positiveInt('rate', values.rate, 2_000, 1_000_000),
+    latencyDurationMs: integer('latency-seconds', values['latency-seconds'], 10, 0, 3_600) * 1000,
   };
 }

@@ -31,26 +31,31 @@ export interface ScenarioSpec {
   readonly table: { readonly topic: string; readonly records: number } | undefined;
 }
 
+/** The child's figures for the throughput phase, from its first record to the end-measurement message. */
+export interface ChildMeasurement {
+  readonly peakRssBytes: number;
+  /** Records the workload had taken when the measurement ended. */
+  readonly consumed: number;
+  /** CPU time of the child (user + system, microseconds) over the window. */
+  readonly cpuUs: number;
+  /** Wall time of the same window, in ms. */
+  readonly cpuWindowMs: number;
+}
+
 /** Child -> parent. */
 export type ChildMessage =
   | { readonly type: 'first-record'; readonly at: number }
   | { readonly type: 'progress'; readonly consumed: number; readonly rssBytes: number }
-  | {
-      readonly type: 'done';
-      readonly peakRssBytes: number;
-      readonly consumed: number;
-      /** CPU time of the child (user + system, microseconds) from the first record to the stop message. */
-      readonly cpuUs: number;
-      /** Wall time of the same window, in ms. */
-      readonly cpuWindowMs: number;
-      readonly details: Record<string, number>;
-    }
+  | ({ readonly type: 'measured' } & ChildMeasurement)
+  | { readonly type: 'done'; readonly details: Record<string, number> }
   | { readonly type: 'failed'; readonly message: string };
 
-/** Parent -> child: the outputs are complete; stop measuring, close cleanly and report. */
-export interface StopMessage {
-  readonly type: 'stop';
-}
+/**
+ * Parent -> child. `end-measurement`: the outputs are complete; freeze the CPU and RSS figures and
+ * report them, but keep running (the latency phase feeds the same running app). `stop`: close
+ * cleanly and report the workload's counters.
+ */
+export type ParentMessage = { readonly type: 'end-measurement' } | { readonly type: 'stop' };
 
 /** Epoch milliseconds with sub-millisecond precision, comparable between processes. */
 export function nowMs(): number {

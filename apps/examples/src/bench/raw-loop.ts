@@ -25,6 +25,7 @@ export async function startRawLoop(spec: ScenarioSpec, hooks: WorkloadHooks): Pr
 
   let consumed = 0;
   let batches = 0;
+  let batchesAtEnd: number | undefined;
   await consumer.run({
     autoCommit: false,
     eachBatch: async ({ batch }) => {
@@ -46,10 +47,14 @@ export async function startRawLoop(spec: ScenarioSpec, hooks: WorkloadHooks): Pr
 
   return {
     consumed: () => consumed,
+    endMeasurement() {
+      batchesAtEnd = batches;
+    },
     async stop() {
       await consumer.disconnect();
       await producer.disconnect();
-      return { batches };
+      const measured = batchesAtEnd ?? batches;
+      return { batches: measured, batchesInLatencyPhase: batches - measured };
     },
   };
 }

@@ -48,17 +48,24 @@ export async function startRivuletApp(spec: ScenarioSpec, hooks: WorkloadHooks):
   });
   await app.start({ handleSignals: false });
 
+  let commitsAtEnd: number | undefined;
   return {
     consumed: () => {
       if (fatal !== undefined && app.state === 'ERROR') throw fatal;
       return app.metrics().recordsProcessed;
     },
+    endMeasurement() {
+      commitsAtEnd = app.metrics().commits;
+    },
     async stop() {
       const before = app.metrics();
       await app.close();
       const after = app.metrics();
+      const measured = commitsAtEnd ?? before.commits;
       return {
-        commitsWhileMeasured: before.commits,
+        commitsWhileMeasured: measured,
+        // Under exactly_once, this over the phase's length is the commit cadence the latency saw.
+        commitsInLatencyPhase: before.commits - measured,
         commits: after.commits,
         rebalances: after.rebalances,
         tasks: before.tasks.length,

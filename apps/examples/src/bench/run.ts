@@ -1,9 +1,10 @@
 /**
  * The core runtime's benchmark (DESIGN.md, performance budget): a raw kafkajs consume -> produce
  * loop, then Rivulet's pass-through at at_least_once and at exactly_once, then a per-key count, a
- * windowed count and a stream-table join (both with the DSL), each on fresh topics with the same input, each in its own process. Prints records/s, MB/s, peak
- * RSS and the ratios to the raw loop against the budget's targets, and writes the figures to
- * bench-results/core-<timestamp>.json.
+ * windowed count and a stream-table join (both with the DSL), each on fresh topics with the same
+ * input, each in its own process. Prints records/s, MB/s, end-to-end latency p50/p99 at a fixed
+ * input rate, peak RSS and the ratios to the raw loop against the budget's targets, and writes the
+ * figures to bench-results/core-<timestamp>.json. docs/benchmarks.md explains the figures.
  *
  *   npm run bench -- --records 1000000
  *   node --conditions=@rivulet/source --import tsx apps/examples/src/bench/run.ts --help
@@ -16,7 +17,8 @@ import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
 import { startBroker } from '../../../../scripts/kafka.mjs';
 import { PARTITIONS, inputBytes } from './input.js';
-import { parseOptions } from './options.js';
+import { LATENCY_WARMUP_MS, measureLatencyFloor, type LatencyResult } from './latency-phase.js';
+import { parseOptions, type BenchOptions } from './options.js';
 import { ProgressLine } from './progress-line.js';
 import { formatReport, ratiosAndTargets, writeReport, type BenchReport, type ScenarioFailure, type ScenarioResult } from './report.js';
 import { SCENARIOS, runScenario, type RunContext } from './scenario-runner.js';
@@ -29,6 +31,20 @@ async function brokers(progress: ProgressLine): Promise<string[]> {
   const broker = await startBroker();
   if (broker.started) progress.note(`[bench] started the local Kafka broker on ${broker.bootstrap} (stop it with: npm run kafka stop)`);
   return [broker.bootstrap];
+}
+
+/** The JSON's and the table's note on how latency was measured; none when the phase is skipped. */
+function latencyNote(options: BenchOptions): string[] {
+  if (options.latencyDurationMs === 0) return [];
+  return [
+    `Latency: after its throughput phase, each scenario's running process gets ${options.rate} records/s for ` +
+      `${LATENCY_WARMUP_MS / 1000} s (warm-up, not sampled) + ${options.latencyDurationMs / 1000} s, each record stamped with its send time ` +
+      'as its Kafka timestamp (one send in flight, acks all); a read_committed consumer takes (its fetched batch handed over) - (record timestamp) ' +
+      'per output, in whole ms (Date.now()); p50/p99 are nearest-rank over all samples, sorted. Every scenario emits one output per input ' +
+      'carrying the input timestamp (the windowed count emits each update, stamped with the newest record of its window). ' +
+      'Under exactly_once an output is visible only once its transaction commits (commit interval 100 ms). ' +
+      'The floor: the same producer and probe consumer on one topic with no loop between them, measured before the scenarios.',
+  ];
 }
 
 async function main(): Promise<number> {
@@ -50,12 +66,23 @@ async function main(): Promise<number> {
     cpuProfDir: options.cpuProfDir,
     keepTopics: options.keepTopics,
     stallTimeoutMs: options.stallTimeoutMs,
+    latency:
+      options.latencyDurationMs > 0
+        ? { ratePerSec: options.rate, durationMs: options.latencyDurationMs, drainTimeoutMs: options.stallTimeoutMs }
+        : undefined,
     current: undefined,
   };
   process.once('SIGINT', () => {
     ctx.current?.kill('SIGKILL');
     process.exit(130);
   });
+
+  let latencyFloor: LatencyResult | undefined;
+  if (ctx.latency !== undefined) {
+    latencyFloor = await measureLatencyFloor(kafka, shape, ctx.latency, progress);
+    const f = latencyFloor.summary;
+    progress.done(`[bench] latency floor (no loop): ${f === undefined ? 'no samples' : `p50 ${f.p50Ms} ms, p99 ${f.p99Ms} ms, max ${f.maxMs} ms`}`);
+  }
 
   const results: ScenarioResult[] = [];
   const failures: ScenarioFailure[] = [];
@@ -75,6 +102,7 @@ async function main(): Promise<number> {
     finishedAt: new Date().toISOString(),
     environment: { node: process.version, platform: `${process.platform}-${process.arch}`, cpus: cpus().length, brokers: list },
     input: { ...shape, totalBytes: ctx.totalBytes, partitions: PARTITIONS },
+    latencyFloor,
     scenarios: results,
     failures,
     ratios,
@@ -91,6 +119,7 @@ async function main(): Promise<number> {
         'The table is loaded before the clock: a warm-up run of the same application reads the table topic into the store ' +
         '(and its changelog) and commits; the measured app restores the store from the changelog before its first record. ' +
         'Neither the warm-up nor the restore is in the figures (details.tableLoadMs: the warm-up, start to close).',
+      ...latencyNote(options),
       'vs pass-through: records/s over the at_least_once pass-through of this run; CPU vs pass-through: CPU µs/record over its.',
       'The broker may be shared with other runs: figures are noisy; compare ratios within one run.',
     ],

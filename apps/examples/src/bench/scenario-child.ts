@@ -1,9 +1,10 @@
 /**
  * One scenario in its own process, so that its peak RSS is its own. Started by run.ts with fork();
  * the scenario spec comes as JSON in argv[2]. Reports the first record's time, progress and RSS
- * over IPC, runs until the parent says the outputs are complete, then closes cleanly and reports.
+ * over IPC; when the parent says the outputs are complete, reports its CPU and peak RSS and keeps
+ * running (for the latency phase); when told to stop, closes cleanly and reports.
  */
-import { nowMs, type ChildMessage, type ScenarioSpec, type StopMessage } from './protocol.js';
+import { nowMs, type ChildMessage, type ParentMessage, type ScenarioSpec } from './protocol.js';
 import type { Workload, WorkloadHooks } from './workload.js';
 
 const RSS_SAMPLE_MS = 100;
@@ -51,19 +52,25 @@ async function main(): Promise<void> {
     }
   }, PROGRESS_MS);
 
-  process.on('message', (message: StopMessage) => {
-    if (message.type !== 'stop') return;
-    // Measuring ends here: closing (commit, leave the group) is not part of the figures.
-    const cpu = process.cpuUsage(cpuAtFirst);
-    const cpuWindowMs = nowMs() - firstAt;
-    sampleRss();
+  let measured = false;
+  process.on('message', (message: ParentMessage) => {
+    if (message.type === 'end-measurement') {
+      if (measured) return;
+      measured = true;
+      // Measuring ends here: the latency phase and closing (commit, leave the group) are not part of these figures.
+      const cpu = process.cpuUsage(cpuAtFirst);
+      const cpuWindowMs = nowMs() - firstAt;
+      sampleRss();
+      clearInterval(sampler);
+      workload.endMeasurement();
+      tell({ type: 'measured', peakRssBytes: peakRss, consumed: workload.consumed(), cpuUs: cpu.user + cpu.system, cpuWindowMs });
+      return;
+    }
     clearInterval(sampler);
     clearInterval(progress);
-    const peakRssBytes = peakRss;
-    const consumed = workload.consumed();
     workload.stop().then(
       (details) => {
-        tell({ type: 'done', peakRssBytes, consumed, cpuUs: cpu.user + cpu.system, cpuWindowMs, details });
+        tell({ type: 'done', details });
         process.disconnect();
         // Exit even if a client left a timer behind; exiting normally also writes a --cpu-prof profile.
         setTimeout(() => process.exit(0), 500).unref();

@@ -6,19 +6,22 @@
  *   output is acknowledged);
  * - exactly_once: the app's committed offsets reach the input's end offsets (the offsets commit in
  *   the same transaction as the outputs; the output's end offsets also count transaction markers).
+ * Then, unless disabled, the latency phase (latency-phase.ts) feeds the same running child at a
+ * fixed rate, and the child is stopped.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Admin, Kafka } from 'kafkajs';
 import { committedOffsets, committedReached, createTopics, endOffsets, produceInput, produceRecords, uniqueTopic, type InputShape } from './input.js';
 import { JOIN_TABLE_STORE, tableRecords } from './join-topology.js';
+import { measureLatency, type LatencySettings } from './latency-phase.js';
 import type { ScenarioId } from './options.js';
 import type { ProgressLine } from './progress-line.js';
-import { nowMs, type BenchGuarantee, type ChildMessage, type ScenarioKind, type ScenarioSpec, type StopMessage } from './protocol.js';
+import { nowMs, type BenchGuarantee, type ChildMeasurement, type ScenarioKind, type ScenarioSpec } from './protocol.js';
 import type { ScenarioResult } from './report.js';
+import { ScenarioProcess } from './scenario-process.js';
 import { COUNT_STORE } from './topologies.js';
 import { WINDOWED_COUNT_STORE } from './windowed-count-topology.js';
 
@@ -54,6 +57,8 @@ export interface RunContext {
   readonly cpuProfDir: string | undefined;
   readonly keepTopics: boolean;
   readonly stallTimeoutMs: number;
+  /** The latency phase's rate and duration; undefined skips it. */
+  readonly latency: LatencySettings | undefined;
   /** The child running now, for the parent's SIGINT handler. */
   current: ChildProcess | undefined;
 }
@@ -105,10 +110,18 @@ export async function runScenario(id: ScenarioId, ctx: RunContext): Promise<Scen
     if (inputEnds.total !== BigInt(shape.records)) throw new Error(`input topic holds ${inputEnds.total} records, expected ${shape.records}`);
     progress.done(`[bench] ${id}: produced ${int(shape.records)} input records in ${((Date.now() - producedAt) / 1000).toFixed(1)} s`);
 
-    const measured = await measure(spec, ctx, admin, inputEnds.byPartition);
+    const proc = ScenarioProcess.start(spec, profileArgs(spec, ctx));
+    ctx.current = proc.child;
+    const measured = await measureThroughput(spec, ctx, admin, inputEnds.byPartition, proc);
+    const latency =
+      ctx.latency === undefined
+        ? undefined
+        : await measureLatency(ctx.kafka, { id, input, output, groupId, firstSeq: shape.records, shape }, ctx.latency, progress, () => proc.check());
+    const details = await proc.stop(CLOSE_TIMEOUT_MS);
     const seconds = measured.durationMs / 1000;
     const after = await endOffsets(admin, output);
-    const committedToEnd = await committedReached(admin, groupId, input, inputEnds.byPartition);
+    // After the latency phase too, if it ran: the committed offsets must reach the input's final end.
+    const committedToEnd = await committedReached(admin, groupId, input, (await endOffsets(admin, input)).byPartition);
     const result: ScenarioResult = {
       id,
       label,
@@ -124,7 +137,8 @@ export async function runScenario(id: ScenarioId, ctx: RunContext): Promise<Scen
       consumed: measured.consumed,
       outputOffsets: Number(after.total),
       committedToEnd,
-      details: measured.details,
+      latency,
+      details,
       topics: { input, output },
     };
     progress.done(
@@ -132,58 +146,44 @@ export async function runScenario(id: ScenarioId, ctx: RunContext): Promise<Scen
         `peak RSS ${int(result.peakRssMb)} MB, ${seconds.toFixed(2)} s, ${result.cpuUsPerRecord.toFixed(1)} CPU µs/record` +
         (result.consumed > shape.records ? `, ${int(result.consumed - shape.records)} records processed again` : ''),
     );
+    if (latency !== undefined) {
+      const { summary: s } = latency;
+      progress.done(
+        `[bench] ${id}: latency at ${int(latency.ratePerSec)} records/s: ` +
+          (s === undefined ? 'no samples' : `p50 ${int(s.p50Ms)} ms, p99 ${int(s.p99Ms)} ms, max ${int(s.maxMs)} ms over ${int(s.count)} records`) +
+          (latency.missing > 0 ? `, ${int(latency.missing)} outputs MISSING` : ''),
+      );
+    }
     return result;
   } finally {
     if (ctx.current !== undefined && ctx.current.exitCode === null) ctx.current.kill('SIGKILL');
     ctx.current = undefined;
     rmSync(spec.stateDir, { recursive: true, force: true });
     if (!ctx.keepTopics) {
-      await admin.deleteGroups([groupId]).catch(() => undefined);
+      await admin.deleteGroups([groupId, `${groupId}-latency-probe`]).catch(() => undefined);
       await admin.deleteTopics({ topics }).catch(() => undefined);
     }
     await admin.disconnect();
   }
 }
 
-interface Measured {
-  durationMs: number;
-  peakRssBytes: number;
-  consumed: number;
-  cpuUs: number;
-  cpuWindowMs: number;
-  details: Record<string, number>;
+/** --cpu-prof: a V8 CPU profile of the child, named after the scenario. */
+function profileArgs(spec: ScenarioSpec, ctx: RunContext): string[] {
+  if (ctx.cpuProfDir === undefined) return [];
+  return ['--cpu-prof', `--cpu-prof-dir=${ctx.cpuProfDir}`, `--cpu-prof-name=${spec.id}-${Date.now()}.cpuprofile`];
 }
 
-async function measure(spec: ScenarioSpec, ctx: RunContext, admin: Admin, inputEnds: ReadonlyMap<number, bigint>): Promise<Measured> {
+type Measured = ChildMeasurement & { durationMs: number };
+
+/** The throughput phase's clock: from the child's first record to the first poll that sees the outputs complete. */
+async function measureThroughput(
+  spec: ScenarioSpec,
+  ctx: RunContext,
+  admin: Admin,
+  inputEnds: ReadonlyMap<number, bigint>,
+  proc: ScenarioProcess,
+): Promise<Measured> {
   const { progress } = ctx;
-  const childPath = fileURLToPath(new URL('./scenario-child.ts', import.meta.url));
-  // The child runs as the parent does (--conditions=@rivulet/source --import tsx), plus profiling if asked.
-  const execArgv = [...process.execArgv];
-  if (ctx.cpuProfDir !== undefined) execArgv.push('--cpu-prof', `--cpu-prof-dir=${ctx.cpuProfDir}`, `--cpu-prof-name=${spec.id}-${Date.now()}.cpuprofile`);
-  const child = fork(childPath, [JSON.stringify(spec)], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  ctx.current = child;
-
-  let firstAt: number | undefined;
-  let consumed = 0;
-  let rss = 0;
-  let lastChangeAt = Date.now();
-  let failure: Error | undefined;
-  let done: Extract<ChildMessage, { type: 'done' }> | undefined;
-  let exited = false;
-  child.on('message', (message: ChildMessage) => {
-    if (message.type === 'first-record') firstAt = message.at;
-    else if (message.type === 'progress') {
-      if (message.consumed !== consumed) lastChangeAt = Date.now();
-      consumed = message.consumed;
-      rss = message.rssBytes;
-    } else if (message.type === 'done') done = message;
-    else if (message.type === 'failed') failure ??= new Error(`scenario ${spec.id} failed in its process: ${message.message}`);
-  });
-  child.on('exit', (code, signal) => {
-    exited = true;
-    if (done === undefined) failure ??= new Error(`scenario ${spec.id}'s process exited (${signal ?? code}) before it finished`);
-  });
-
   let pollError: unknown;
   const complete = async (): Promise<boolean> => {
     try {
@@ -197,43 +197,33 @@ async function measure(spec: ScenarioSpec, ctx: RunContext, admin: Admin, inputE
     }
   };
 
-  let endAt: number | undefined;
-  while (endAt === undefined) {
-    await sleep(consumed >= spec.records ? FAST_POLL_MS : POLL_MS);
-    if (failure !== undefined) throw failure;
-    if (Date.now() - lastChangeAt > ctx.stallTimeoutMs) {
+  for (;;) {
+    await sleep(proc.consumed >= spec.records ? FAST_POLL_MS : POLL_MS);
+    proc.check();
+    if (Date.now() - proc.lastChangeAt > ctx.stallTimeoutMs) {
       const committed = await committedOffsets(admin, spec.groupId, spec.input);
       const output = await endOffsets(admin, spec.output);
       const where = [...inputEnds].map(([p, end]) => `${p}: ${committed.get(p) ?? -1n}/${end}`).join(', ');
       throw new Error(
-        `scenario ${spec.id} made no progress for ${ctx.stallTimeoutMs / 1000} s with ${consumed} records consumed; ` +
+        `scenario ${spec.id} made no progress for ${ctx.stallTimeoutMs / 1000} s with ${proc.consumed} records consumed; ` +
           `committed/end offsets of the input ${where}; output end offsets total ${output.total}` +
           (pollError instanceof Error ? `; last poll error: ${pollError.message}` : ''),
       );
     }
+    const firstAt = proc.firstAt;
     if (firstAt === undefined) {
       progress.update(`[bench] ${spec.id}: waiting for the first record (joining the group)`);
       continue;
     }
     const checkedAt = nowMs();
     if (await complete()) {
-      endAt = checkedAt;
-      break;
+      const measurement = await proc.endMeasurement(CLOSE_TIMEOUT_MS);
+      return { ...measurement, durationMs: checkedAt - firstAt };
     }
     const elapsed = (nowMs() - firstAt) / 1000;
     progress.update(
-      `[bench] ${spec.id}: ${int(consumed)}/${int(spec.records)} consumed, ${int(consumed / Math.max(elapsed, 0.001))} records/s, ` +
-        `RSS ${int(rss / 1024 / 1024)} MB, ${elapsed.toFixed(1)} s`,
+      `[bench] ${spec.id}: ${int(proc.consumed)}/${int(spec.records)} consumed, ${int(proc.consumed / Math.max(elapsed, 0.001))} records/s, ` +
+        `RSS ${int(proc.rssBytes / 1024 / 1024)} MB, ${elapsed.toFixed(1)} s`,
     );
   }
-
-  child.send({ type: 'stop' } satisfies StopMessage);
-  const deadline = Date.now() + CLOSE_TIMEOUT_MS;
-  while (!exited && Date.now() < deadline) {
-    if (failure !== undefined) throw failure;
-    await sleep(50);
-  }
-  if (done === undefined) throw failure ?? new Error(`scenario ${spec.id} did not close within ${CLOSE_TIMEOUT_MS / 1000} s`);
-  const { peakRssBytes, consumed: total, cpuUs, cpuWindowMs, details } = done;
-  return { durationMs: endAt - firstAt!, peakRssBytes, consumed: total, cpuUs, cpuWindowMs, details };
 }

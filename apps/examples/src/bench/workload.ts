@@ -2,6 +2,8 @@
 export interface Workload {
   /** Input records handed to the loop (raw) or processed by the app (Rivulet) so far. */
   consumed(): number;
+  /** The throughput measurement has ended: counters from here on belong to the latency phase. */
+  endMeasurement(): void;
   /** Stops cleanly (commits, leaves the group) and returns counters worth reporting. */
   stop(): Promise<Record<string, number>>;
 }
