@@ -14,6 +14,7 @@ export interface StreamSourceOptions<K, V> extends Named {
   key?: Serde<K>;
   /** How the topic's values are read; left out: the app's `defaultValueSerde`. */
   value?: Serde<V>;
+  /** Chooses each record's event time; default: the record's own timestamp. */
   timestampExtractor?: TimestampExtractor;
 }
 

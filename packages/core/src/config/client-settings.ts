@@ -25,7 +25,10 @@ export interface SaslOAuthBearerSetting {
   /** The mechanism. */
   mechanism: 'oauthbearer';
   /** Returns the bearer token to send. */
-  oauthBearerProvider: () => Promise<{ value: string }>;
+  oauthBearerProvider: () => Promise<{
+    /** The token. */
+    value: string;
+  }>;
 }
 
 /** SASL `AWS` (IAM) with static credentials, for Amazon MSK. */

@@ -24,6 +24,7 @@ export interface ConfigIssue {
  * ```
  */
 export class ConfigError extends Error {
+  /** Always `'ConfigError'`. */
   override readonly name = 'ConfigError';
   /** The dotted path of the first setting at fault, for example `'producer.acks'`. */
   readonly setting: string;

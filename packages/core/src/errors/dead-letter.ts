@@ -3,12 +3,19 @@ import type { ErrorStage } from './processing-error.js';
 
 /** Header names Rivulet sets on a dead-letter record. */
 export const DEAD_LETTER_HEADERS = {
+  /** The step that failed: `deserialization`, `processing` or `production`. */
   stage: 'rivulet.error.stage',
+  /** The error's `name`, e.g. `SerdeError`. */
   errorClass: 'rivulet.error.class',
+  /** The error's message, cut to 4000 characters. */
   errorMessage: 'rivulet.error.message',
+  /** The input record's topic. */
   topic: 'rivulet.source.topic',
+  /** The input record's partition, as a decimal string. */
   partition: 'rivulet.source.partition',
+  /** The input record's offset, as a decimal string. */
   offset: 'rivulet.source.offset',
+  /** The `applicationId` of the app that wrote it. */
   applicationId: 'rivulet.application.id',
 } as const;
 

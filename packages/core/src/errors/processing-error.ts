@@ -6,9 +6,13 @@ export type ErrorStage = 'deserialization' | 'processing' | 'production';
  * stage, the input topic, partition and offset, and the cause.
  */
 export class ProcessingError extends Error {
+  /** The step that failed. */
   readonly stage: ErrorStage;
+  /** The input record's topic. */
   readonly topic: string;
+  /** The input record's partition. */
   readonly partition: number;
+  /** The input record's offset, as a decimal string. */
   readonly offset: string;
 
   constructor(stage: ErrorStage, cause: Error, where: { topic: string; partition: number; offset: string }) {

@@ -35,13 +35,17 @@ export type StreamsAppState = 'CREATED' | 'REBALANCING' | 'RUNNING' | 'PENDING_S
 export interface RebalanceEvent {
   /** From the group's rebalance notice (or the start) to the gained tasks being restored and ready. */
   readonly durationMs: number;
+  /** Ids of the tasks this member gained, e.g. `0_3`. */
   readonly gained: readonly string[];
+  /** Ids of the tasks this member lost. */
   readonly lost: readonly string[];
+  /** Ids of all the tasks this member runs after the rebalance. */
   readonly tasks: readonly string[];
 }
 
 /** Counters of one task this instance runs. */
 export interface TaskMetrics {
+  /** The task's id, `<subtopology>_<partition>`. */
   readonly taskId: string;
   /** Records processed since this instance opened the task. */
   readonly recordsProcessed: number;
@@ -49,11 +53,17 @@ export interface TaskMetrics {
 
 /** Counters of a running app. */
 export interface StreamsMetrics {
+  /** The app's state now. */
   readonly state: StreamsAppState;
+  /** Ids of the tasks this instance runs now. */
   readonly tasks: readonly string[];
+  /** Records processed by this instance since it started, across all its tasks. */
   readonly recordsProcessed: number;
+  /** Commits made by this instance since it started (each covers all its tasks). */
   readonly commits: number;
+  /** Rebalances this instance completed. */
   readonly rebalances: number;
+  /** Total time spent in those rebalances, in ms. */
   readonly rebalanceTimeMsTotal: number;
   /** Per task this instance runs now. */
   readonly taskMetrics: readonly TaskMetrics[];
@@ -78,6 +88,7 @@ export interface StartOptions {
  * await app.start();
  */
 export class StreamsApp {
+  /** The configuration in use: the options given, validated, with every default filled in. */
   readonly config: ResolvedStreamsConfig;
   private readonly stateSubject = new BehaviorSubject<StreamsAppState>('CREATED');
   private readonly rebalanceSubject = new Subject<RebalanceEvent>();
@@ -107,6 +118,7 @@ export class StreamsApp {
   private shutdownTimeoutMs = 30_000;
 
   constructor(
+    /** The topology the app runs. */
     readonly topology: Topology,
     config: StreamsConfig,
     private readonly clientFactory: (config: ResolvedStreamsConfig) => KafkaClientPort = createKafkajsClient,
@@ -117,6 +129,7 @@ export class StreamsApp {
     checkDefaultSerdes(topology, { key: this.config.defaultKeySerde, value: this.config.defaultValueSerde });
   }
 
+  /** The app's state now; `state$` emits each change. */
   get state(): StreamsAppState {
     return this.stateSubject.value;
   }

@@ -10,7 +10,12 @@ export interface SchemaRegistryClientOptions {
   /** The registry's base URL, e.g. `http://localhost:8081`. User info in it (`http://user:pass@host`) is taken as basic auth. */
   url: string;
   /** HTTP basic auth (Confluent Cloud: the API key and secret). */
-  auth?: { username: string; password: string };
+  auth?: {
+    /** The user name (Confluent Cloud: the API key). */
+    username: string;
+    /** The password (Confluent Cloud: the API secret). */
+    password: string;
+  };
   /**
    * Retries, with exponential backoff, of a request the registry did not answer or answered with
    * a 5xx (it is down, restarting, or overloaded). A 4xx is an answer and is not retried.

@@ -3,23 +3,31 @@ export type SchemaType = 'AVRO' | 'JSON' | 'PROTOBUF';
 
 /** A reference from a schema to a schema of another subject (not followed by Rivulet's serdes yet). */
 export interface SchemaReference {
+  /** The name the referencing schema uses for it (an Avro full name, a JSON Schema `$ref`). */
   name: string;
+  /** The subject the referenced schema is registered under. */
   subject: string;
+  /** Its version under that subject. */
   version: number;
 }
 
 /** A schema as the registry stores it: its format and its text. */
 export interface SchemaDefinition {
+  /** The schema's format. */
   schemaType: SchemaType;
   /** The schema's text: Avro or JSON Schema as JSON. */
   schema: string;
+  /** Schemas of other subjects it refers to. */
   references?: SchemaReference[];
 }
 
 /** A schema registered under a subject, at a version, with its global id. */
 export interface SubjectVersion extends SchemaDefinition {
+  /** The subject. */
   subject: string;
+  /** The version under the subject, from 1. */
   version: number;
+  /** The schema's global id, the one written in the wire format. */
   id: number;
 }
 
@@ -54,9 +62,13 @@ export interface SchemaRegistryClient {
  * was down or failing), in which case the client has already retried `attempts - 1` times.
  */
 export class SchemaRegistryClientError extends Error {
+  /** The HTTP status of the registry's answer; undefined when there was no answer. */
   readonly status: number | undefined;
+  /** Confluent's error code, e.g. 40401 (see {@link SCHEMA_REGISTRY_ERROR_CODES}); undefined when the answer had none. */
   readonly errorCode: number | undefined;
+  /** Whether trying again later may succeed (the registry was down or failing). */
   readonly retriable: boolean;
+  /** How many times the request was tried. */
   readonly attempts: number;
 
   constructor(
@@ -75,13 +87,22 @@ export class SchemaRegistryClientError extends Error {
 
 /** Confluent's error codes that Rivulet's serdes and MockSchemaRegistry use. */
 export const SCHEMA_REGISTRY_ERROR_CODES = Object.freeze({
+  /** 40401: the subject does not exist. */
   SUBJECT_NOT_FOUND: 40401,
+  /** 40402: the subject has no such version. */
   VERSION_NOT_FOUND: 40402,
+  /** 40403: no schema with that id, or not under that subject. */
   SCHEMA_NOT_FOUND: 40403,
+  /** 40408: the subject has no compatibility level of its own. */
   SUBJECT_COMPATIBILITY_NOT_CONFIGURED: 40408,
+  /** 409: the schema is incompatible with the subject's earlier versions. */
   INCOMPATIBLE_SCHEMA: 409,
+  /** 42201: the schema does not parse. */
   INVALID_SCHEMA: 42201,
+  /** 42202: the version is not a positive number or `latest`. */
   INVALID_VERSION: 42202,
+  /** 42203: not a known compatibility level. */
   INVALID_COMPATIBILITY_LEVEL: 42203,
+  /** 50001: an error in the registry's backend store. */
   STORE_ERROR: 50001,
 });

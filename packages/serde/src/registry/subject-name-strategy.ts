@@ -1,5 +1,6 @@
 /** What a subject name strategy is given. */
 export interface SubjectNameContext {
+  /** The topic the serde reads or writes. */
   topic: string;
   /** Whether the serde writes keys or values. */
   part: 'key' | 'value';
