@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 /**
- * `npm test`: every check. Lint, typecheck and unit tests of all projects (Nx, cached), then the
- * integration and crash tests against one real Kafka broker: KAFKA_BROKERS if set, otherwise the
- * local broker from scripts/kafka.mjs, started once for the whole run and stopped at the end.
+ * `npm test`: every check. Lint, typecheck and unit tests of all projects (Nx, cached) and the API
+ * reference's TSDoc checks (typedoc), then the integration and crash tests against one real Kafka
+ * broker: KAFKA_BROKERS if set, otherwise the local broker from scripts/kafka.mjs, started once for
+ * the whole run and stopped at the end.
  * Closes with one line counting the tests that ran: "rivulet: N passed, N failed".
  */
 import { spawnSync } from 'node:child_process';
@@ -40,6 +41,12 @@ function summary() {
 }
 
 let status = nx(['-t', 'lint', 'typecheck', 'test', '--parallel=2', '--skip-nx-cache']);
+if (status === 0) {
+  // The API reference's checks (typedoc.json): every export documented, no broken {@link}, no
+  // exported API that uses an unexported type. Validation only, no pages written.
+  process.stdout.write('\n[test] typedoc --emit none (API reference checks)\n');
+  status = spawnSync('npx', ['typedoc', '--emit', 'none'], { cwd: root, stdio: 'inherit' }).status ?? 1;
+}
 let started = false;
 if (status === 0) {
   const env = { ...process.env };
