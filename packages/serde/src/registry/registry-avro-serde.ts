@@ -5,17 +5,14 @@ import { avroSerdeName, avroTypeOption, longsOption } from '../avro/avro-serde.j
 import { avroType, normalizeSchema, resolverFor } from '../avro/avro-types.js';
 import { IncompatibleSchemaError } from '../errors.js';
 import type { Serde } from '../serde.js';
-import { andThen, attempt } from '../internal/maybe-async.js';
-import type { MaybePromise } from '../internal/maybe-async.js';
 import { errorMessage } from '../internal/serde-errors.js';
 import { contextOf, whereSuffix } from '../internal/where.js';
 import type { SerdeLabel } from '../internal/where.js';
-import { schemaByIdError, subjectError } from './registry-errors.js';
+import { RegistrySchemaCache } from './registry-schema-cache.js';
 import { resolveRegistryOptions } from './registry-serde-options.js';
 import type { RegistrySerdeOptions } from './registry-serde-options.js';
-import type { SchemaDefinition, SchemaRegistryClient } from './schema-registry-client.js';
-import { subjectName, validateSubjectNameStrategy } from './subject-name-strategy.js';
-import type { SubjectNameStrategy } from './subject-name-strategy.js';
+import type { SchemaDefinition } from './schema-registry-client.js';
+import { validateSubjectNameStrategy } from './subject-name-strategy.js';
 import { HEADER_LENGTH } from '../internal/wire-format-header.js';
 import { readSchemaId } from './wire-format.js';
 
@@ -53,50 +50,46 @@ const FACTORY = 'registryAvroSerde';
 class RegistryAvroSerde implements Serde<unknown> {
   readonly name: string;
   private readonly label: SerdeLabel;
-  private readonly client: SchemaRegistryClient;
-  private readonly strategy: SubjectNameStrategy;
-  private readonly part: 'key' | 'value';
-  private readonly autoRegister: boolean;
-  private readonly useLatestVersion: boolean;
   private readonly longs: AvroLongs;
   /** The serde's own schema, or undefined to read with the writer's. */
   private readonly reader: Type | undefined;
-  private readonly definition: SchemaDefinition | undefined;
-  // Warm caches: after the first record of a topic / schema id, the per-record path is synchronous.
-  private readonly targets = new Map<string, WriteTarget>();
-  private readonly plans = new Map<number, ReadPlan>();
-  // Cache misses in flight, shared by the records that wait on them.
-  private readonly pendingTargets = new Map<string, Promise<WriteTarget>>();
-  private readonly pendingPlans = new Map<number, Promise<ReadPlan>>();
-  private lastId = -1;
-  private lastPlan: ReadPlan | undefined;
+  private readonly cache: RegistrySchemaCache<WriteTarget, ReadPlan>;
 
   constructor(options: RegistryAvroSerdeOptions) {
     const resolved = resolveRegistryOptions(FACTORY, options);
-    this.client = resolved.client;
-    this.part = resolved.part;
-    this.autoRegister = resolved.autoRegister;
-    this.useLatestVersion = resolved.useLatestVersion;
     this.longs = longsOption(FACTORY, options.longs);
+    let definition: SchemaDefinition | undefined;
     if (options.schema !== undefined) {
       this.reader = avroTypeOption(FACTORY, 'schema', options.schema, this.longs);
-      this.definition = { schemaType: 'AVRO', schema: normalizeSchema(options.schema).text };
+      definition = { schemaType: 'AVRO', schema: normalizeSchema(options.schema).text };
     }
-    this.strategy = validateSubjectNameStrategy(FACTORY, options.subjectNameStrategy, this.reader?.name, 'an Avro schema without a name');
+    const strategy = validateSubjectNameStrategy(FACTORY, options.subjectNameStrategy, this.reader?.name, 'an Avro schema without a name');
     this.name = this.reader === undefined ? 'avro-registry' : avroSerdeName('avro-registry', this.reader);
-    this.label = Object.freeze({ serde: this.name, part: this.part });
+    this.label = Object.freeze({ serde: this.name, part: resolved.part });
+    this.cache = new RegistrySchemaCache<WriteTarget, ReadPlan>({
+      factory: FACTORY,
+      label: this.label,
+      schemaType: 'AVRO',
+      schemaTypeName: 'Avro',
+      options: resolved,
+      strategy,
+      recordName: this.reader?.name,
+      definition,
+      ownTarget: (id) => ({ id, type: this.reader! }),
+      latestTarget: (version) => ({ id: version.id, type: avroType(version.schema, this.longs) }),
+      planFor: (id, d) => this.planFor(id, d),
+    });
   }
 
   serialize(topic: string, value: unknown): Buffer | Promise<Buffer> {
-    const target = this.targets.get(topic) ?? this.writeTarget(topic);
+    const target = this.cache.writeTarget(topic);
     if (target instanceof Promise) return target.then((t) => encodeAvro(t.type, value, t.id, this.label, topic));
     return encodeAvro(target.type, value, target.id, this.label, topic);
   }
 
   deserialize(topic: string, data: Buffer): unknown {
     const id = readSchemaId(data, this.label, topic);
-    // Most topics carry one schema id at a time: the last plan saves the map lookup.
-    const plan = id === this.lastId ? this.lastPlan! : (this.plans.get(id) ?? this.readPlan(id, topic));
+    const plan = this.cache.readPlan(id, topic);
     if (plan instanceof Promise) return plan.then((p) => this.read(p, id, topic, data));
     return this.read(plan, id, topic, data);
   }
@@ -107,91 +100,6 @@ class RegistryAvroSerde implements Serde<unknown> {
       throw new IncompatibleSchemaError(`${this.name}: ${plan.incompatible} ${whereSuffix(context)}`, context, { schemaId: id });
     }
     return decodeAvro(plan.type!, data, HEADER_LENGTH, plan.resolver, this.label, topic, plan.writerLabel);
-  }
-
-  /** The topic's write target: at once from a synchronous registry, else a Promise shared by the records waiting. */
-  private writeTarget(topic: string): MaybePromise<WriteTarget> {
-    const pending = this.pendingTargets.get(topic);
-    if (pending !== undefined) return pending;
-    const target = this.loadWriteTarget(topic);
-    if (target instanceof Promise) {
-      this.pendingTargets.set(topic, target);
-      void target.then(
-        () => this.pendingTargets.delete(topic),
-        () => this.pendingTargets.delete(topic),
-      );
-    }
-    return target;
-  }
-
-  private loadWriteTarget(topic: string): MaybePromise<WriteTarget> {
-    if (this.reader === undefined && !this.useLatestVersion) {
-      throw new TypeError(`${FACTORY}: writing needs options.schema, or options.useLatestVersion to write with the subject's latest schema`);
-    }
-    const subject = subjectName(this.strategy, { topic, part: this.part, recordName: this.reader?.name });
-    if (this.useLatestVersion) {
-      const latest = attempt(
-        () => this.client.getLatestVersion(subject),
-        (error) => subjectError(error, subject, 'latest', this.label, topic),
-      );
-      return andThen(latest, (version) => {
-        if (version.schemaType !== 'AVRO') {
-          const context = contextOf(this.label, topic);
-          throw new IncompatibleSchemaError(
-            `${this.name}: the latest version of subject ${subject} (schema id ${version.id}) is a ${version.schemaType} schema, not Avro ${whereSuffix(context)}`,
-            context,
-            { subject, schemaId: version.id },
-          );
-        }
-        return this.cacheTarget(topic, version.id, avroType(version.schema, this.longs));
-      });
-    }
-    const definition = this.definition!;
-    const id = this.autoRegister
-      ? attempt(
-          () => this.client.register(subject, definition),
-          (error) => subjectError(error, subject, 'register', this.label, topic),
-        )
-      : andThen(
-          attempt(
-            () => this.client.lookupSchema(subject, definition),
-            (error) => subjectError(error, subject, 'lookup', this.label, topic),
-          ),
-          (version) => version.id,
-        );
-    return andThen(id, (schemaId) => this.cacheTarget(topic, schemaId, this.reader!));
-  }
-
-  private cacheTarget(topic: string, id: number, type: Type): WriteTarget {
-    const target: WriteTarget = { id, type };
-    this.targets.set(topic, target);
-    return target;
-  }
-
-  private readPlan(id: number, topic: string): MaybePromise<ReadPlan> {
-    const pending = this.pendingPlans.get(id);
-    if (pending !== undefined) return pending;
-    const definition = attempt(
-      () => this.client.getSchemaById(id),
-      (error) => schemaByIdError(error, id, this.label, topic),
-    );
-    if (!(definition instanceof Promise)) return this.cachePlan(id, definition);
-    const plan = definition.then((d) => this.cachePlan(id, d));
-    this.pendingPlans.set(id, plan);
-    void plan.then(
-      () => this.pendingPlans.delete(id),
-      () => this.pendingPlans.delete(id),
-    );
-    return plan;
-  }
-
-  /** Decides, once per writer schema id, how its records are read, and remembers it. */
-  private cachePlan(id: number, definition: SchemaDefinition): ReadPlan {
-    const plan = this.planFor(id, definition);
-    this.plans.set(id, plan);
-    this.lastId = id;
-    this.lastPlan = plan;
-    return plan;
   }
 
   private planFor(id: number, definition: SchemaDefinition): ReadPlan {
