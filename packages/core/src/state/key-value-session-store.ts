@@ -1,11 +1,10 @@
 import { assertSession } from './in-memory-session-store.js';
 import type { KeyValueBytesStore } from './key-value-bytes-store.js';
 import type { SessionBytesEntry, SessionBytesStore } from './session-bytes-store.js';
-import type { ChangelogRecord, StateStoreContext } from './state-store.js';
-import { assertStoreTime, hasKey, markBytes, readTime, sessionKeyBytes, STORE_MARK_KEY, TIME_BYTES } from './time-key-encoding.js';
+import { RetainedKeyValueEngine } from './retained-key-value-engine.js';
+import { hasKey, readTime, sessionKeyBytes, TIME_BYTES } from './time-key-encoding.js';
 import { assertRetention } from './window-store-options.js';
 
-const MIN_SWEEP_INTERVAL_MS = 60_000;
 const SESSION_TIME_BYTES = 2 * TIME_BYTES;
 
 /**
@@ -17,44 +16,11 @@ const SESSION_TIME_BYTES = 2 * TIME_BYTES;
  * `findAllSessions` reads the whole engine. Expired sessions are skipped by reads and swept
  * (unlogged) once per max(retention / 2, 1 minute) of session time; `init` reads the engine once.
  */
-export class KeyValueSessionStore implements SessionBytesStore {
-  readonly name: string;
-  readonly persistent: boolean;
-  private observed = Number.NEGATIVE_INFINITY;
-  private nextSweep = Number.NEGATIVE_INFINITY;
-  private readonly sweepIntervalMs: number;
-  private mark: number | undefined;
-
-  constructor(
-    private readonly inner: KeyValueBytesStore,
-    readonly retentionMs: number,
-  ) {
+export class KeyValueSessionStore extends RetainedKeyValueEngine implements SessionBytesStore {
+  constructor(inner: KeyValueBytesStore, retentionMs: number) {
     assertRetention(inner.name, retentionMs, 0);
-    this.name = inner.name;
-    this.persistent = inner.persistent;
-    this.sweepIntervalMs = Math.max(Math.floor(retentionMs / 2), MIN_SWEEP_INTERVAL_MS);
-  }
-
-  get isOpen(): boolean {
-    return this.inner.isOpen;
-  }
-
-  get restoredOffset(): string | undefined {
-    return this.inner.restoredOffset;
-  }
-
-  init(context: StateStoreContext): Promise<void> | void {
-    const opened = this.inner.init(context);
-    if (opened instanceof Promise) return opened.then(() => this.load());
-    this.load();
-  }
-
-  flush(): Promise<void> {
-    return this.inner.flush();
-  }
-
-  close(): Promise<void> {
-    return this.inner.close();
+    // Sessions age by their end, the first 8 bytes of the 16-byte suffix.
+    super(inner, retentionMs, SESSION_TIME_BYTES);
   }
 
   put(key: Buffer, start: number, end: number, value: Buffer | null): void {
@@ -96,71 +62,5 @@ export class KeyValueSessionStore implements SessionBytesStore {
     }
     result.sort((a, b) => a.end - b.end || Buffer.compare(a.key, b.key) || a.start - b.start);
     return result;
-  }
-
-  emittedUpTo(): number | undefined {
-    return this.mark;
-  }
-
-  setEmittedUpTo(time: number): void {
-    assertStoreTime(this.name, 'the emitted-up-to mark', time);
-    this.inner.put(STORE_MARK_KEY, markBytes(time));
-    this.mark = time;
-  }
-
-  restoreBatch(records: readonly ChangelogRecord[]): void {
-    this.inner.restoreBatch(records);
-    for (let i = 0; i < records.length; i++) {
-      const { key, value } = records[i]!;
-      if (key.length < SESSION_TIME_BYTES) this.mark = value === null ? undefined : readTime(value, 0);
-      else if (value !== null) this.observe(readTime(key, key.length - SESSION_TIME_BYTES));
-    }
-  }
-
-  checkpoint(offset: string): void {
-    this.inner.checkpoint(offset);
-  }
-
-  async wipe(): Promise<void> {
-    await this.inner.wipe();
-    this.observed = Number.NEGATIVE_INFINITY;
-    this.nextSweep = Number.NEGATIVE_INFINITY;
-    this.mark = undefined;
-  }
-
-  private load(): void {
-    this.observed = Number.NEGATIVE_INFINITY;
-    this.nextSweep = Number.NEGATIVE_INFINITY;
-    const mark = this.inner.get(STORE_MARK_KEY);
-    this.mark = mark === undefined ? undefined : readTime(mark, 0);
-    let newest = Number.NEGATIVE_INFINITY;
-    for (const entry of this.inner.all()) {
-      if (entry.key.length >= SESSION_TIME_BYTES) newest = Math.max(newest, readTime(entry.key, entry.key.length - SESSION_TIME_BYTES));
-    }
-    if (newest > Number.NEGATIVE_INFINITY) this.observe(newest);
-  }
-
-  private observe(end: number): boolean {
-    if (end > this.observed) {
-      this.observed = end;
-      const liveFrom = this.liveFrom();
-      if (this.nextSweep === Number.NEGATIVE_INFINITY) this.nextSweep = liveFrom + this.sweepIntervalMs;
-      else if (liveFrom >= this.nextSweep) this.sweep(liveFrom);
-      return true;
-    }
-    return end >= this.liveFrom();
-  }
-
-  private sweep(liveFrom: number): void {
-    this.nextSweep = liveFrom + this.sweepIntervalMs;
-    const expired: Buffer[] = [];
-    for (const entry of this.inner.all()) {
-      if (entry.key.length >= SESSION_TIME_BYTES && readTime(entry.key, entry.key.length - SESSION_TIME_BYTES) < liveFrom) expired.push(entry.key);
-    }
-    for (const key of expired) this.inner.delete(key);
-  }
-
-  private liveFrom(): number {
-    return this.observed - this.retentionMs;
   }
 }

@@ -1,12 +1,9 @@
 import type { KeyValueBytesStore } from './key-value-bytes-store.js';
 import type { KeyValue } from './key-value-store.js';
-import type { ChangelogRecord, StateStoreContext } from './state-store.js';
-import { assertStoreTime, hasKey, markBytes, readTime, STORE_MARK_KEY, TIME_BYTES, windowKeyBytes } from './time-key-encoding.js';
+import { RetainedKeyValueEngine } from './retained-key-value-engine.js';
+import { assertStoreTime, hasKey, readTime, TIME_BYTES, windowKeyBytes } from './time-key-encoding.js';
 import type { WindowBytesEntry, WindowBytesStore } from './window-bytes-store.js';
 import { assertRetention } from './window-store-options.js';
-
-/** Expired windows are swept at most once per this much of window time, or half the retention if longer (Kafka Streams' segment interval). */
-const MIN_SWEEP_INTERVAL_MS = 60_000;
 
 /**
  * A window engine on a key-value engine (the persistent one uses lmdb): each window is the entry
@@ -19,46 +16,14 @@ const MIN_SWEEP_INTERVAL_MS = 60_000;
  * a sweep over the engine once per max(retention / 2, 1 minute) of window time. `init` reads the
  * engine once to learn the newest window start.
  */
-export class KeyValueWindowStore implements WindowBytesStore {
-  readonly name: string;
-  readonly persistent: boolean;
-  private observed = Number.NEGATIVE_INFINITY;
-  private nextSweep = Number.NEGATIVE_INFINITY;
-  private readonly sweepIntervalMs: number;
-  private mark: number | undefined;
-
+export class KeyValueWindowStore extends RetainedKeyValueEngine implements WindowBytesStore {
   constructor(
-    private readonly inner: KeyValueBytesStore,
-    readonly retentionMs: number,
+    inner: KeyValueBytesStore,
+    retentionMs: number,
     readonly windowSizeMs: number,
   ) {
     assertRetention(inner.name, retentionMs, windowSizeMs);
-    this.name = inner.name;
-    this.persistent = inner.persistent;
-    this.sweepIntervalMs = Math.max(Math.floor(retentionMs / 2), MIN_SWEEP_INTERVAL_MS);
-  }
-
-  get isOpen(): boolean {
-    return this.inner.isOpen;
-  }
-
-  get restoredOffset(): string | undefined {
-    return this.inner.restoredOffset;
-  }
-
-  /** Synchronous when the engine opens synchronously, a Promise otherwise (lmdb). */
-  init(context: StateStoreContext): Promise<void> | void {
-    const opened = this.inner.init(context);
-    if (opened instanceof Promise) return opened.then(() => this.load());
-    this.load();
-  }
-
-  flush(): Promise<void> {
-    return this.inner.flush();
-  }
-
-  close(): Promise<void> {
-    return this.inner.close();
+    super(inner, retentionMs, TIME_BYTES);
   }
 
   put(key: Buffer, value: Buffer | null, windowStart: number): void {
@@ -97,74 +62,5 @@ export class KeyValueWindowStore implements WindowBytesStore {
     // The engine orders by key, then start; windows across keys read by start first.
     result.sort((a, b) => a.windowStart - b.windowStart || Buffer.compare(a.key, b.key));
     return result;
-  }
-
-  emittedUpTo(): number | undefined {
-    return this.mark;
-  }
-
-  setEmittedUpTo(time: number): void {
-    assertStoreTime(this.name, 'the emitted-up-to mark', time);
-    this.inner.put(STORE_MARK_KEY, markBytes(time));
-    this.mark = time;
-  }
-
-  restoreBatch(records: readonly ChangelogRecord[]): void {
-    this.inner.restoreBatch(records);
-    for (let i = 0; i < records.length; i++) {
-      const { key, value } = records[i]!;
-      if (key.length < TIME_BYTES) this.mark = value === null ? undefined : readTime(value, 0);
-      else if (value !== null) this.observe(readTime(key, key.length - TIME_BYTES));
-    }
-  }
-
-  checkpoint(offset: string): void {
-    this.inner.checkpoint(offset);
-  }
-
-  async wipe(): Promise<void> {
-    await this.inner.wipe();
-    this.observed = Number.NEGATIVE_INFINITY;
-    this.nextSweep = Number.NEGATIVE_INFINITY;
-    this.mark = undefined;
-  }
-
-  /** Reads the engine once: the newest window start, and the mark. */
-  private load(): void {
-    this.observed = Number.NEGATIVE_INFINITY;
-    this.nextSweep = Number.NEGATIVE_INFINITY;
-    this.mark = undefined;
-    const mark = this.inner.get(STORE_MARK_KEY);
-    if (mark !== undefined) this.mark = readTime(mark, 0);
-    let newest = Number.NEGATIVE_INFINITY;
-    for (const entry of this.inner.all()) {
-      if (entry.key.length >= TIME_BYTES) newest = Math.max(newest, readTime(entry.key, entry.key.length - TIME_BYTES));
-    }
-    if (newest > Number.NEGATIVE_INFINITY) this.observe(newest);
-  }
-
-  /** Moves the newest window start; false when `windowStart` is already expired. */
-  private observe(windowStart: number): boolean {
-    if (windowStart > this.observed) {
-      this.observed = windowStart;
-      const liveFrom = this.liveFrom();
-      if (this.nextSweep === Number.NEGATIVE_INFINITY) this.nextSweep = liveFrom + this.sweepIntervalMs;
-      else if (liveFrom >= this.nextSweep) this.sweep(liveFrom);
-      return true;
-    }
-    return windowStart >= this.liveFrom();
-  }
-
-  private sweep(liveFrom: number): void {
-    this.nextSweep = liveFrom + this.sweepIntervalMs;
-    const expired: Buffer[] = [];
-    for (const entry of this.inner.all()) {
-      if (entry.key.length >= TIME_BYTES && readTime(entry.key, entry.key.length - TIME_BYTES) < liveFrom) expired.push(entry.key);
-    }
-    for (const key of expired) this.inner.delete(key);
-  }
-
-  private liveFrom(): number {
-    return this.observed - this.retentionMs;
   }
 }
