@@ -1,60 +1,26 @@
 import type { Serde } from '@rivulet/serde';
-import { changelogTopic } from './changelog-topic.js';
 import type { KeyValue } from './key-value-store.js';
 import type { SessionBytesEntry, SessionBytesStore } from './session-bytes-store.js';
 import type { SessionStore } from './session-store.js';
-import type { ChangelogRecord, RestorableStateStore, StateStoreContext } from './state-store.js';
 import { deserializeForStore, serializeForStore } from './store-serde.js';
+import { TypedStoreLayer } from './typed-store-layer.js';
 import type { Windowed } from './windowed.js';
 
 /**
  * The typed face of a session store: serializes keys and values with the store's serdes and hands
  * bytes to the layer below (changelogging, then the engine). What {@link Stores.sessionStoreBuilder} builds.
  */
-export class TypedSessionStore<K, V> implements SessionStore<K, V>, RestorableStateStore {
-  /** The store's name. */
-  readonly name: string;
-  readonly persistent: boolean;
+export class TypedSessionStore<K, V> extends TypedStoreLayer<SessionBytesStore> implements SessionStore<K, V> {
   /** How long sessions are kept, in ms, after the newest session end written. */
   readonly retentionMs: number;
-  private topic: string;
 
   constructor(
-    private readonly inner: SessionBytesStore,
+    inner: SessionBytesStore,
     private readonly keySerde: Serde<K>,
     private readonly valueSerde: Serde<V>,
   ) {
-    this.name = inner.name;
-    this.persistent = inner.persistent;
+    super(inner);
     this.retentionMs = inner.retentionMs;
-    this.topic = inner.name;
-  }
-
-  /** True between a successful `init` and `close`. */
-  get isOpen(): boolean {
-    return this.inner.isOpen;
-  }
-
-  get restoredOffset(): string | undefined {
-    return this.inner.restoredOffset;
-  }
-
-  init(context: StateStoreContext): Promise<void> | void {
-    const opened = this.inner.init(context);
-    const done = (): void => {
-      this.topic =
-        context.changelog?.topic ?? (context.applicationId === undefined ? this.name : changelogTopic(context.applicationId, this.name));
-    };
-    if (opened instanceof Promise) return opened.then(done);
-    done();
-  }
-
-  flush(): Promise<void> {
-    return this.inner.flush();
-  }
-
-  close(): Promise<void> {
-    return this.inner.close();
   }
 
   put(session: Windowed<K>, value: V | null): void {
@@ -68,7 +34,7 @@ export class TypedSessionStore<K, V> implements SessionStore<K, V>, RestorableSt
 
   fetchSession(key: K, sessionStart: number, sessionEnd: number): V | undefined {
     const bytes = this.inner.fetchSession(this.keyBytes(key), sessionStart, sessionEnd);
-    return bytes === undefined ? undefined : this.valueOf(bytes);
+    return bytes === undefined ? undefined : this.valueFrom(bytes);
   }
 
   findSessions(key: K, earliestSessionEnd: number, latestSessionStart: number): KeyValue<Windowed<K>, V>[] {
@@ -96,25 +62,13 @@ export class TypedSessionStore<K, V> implements SessionStore<K, V>, RestorableSt
     this.inner.setEmittedUpTo(time);
   }
 
-  restoreBatch(records: readonly ChangelogRecord[]): void {
-    this.inner.restoreBatch(records);
-  }
-
-  checkpoint(offset: string): void {
-    this.inner.checkpoint(offset);
-  }
-
-  wipe(): Promise<void> {
-    return this.inner.wipe();
-  }
-
   /** `key`, when given, is every entry's key: it saves deserializing it again. */
   private typed(entries: readonly SessionBytesEntry[], key: K | undefined): KeyValue<Windowed<K>, V>[] {
     const result: KeyValue<Windowed<K>, V>[] = new Array(entries.length);
     for (let i = 0; i < entries.length; i++) {
       const entry = entries[i]!;
       const k = key !== undefined ? key : deserializeForStore(this.name, 'key', this.keySerde, this.topic, entry.key);
-      result[i] = { key: { key: k, window: { start: entry.start, end: entry.end } }, value: this.valueOf(entry.value) };
+      result[i] = { key: { key: k, window: { start: entry.start, end: entry.end } }, value: this.valueFrom(entry.value) };
     }
     return result;
   }
@@ -123,7 +77,7 @@ export class TypedSessionStore<K, V> implements SessionStore<K, V>, RestorableSt
     return serializeForStore(this.name, 'key', this.keySerde, this.topic, key);
   }
 
-  private valueOf(bytes: Buffer): V {
+  private valueFrom(bytes: Buffer): V {
     return deserializeForStore(this.name, 'value', this.valueSerde, this.topic, bytes);
   }
 }

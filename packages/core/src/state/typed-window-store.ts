@@ -1,8 +1,7 @@
 import type { Serde } from '@rivulet/serde';
-import { changelogTopic } from './changelog-topic.js';
 import type { KeyValue } from './key-value-store.js';
-import type { ChangelogRecord, RestorableStateStore, StateStoreContext } from './state-store.js';
 import { deserializeForStore, serializeForStore } from './store-serde.js';
+import { TypedStoreLayer } from './typed-store-layer.js';
 import type { WindowBytesStore } from './window-bytes-store.js';
 import type { WindowStore } from './window-store.js';
 import type { Windowed } from './windowed.js';
@@ -12,54 +11,22 @@ import type { Windowed } from './windowed.js';
  * with the changelog topic name, synchronous, as for key-value stores) and hands bytes to the layer
  * below (changelogging, then the engine). What {@link Stores.windowStoreBuilder} builds.
  */
-export class TypedWindowStore<K, V> implements WindowStore<K, V>, RestorableStateStore {
-  /** The store's name. */
-  readonly name: string;
-  readonly persistent: boolean;
+export class TypedWindowStore<K, V> extends TypedStoreLayer<WindowBytesStore> implements WindowStore<K, V> {
+  /** How long windows are kept, in ms, after the newest window start written. */
   readonly retentionMs: number;
+  /** The size of the store's windows, in ms. */
   readonly windowSizeMs: number;
-  private topic: string;
 
   constructor(
-    private readonly inner: WindowBytesStore,
+    inner: WindowBytesStore,
     private readonly keySerde: Serde<K>,
     private readonly valueSerde: Serde<V>,
     /** True when the values are {@link ValueAndTimestamp}s (a timestamped store, as the DSL's). */
     readonly timestamped = false,
   ) {
-    this.name = inner.name;
-    this.persistent = inner.persistent;
+    super(inner);
     this.retentionMs = inner.retentionMs;
     this.windowSizeMs = inner.windowSizeMs;
-    this.topic = inner.name;
-  }
-
-  /** True between a successful `init` and `close`. */
-  get isOpen(): boolean {
-    return this.inner.isOpen;
-  }
-
-  get restoredOffset(): string | undefined {
-    return this.inner.restoredOffset;
-  }
-
-  /** Synchronous when the engine opens synchronously (in memory), a Promise otherwise (lmdb). */
-  init(context: StateStoreContext): Promise<void> | void {
-    const opened = this.inner.init(context);
-    const done = (): void => {
-      this.topic =
-        context.changelog?.topic ?? (context.applicationId === undefined ? this.name : changelogTopic(context.applicationId, this.name));
-    };
-    if (opened instanceof Promise) return opened.then(done);
-    done();
-  }
-
-  flush(): Promise<void> {
-    return this.inner.flush();
-  }
-
-  close(): Promise<void> {
-    return this.inner.close();
   }
 
   put(key: K, value: V | null, windowStart: number): void {
@@ -72,11 +39,11 @@ export class TypedWindowStore<K, V> implements WindowStore<K, V>, RestorableStat
     const keyBytes = this.keyBytes(key);
     if (to === undefined) {
       const bytes = this.inner.fetch(keyBytes, from);
-      return bytes === undefined ? undefined : this.valueOf(bytes);
+      return bytes === undefined ? undefined : this.valueFrom(bytes);
     }
     const windows = this.inner.fetchRange(keyBytes, from, to);
     const result: KeyValue<number, V>[] = new Array(windows.length);
-    for (let i = 0; i < windows.length; i++) result[i] = { key: windows[i]!.key, value: this.valueOf(windows[i]!.value) };
+    for (let i = 0; i < windows.length; i++) result[i] = { key: windows[i]!.key, value: this.valueFrom(windows[i]!.value) };
     return result;
   }
 
@@ -87,7 +54,7 @@ export class TypedWindowStore<K, V> implements WindowStore<K, V>, RestorableStat
         key: deserializeForStore(this.name, 'key', this.keySerde, this.topic, entry.key),
         window: { start: entry.windowStart, end: entry.windowStart + size },
       },
-      value: this.valueOf(entry.value),
+      value: this.valueFrom(entry.value),
     }));
   }
 
@@ -103,23 +70,11 @@ export class TypedWindowStore<K, V> implements WindowStore<K, V>, RestorableStat
     this.inner.setEmittedUpTo(time);
   }
 
-  restoreBatch(records: readonly ChangelogRecord[]): void {
-    this.inner.restoreBatch(records);
-  }
-
-  checkpoint(offset: string): void {
-    this.inner.checkpoint(offset);
-  }
-
-  wipe(): Promise<void> {
-    return this.inner.wipe();
-  }
-
   private keyBytes(key: K): Buffer {
     return serializeForStore(this.name, 'key', this.keySerde, this.topic, key);
   }
 
-  private valueOf(bytes: Buffer): V {
+  private valueFrom(bytes: Buffer): V {
     return deserializeForStore(this.name, 'value', this.valueSerde, this.topic, bytes);
   }
 }
