@@ -164,11 +164,17 @@ export class StreamTask implements ProcessorContext<unknown, unknown> {
     const decoded: DecodedEntry[] = new Array(records.length);
     let partitionTime = this.partitionTime.get(batch.topic) ?? -1;
     let async = false;
+    // A batch is in offset order: once one record is at or past `from`, the rest are too, so the
+    // offsets (decimal strings) are parsed only for the records before that point.
+    let skipping = from >= 0n;
     for (let i = 0; i < records.length; i++) {
       const raw = records[i]!;
-      if (from >= 0n && BigInt(raw.offset) < from) {
-        decoded[i] = SKIPPED;
-        continue;
+      if (skipping) {
+        if (BigInt(raw.offset) < from) {
+          decoded[i] = SKIPPED;
+          continue;
+        }
+        skipping = false;
       }
       let record: DecodedEntry;
       try {
@@ -192,32 +198,40 @@ export class StreamTask implements ProcessorContext<unknown, unknown> {
     const source = this.sourcesByTopic.get(batch.topic)!;
     const records = batch.records;
     let partitionTime = this.partitionTime.get(batch.topic) ?? -1;
-    for (let i = 0; i < decoded.length; i++) {
-      const record = decoded[i];
-      if (record === SKIPPED) continue;
-      if (record instanceof DecodeFailure) {
-        this.partitionTime.set(batch.topic, partitionTime);
-        throw record.error;
+    // The offsets to commit move once per batch, from the last record done (processed, or dropped
+    // by a handler), also when a record fails part-way: the ones before it count as done.
+    let first: FetchedRecord | undefined;
+    let last: FetchedRecord | undefined;
+    try {
+      for (let i = 0; i < decoded.length; i++) {
+        const record = decoded[i];
+        if (record === SKIPPED) continue;
+        const raw = records[i]!;
+        // Where this task's work began, for a rewind before its first commit (see resumeOffset).
+        first ??= raw;
+        if (record instanceof DecodeFailure) throw record.error;
+        if (record !== undefined) {
+          this.metadata = { topic: batch.topic, partition: batch.partition, offset: raw.offset };
+          this.currentRaw = raw;
+          if (record.timestamp > partitionTime) partitionTime = record.timestamp;
+          if (record.timestamp > this.streamTime) this.streamTime = record.timestamp;
+          this.currentTimestamp = record.timestamp;
+          this.current = source;
+          this.deps.errors.process(source, record, this.metadata, raw);
+          this.current = undefined;
+          this.processedCount++;
+        }
+        last = raw;
+        if (this.punctuations.length > 0) this.punctuate('stream-time', this.streamTime);
       }
-      const raw = records[i]!;
-      if (record !== undefined) {
-        this.metadata = { topic: batch.topic, partition: batch.partition, offset: raw.offset };
-        this.currentRaw = raw;
-        if (record.timestamp > partitionTime) partitionTime = record.timestamp;
-        if (record.timestamp > this.streamTime) this.streamTime = record.timestamp;
-        this.currentTimestamp = record.timestamp;
-        this.current = source;
-        this.deps.errors.process(source, record, this.metadata, raw);
-        this.current = undefined;
-        this.processedCount++;
-      }
-      if (!this.firstOffsets.has(batch.topic)) this.firstOffsets.set(batch.topic, raw.offset);
-      this.nextOffsets.set(batch.topic, (BigInt(raw.offset) + 1n).toString());
-      if (this.punctuations.length > 0) this.punctuate('stream-time', this.streamTime);
+    } finally {
+      if (first !== undefined && !this.firstOffsets.has(batch.topic)) this.firstOffsets.set(batch.topic, first.offset);
+      if (last !== undefined) this.nextOffsets.set(batch.topic, (BigInt(last.offset) + 1n).toString());
+      this.partitionTime.set(batch.topic, partitionTime);
+      this.metadata = undefined;
+      this.currentRaw = undefined;
+      this.current = undefined;
     }
-    this.partitionTime.set(batch.topic, partitionTime);
-    this.metadata = undefined;
-    this.currentRaw = undefined;
   }
 
   /**
