@@ -77,6 +77,9 @@ export interface StartOptions {
   shutdownTimeoutMs?: number;
 }
 
+/** Records processed between two commit-interval checks and heartbeats: Kafka's `max.poll.records` default. */
+const MAX_RECORDS_PER_SLICE = 500;
+
 /**
  * Runs a topology as consume-transform-produce loops with the configured processing guarantee.
  * Config is validated at construction; `start()` creates internal topics, joins the consumer group
@@ -317,24 +320,42 @@ export class StreamsApp {
     if (this.stopping) return;
     await this.waitForAssignment(control);
     const manager = this.manager!;
-    try {
-      await this.locked(async () => {
-        if (this.stopping) return;
-        await manager.processBatch(batch, control.isStale, () => control.heartbeat());
-        if (manager.commitDue(Date.now())) await manager.commitAll();
-      });
-    } catch (err) {
-      // A heartbeat inside the batch found the group rebalancing or this member evicted: the client
-      // re-joins. Anything else is fatal.
-      if (isRebalanceError(err)) throw err;
-      this.failWith(err instanceof Error ? err : new Error(String(err)));
-      return;
+    // A fetched batch can hold thousands of records (up to maxBytesPerPartition): it is processed in
+    // slices of at most MAX_RECORDS_PER_SLICE, Kafka's max.poll.records default, and between slices
+    // the commit interval is honored and the membership kept alive. Without it, exactly_once under
+    // load committed once per fetch instead of every commitIntervalMs.
+    const records = batch.records;
+    for (let from = 0; from === 0 || from < records.length; from += MAX_RECORDS_PER_SLICE) {
+      const slice = records.length <= MAX_RECORDS_PER_SLICE ? batch : { ...batch, records: records.slice(from, from + MAX_RECORDS_PER_SLICE) };
+      try {
+        await this.locked(async () => {
+          if (this.stopping) return;
+          await manager.processBatch(slice, control.isStale, () => control.heartbeat());
+          if (manager.commitDue(Date.now())) await manager.commitAll();
+        });
+      } catch (err) {
+        // A heartbeat inside the batch found the group rebalancing or this member evicted: the client
+        // re-joins. Anything else is fatal.
+        if (isRebalanceError(err)) throw err;
+        this.failWith(err instanceof Error ? err : new Error(String(err)));
+        return;
+      }
+      if (this.stopping) return;
+      await this.heartbeatOrCommit(manager, control);
+      // A seek or a reassignment made the rest of this batch stale: the records come again.
+      if (control.isStale()) return;
     }
+  }
+
+  /**
+   * Heartbeats between slices and after a batch. kafkajs has no revoke callback: a heartbeat that
+   * reports a rebalance is the last moment this member still owns its partitions, so it commits
+   * what it did before re-joining (the error goes on to kafkajs, which re-joins).
+   */
+  private async heartbeatOrCommit(manager: TaskManager, control: { heartbeat(): Promise<void> }): Promise<void> {
     try {
       await control.heartbeat();
     } catch (err) {
-      // kafkajs has no revoke callback: a heartbeat that reports a rebalance is the last moment this
-      // member still owns its partitions, so commit what it did before re-joining.
       if (isRebalanceError(err) && !this.stopping) {
         await this.locked(() => manager.commitAll()).catch((e: unknown) => {
           this.config.logger.warn('commit before rebalance failed', { error: (e as Error).message });
