@@ -1,5 +1,6 @@
 import type { KeyValueBytesStore } from './key-value-bytes-store.js';
-import type { ChangelogRecord, StateStoreContext } from './state-store.js';
+import { DelegatingStore } from './delegating-store.js';
+import type { ChangelogRecord } from './state-store.js';
 import { assertStoreTime, markBytes, readTime, STORE_MARK_KEY } from './time-key-encoding.js';
 
 /** Expired entries are swept at most once per this much of store time, or half the retention if longer (Kafka Streams' segment interval). */
@@ -16,46 +17,20 @@ const MIN_SWEEP_INTERVAL_MS = 60_000;
  *
  * @internal
  */
-export abstract class RetainedKeyValueEngine {
-  readonly name: string;
-  readonly persistent: boolean;
+export abstract class RetainedKeyValueEngine extends DelegatingStore<KeyValueBytesStore> {
   private observed = Number.NEGATIVE_INFINITY;
   private nextSweep = Number.NEGATIVE_INFINITY;
   private readonly sweepIntervalMs: number;
   private mark: number | undefined;
 
   protected constructor(
-    protected readonly inner: KeyValueBytesStore,
+    inner: KeyValueBytesStore,
     readonly retentionMs: number,
     /** Bytes of the time suffix at the end of each entry's key. */
     private readonly suffixBytes: number,
   ) {
-    this.name = inner.name;
-    this.persistent = inner.persistent;
+    super(inner);
     this.sweepIntervalMs = Math.max(Math.floor(retentionMs / 2), MIN_SWEEP_INTERVAL_MS);
-  }
-
-  get isOpen(): boolean {
-    return this.inner.isOpen;
-  }
-
-  get restoredOffset(): string | undefined {
-    return this.inner.restoredOffset;
-  }
-
-  /** Synchronous when the engine opens synchronously, a Promise otherwise (lmdb). */
-  init(context: StateStoreContext): Promise<void> | void {
-    const opened = this.inner.init(context);
-    if (opened instanceof Promise) return opened.then(() => this.load());
-    this.load();
-  }
-
-  flush(): Promise<void> {
-    return this.inner.flush();
-  }
-
-  close(): Promise<void> {
-    return this.inner.close();
   }
 
   emittedUpTo(): number | undefined {
@@ -68,7 +43,7 @@ export abstract class RetainedKeyValueEngine {
     this.mark = time;
   }
 
-  restoreBatch(records: readonly ChangelogRecord[]): void {
+  override restoreBatch(records: readonly ChangelogRecord[]): void {
     this.inner.restoreBatch(records);
     for (let i = 0; i < records.length; i++) {
       const { key, value } = records[i]!;
@@ -77,11 +52,7 @@ export abstract class RetainedKeyValueEngine {
     }
   }
 
-  checkpoint(offset: string): void {
-    this.inner.checkpoint(offset);
-  }
-
-  async wipe(): Promise<void> {
+  override async wipe(): Promise<void> {
     await this.inner.wipe();
     this.observed = Number.NEGATIVE_INFINITY;
     this.nextSweep = Number.NEGATIVE_INFINITY;
@@ -115,8 +86,8 @@ export abstract class RetainedKeyValueEngine {
     return this.observed - this.retentionMs;
   }
 
-  /** Reads the engine once: the newest time, and the mark. */
-  private load(): void {
+  /** Once the engine is open, reads it once: the newest time, and the mark. */
+  protected opened(): void {
     this.observed = Number.NEGATIVE_INFINITY;
     this.nextSweep = Number.NEGATIVE_INFINITY;
     const mark = this.inner.get(STORE_MARK_KEY);
