@@ -1,6 +1,6 @@
 import { StreamRecord, type KeyValue, type Processor, type ProcessorContext, type SessionStore, type Windowed } from '@rivulet/core';
 import type { SessionWindows } from '../../session-windows.js';
-import { UnemittedTimes, type LateRecordLog } from './window-support.js';
+import { FinalResults, type LateRecordLog } from './window-support.js';
 
 /**
  * count, reduce and aggregate over session windows, as Kafka Streams'
@@ -20,9 +20,8 @@ export class StreamSessionWindowAggregate<K, V, VA> implements Processor<K, V, W
   private store!: SessionStore<K, VA>;
   private readonly gapMs: number;
   private readonly graceMs: number;
-  private readonly unemitted = new UnemittedTimes();
-  /** Sessions ending at or before this were emitted as final; -1: none yet. */
-  private emittedUpTo = -1;
+  /** With `emitFinal`: the sessions that still owe their final result. */
+  private final: FinalResults<KeyValue<Windowed<K>, VA>> | undefined;
 
   constructor(
     private readonly storeName: string,
@@ -40,15 +39,14 @@ export class StreamSessionWindowAggregate<K, V, VA> implements Processor<K, V, W
   init(context: ProcessorContext<Windowed<K>, VA | null>): void {
     this.ctx = context;
     this.store = context.getStateStore<SessionStore<K, VA>>(this.storeName);
-    if (this.emitFinal) {
-      this.emittedUpTo = this.store.emittedUpTo() ?? -1;
-      for (const { key } of this.store.findAllSessions(this.emittedUpTo + 1, Number.MAX_SAFE_INTEGER)) this.unemitted.add(key.window.end);
-    }
+    const store = this.store;
+    if (this.emitFinal) this.final = new FinalResults(store, (from, to) => store.findAllSessions(from, to), (e) => e.key.window.end);
   }
 
   process(record: StreamRecord<K, V>): void {
     const closeTime = this.ctx.currentStreamTimeMs() - this.graceMs;
-    if (this.emitFinal) this.emitClosed(closeTime);
+    // Sessions that can no longer grow (end + gap before stream time - grace) emit their final result.
+    this.final?.emitUpTo(closeTime - this.gapMs - 1, (e) => this.ctx.forward(new StreamRecord<Windowed<K>, VA | null>(e.key, e.value, e.key.window.end)));
     const { key, value, timestamp: t } = record;
     if (key === null || key === undefined || value === null || value === undefined || t < 0) return;
     // Sessions within the gap of t, except closed ones (end + gap before the close time): those are
@@ -80,19 +78,8 @@ export class StreamSessionWindowAggregate<K, V, VA> implements Processor<K, V, W
     const next = this.aggregator(key, value, aggregate);
     const session: Windowed<K> = { key, window: { start, end } };
     this.store.put(session, next);
-    if (this.emitFinal) this.unemitted.add(end);
+    if (this.final !== undefined) this.final.add(end);
     else this.ctx.forward(new StreamRecord<Windowed<K>, VA | null>(session, next, end, record.headers));
   }
 
-  /** Emits the sessions that can no longer grow (end + gap before `closeTime`) and were not emitted yet. */
-  private emitClosed(closeTime: number): void {
-    const bound = closeTime - this.gapMs - 1;
-    if (bound <= this.emittedUpTo || !this.unemitted.anyUpTo(bound)) return;
-    for (const { key, value } of this.store.findAllSessions(this.emittedUpTo + 1, bound)) {
-      this.ctx.forward(new StreamRecord<Windowed<K>, VA | null>(key, value, key.window.end));
-    }
-    this.store.setEmittedUpTo(bound);
-    this.emittedUpTo = bound;
-    this.unemitted.dropUpTo(bound);
-  }
 }

@@ -1,6 +1,6 @@
-import { StreamRecord, type Processor, type ProcessorContext, type ValueAndTimestamp, type WindowStore, type Windowed } from '@rivulet/core';
+import { StreamRecord, type KeyValue, type Processor, type ProcessorContext, type ValueAndTimestamp, type WindowStore, type Windowed } from '@rivulet/core';
 import type { SlidingWindows } from '../../sliding-windows.js';
-import { UnemittedTimes, type LateRecordLog } from './window-support.js';
+import { FinalResults, type LateRecordLog } from './window-support.js';
 
 type Aggregate<VA> = ValueAndTimestamp<VA | undefined>;
 
@@ -21,8 +21,8 @@ export class StreamSlidingWindowAggregate<K, V, VA> implements Processor<K, V, W
   private store!: WindowStore<K, Aggregate<VA>>;
   private readonly diff: number;
   private readonly graceMs: number;
-  private readonly unemitted = new UnemittedTimes();
-  private emittedUpTo = -1;
+  /** With `emitFinal`: the windows that still owe their final result. */
+  private final: FinalResults<KeyValue<Windowed<K>, Aggregate<VA>>> | undefined;
   /** Set when a window of the record being processed was closed. */
   private lateWindow = -1;
   private headers: StreamRecord<K, V>['headers'] | undefined;
@@ -42,15 +42,14 @@ export class StreamSlidingWindowAggregate<K, V, VA> implements Processor<K, V, W
   init(context: ProcessorContext<Windowed<K>, VA>): void {
     this.ctx = context;
     this.store = context.getStateStore<WindowStore<K, Aggregate<VA>>>(this.storeName);
-    if (this.emitFinal) {
-      this.emittedUpTo = this.store.emittedUpTo() ?? -1;
-      for (const { key } of this.store.fetchAll(this.emittedUpTo + 1, Number.MAX_SAFE_INTEGER)) this.unemitted.add(key.window.start);
-    }
+    const store = this.store;
+    if (this.emitFinal) this.final = new FinalResults(store, (from, to) => store.fetchAll(from, to), (e) => e.key.window.start);
   }
 
   process(record: StreamRecord<K, V>): void {
     const closeTime = this.ctx.currentStreamTimeMs() - this.graceMs;
-    if (this.emitFinal) this.emitClosed(closeTime);
+    // A window [start, start + d] is closed once its end is before stream time - grace.
+    this.final?.emitUpTo(closeTime - this.diff - 1, (e) => this.ctx.forward(new StreamRecord<Windowed<K>, VA>(e.key, e.value.value as VA, e.value.timestamp)));
     const { key, value, timestamp } = record;
     if (key === null || key === undefined || value === null || value === undefined || timestamp < 0) return;
     if (timestamp + 1 + this.diff <= closeTime) {
@@ -155,20 +154,8 @@ export class StreamSlidingWindowAggregate<K, V, VA> implements Processor<K, V, W
   }
 
   private emit(key: K, start: number, value: VA, timestamp: number): void {
-    if (this.emitFinal) this.unemitted.add(start);
+    if (this.final !== undefined) this.final.add(start);
     else this.ctx.forward(new StreamRecord<Windowed<K>, VA>({ key, window: { start, end: start + this.diff } }, value, timestamp, this.headers));
-  }
-
-  /** Emits the windows that ended before `closeTime` and were not emitted yet. */
-  private emitClosed(closeTime: number): void {
-    const bound = closeTime - this.diff - 1;
-    if (bound <= this.emittedUpTo || !this.unemitted.anyUpTo(bound)) return;
-    for (const { key, value } of this.store.fetchAll(this.emittedUpTo + 1, bound)) {
-      this.ctx.forward(new StreamRecord<Windowed<K>, VA>(key, value.value as VA, value.timestamp));
-    }
-    this.store.setEmittedUpTo(bound);
-    this.emittedUpTo = bound;
-    this.unemitted.dropUpTo(bound);
   }
 
   private describeLate(key: K, t: number, start: number, closeTime: number): string {

@@ -1,6 +1,6 @@
-import { StreamRecord, type Processor, type ProcessorContext, type ValueAndTimestamp, type WindowStore, type Windowed } from '@rivulet/core';
+import { StreamRecord, type KeyValue, type Processor, type ProcessorContext, type ValueAndTimestamp, type WindowStore, type Windowed } from '@rivulet/core';
 import type { TimeWindows } from '../../time-windows.js';
-import { UnemittedTimes, type LateRecordLog } from './window-support.js';
+import { FinalResults, type LateRecordLog } from './window-support.js';
 
 /**
  * count, reduce and aggregate over time windows (tumbling or hopping), as Kafka Streams'
@@ -20,9 +20,8 @@ export class StreamWindowAggregate<K, V, VA> implements Processor<K, V, Windowed
   private readonly sizeMs: number;
   private readonly advanceMs: number;
   private readonly graceMs: number;
-  private readonly unemitted = new UnemittedTimes();
-  /** Windows starting at or before this were emitted as final; -1: none yet. */
-  private emittedUpTo = -1;
+  /** With `emitFinal`: the windows that still owe their final result. */
+  private final: FinalResults<KeyValue<Windowed<K>, ValueAndTimestamp<VA>>> | undefined;
 
   constructor(
     private readonly storeName: string,
@@ -40,16 +39,14 @@ export class StreamWindowAggregate<K, V, VA> implements Processor<K, V, Windowed
   init(context: ProcessorContext<Windowed<K>, VA>): void {
     this.ctx = context;
     this.store = context.getStateStore<WindowStore<K, ValueAndTimestamp<VA>>>(this.storeName);
-    if (this.emitFinal) {
-      // After a restore: the windows not yet emitted are those after the mark.
-      this.emittedUpTo = this.store.emittedUpTo() ?? -1;
-      for (const { key } of this.store.fetchAll(this.emittedUpTo + 1, Number.MAX_SAFE_INTEGER)) this.unemitted.add(key.window.start);
-    }
+    const store = this.store;
+    if (this.emitFinal) this.final = new FinalResults(store, (from, to) => store.fetchAll(from, to), (e) => e.key.window.start);
   }
 
   process(record: StreamRecord<K, V>): void {
     const closeTime = this.ctx.currentStreamTimeMs() - this.graceMs;
-    if (this.emitFinal) this.emitClosed(closeTime);
+    // Final results go out before the record that closes their windows is applied (it cannot change them).
+    this.final?.emitUpTo(closeTime - this.sizeMs, (e) => this.ctx.forward(new StreamRecord<Windowed<K>, VA>(e.key, e.value.value, e.value.timestamp)));
     const { key, value, timestamp } = record;
     if (key === null || key === undefined || value === null || value === undefined || timestamp < 0) return;
     const size = this.sizeMs;
@@ -67,23 +64,11 @@ export class StreamWindowAggregate<K, V, VA> implements Processor<K, V, Windowed
       const next = this.aggregator(key, value, current);
       const newest = old === undefined || timestamp > old.timestamp ? timestamp : old.timestamp;
       this.store.put(key, { value: next, timestamp: newest }, start);
-      if (this.emitFinal) this.unemitted.add(start);
+      if (this.final !== undefined) this.final.add(start);
       else this.ctx.forward(new StreamRecord<Windowed<K>, VA>({ key, window: { start, end } }, next, newest, record.headers));
     }
     if (lateStart >= 0) {
       this.late.drop(() => `key ${String(key)} at ${timestamp} for window [${lateStart}, ${lateStart + size}), closed at stream time ${closeTime + this.graceMs} (grace ${this.graceMs} ms)`);
     }
-  }
-
-  /** Emits the windows that ended at or before `closeTime` and were not emitted yet. */
-  private emitClosed(closeTime: number): void {
-    const bound = closeTime - this.sizeMs;
-    if (bound <= this.emittedUpTo || !this.unemitted.anyUpTo(bound)) return;
-    for (const { key, value } of this.store.fetchAll(this.emittedUpTo + 1, bound)) {
-      this.ctx.forward(new StreamRecord<Windowed<K>, VA>(key, value.value, value.timestamp));
-    }
-    this.store.setEmittedUpTo(bound);
-    this.emittedUpTo = bound;
-    this.unemitted.dropUpTo(bound);
   }
 }

@@ -73,3 +73,47 @@ export class UnemittedTimes {
     }
   }
 }
+
+/** What {@link FinalResults} needs of a window or session store: its emitted-up-to mark. */
+interface EmittedMark {
+  emittedUpTo(): number | undefined;
+  setEmittedUpTo(time: number): void;
+}
+
+/**
+ * The bookkeeping of `emit: 'final'`, shared by the time, sliding and session window aggregates:
+ * which window times still owe their final result, and the store's emitted-up-to mark (logged with
+ * the windows, so a restored task does not emit a result twice). `W` is a store entry; `timeOf`
+ * gives the time it closes by (a window's start, a session's end).
+ *
+ * @internal
+ */
+export class FinalResults<W> {
+  private readonly unemitted = new UnemittedTimes();
+  private emittedUpTo = -1;
+
+  constructor(
+    private readonly store: EmittedMark,
+    /** The store's entries with times in `[from, to]`. */
+    private readonly entries: (from: number, to: number) => Iterable<W>,
+    private readonly timeOf: (entry: W) => number,
+  ) {
+    // After a restore: the windows not yet emitted are those after the mark.
+    this.emittedUpTo = store.emittedUpTo() ?? -1;
+    for (const entry of entries(this.emittedUpTo + 1, Number.MAX_SAFE_INTEGER)) this.unemitted.add(timeOf(entry));
+  }
+
+  /** A window (its time) was updated and owes its final result. */
+  add(time: number): void {
+    this.unemitted.add(time);
+  }
+
+  /** Emits, once, every entry with a time up to `bound` not emitted yet, and moves the mark there. */
+  emitUpTo(bound: number, emit: (entry: W) => void): void {
+    if (bound <= this.emittedUpTo || !this.unemitted.anyUpTo(bound)) return;
+    for (const entry of this.entries(this.emittedUpTo + 1, bound)) emit(entry);
+    this.store.setEmittedUpTo(bound);
+    this.emittedUpTo = bound;
+    this.unemitted.dropUpTo(bound);
+  }
+}
