@@ -44,6 +44,8 @@ describe('KAFKA_PROPERTY_NAMES', () => {
       deserializationExceptionHandler: 'default.deserialization.exception.handler',
       processingExceptionHandler: 'processing.exception.handler',
       productionExceptionHandler: 'default.production.exception.handler',
+      defaultKeySerde: 'default.key.serde',
+      defaultValueSerde: 'default.value.serde',
     });
   });
 
