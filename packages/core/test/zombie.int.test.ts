@@ -140,14 +140,22 @@ describe('zombie fencing (exactly_once, in process)', () => {
     });
     try {
       await app.start({ handleSignals: false });
-      await eventually(async () => (app.state === 'RUNNING' && app.metrics().tasks.includes('0_0') ? true : undefined), 30_000, '0_0 open');
+      // Generous: on a broker that just started, the transaction and group coordinators may still be
+      // loading, and the new producer's InitProducerId waits until the previous transaction is aborted.
+      await eventually(
+        async () => (app.state === 'RUNNING' && app.metrics().tasks.includes('0_0') ? true : undefined),
+        90_000,
+        '0_0 open',
+      ).catch((err: Error) => {
+        throw new Error(`${err.message} (app state ${app.state}, tasks [${app.metrics().tasks.join(', ')}])`);
+      });
       await expect(open.commit(), 'the previous owner committed after the new owner had opened the task').rejects.toThrow(/epoch|fenc/i);
       expect(await readAll(copies)).toEqual([]);
     } finally {
       await app.close();
       await previous.disconnect();
     }
-  }, 60_000);
+  }, 150_000);
 });
 
 describe('zombie fencing (exactly_once, two instances)', () => {
