@@ -23,7 +23,7 @@ export type { NodeDescription, TopologyDescription } from './topology/describe.j
 
 // Runtime
 export { StreamsApp } from './runtime/streams-app.js';
-export type { RebalanceEvent, StartOptions, StreamsAppState, StreamsMetrics, TaskMetrics } from './runtime/streams-app.js';
+export type { RebalanceEvent, StreamsAppState, StreamsMetrics, TaskMetrics } from './runtime/streams-app.js';
 export { taskIdOf } from './runtime/stream-task.js';
 export { LocalTopologyRunner } from './runtime/local-topology-runner.js';
 export type { CapturedRecord, LocalTopologyRunnerOptions, PipedRecord } from './runtime/local-topology-runner.js';

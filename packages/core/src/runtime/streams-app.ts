@@ -69,14 +69,6 @@ export interface StreamsMetrics {
   readonly taskMetrics: readonly TaskMetrics[];
 }
 
-/** Options of {@link StreamsApp.start}. */
-export interface StartOptions {
-  /** Close the app on SIGTERM and SIGINT (default true). */
-  handleSignals?: boolean;
-  /** How long a signal-triggered close may take before the process exits anyway (default 30 s). */
-  shutdownTimeoutMs?: number;
-}
-
 /** Records processed between two commit-interval checks and heartbeats: Kafka's `max.poll.records` default. */
 const MAX_RECORDS_PER_SLICE = 500;
 
@@ -117,8 +109,6 @@ export class StreamsApp {
   private stopping = false;
   private closing: Promise<void> | undefined;
   private fatal: Error | undefined;
-  private readonly signalHandler = (signal: NodeJS.Signals) => this.onSignal(signal);
-  private shutdownTimeoutMs = 30_000;
 
   constructor(
     /** The topology the app runs. */
@@ -142,7 +132,7 @@ export class StreamsApp {
    * tasks are restored before they process. Rejects if the topics are not usable (a source topic is
    * missing, co-partitioned topics differ in partition count) or the brokers cannot be reached.
    */
-  async start(options: StartOptions = {}): Promise<void> {
+  async start(): Promise<void> {
     if (this.state !== 'CREATED') throw new Error(`start() was called in state ${this.state}; an app starts once`);
     const { config, topology } = this;
     this.setState('REBALANCING');
@@ -201,11 +191,6 @@ export class StreamsApp {
     }
     const tick = Math.max(10, Math.min(config.commitIntervalMs, 1000));
     this.timer = setInterval(() => void this.onTick(), tick);
-    if (options.handleSignals !== false) {
-      this.shutdownTimeoutMs = options.shutdownTimeoutMs ?? 30_000;
-      process.once('SIGTERM', this.signalHandler);
-      process.once('SIGINT', this.signalHandler);
-    }
   }
 
   /**
@@ -435,22 +420,10 @@ export class StreamsApp {
     this.closing = this.shutdown(false, commitFirst);
   }
 
-  private onSignal(signal: NodeJS.Signals): void {
-    this.config.logger.info(`${signal} received: closing`);
-    const force = setTimeout(() => {
-      this.config.logger.error(`close did not finish within ${this.shutdownTimeoutMs} ms; exiting`);
-      process.exit(1);
-    }, this.shutdownTimeoutMs);
-    force.unref();
-    void this.close().finally(() => clearTimeout(force));
-  }
-
   private async shutdown(clean: boolean, commitFirst = clean): Promise<void> {
     this.stopping = true;
     if (this.state !== 'ERROR') this.setState(clean ? 'PENDING_SHUTDOWN' : 'ERROR');
     if (this.timer !== undefined) clearInterval(this.timer);
-    process.removeListener('SIGTERM', this.signalHandler);
-    process.removeListener('SIGINT', this.signalHandler);
     const log = (what: string) => (err: unknown) => this.config.logger.warn(`${what} failed during close`, { error: (err as Error)?.message });
     // Commit while still a group member (at-least-once commits need the current generation), then leave.
     await this.locked(async () => {
