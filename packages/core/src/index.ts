@@ -23,6 +23,8 @@ export type { NodeDescription, TopologyDescription } from './topology/describe.j
 
 // Runtime
 export { StreamsApp } from './runtime/streams-app.js';
+export { EXIT_CODES, runApp } from './runtime/run-app.js';
+export type { ExitCode, RunAppOptions, RunnableApp } from './runtime/run-app.js';
 export type { RebalanceEvent, StreamsAppState, StreamsMetrics, TaskMetrics } from './runtime/streams-app.js';
 export { taskIdOf } from './runtime/stream-task.js';
 export { LocalTopologyRunner } from './runtime/local-topology-runner.js';
@@ -59,6 +61,10 @@ export type { OptionPath } from './config/option-paths.js';
 
 // Errors
 export { ProcessingError } from './errors/processing-error.js';
+export { StreamsError, TaskTimeoutError, RecordTooLargeError, BrokerCallTimeoutError } from './errors/streams-error.js';
+export type { ErrorAction, ErrorCategory, ErrorCoordinates } from './errors/streams-error.js';
+export { classifyError } from './errors/error-classification.js';
+export type { UncaughtExceptionHandler, UncaughtExceptionResponse } from './config/uncaught-exception-handler.js';
 export type { ErrorStage } from './errors/processing-error.js';
 export { DEAD_LETTER_HEADERS } from './errors/dead-letter.js';
 

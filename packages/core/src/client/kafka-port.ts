@@ -106,8 +106,11 @@ export interface ConsumerPort {
 
 /** An open transaction of a transactional producer. */
 export interface TransactionPort {
-  /** Sends these records within the transaction. */
-  send(records: readonly OutgoingRecord[]): Promise<void>;
+  /**
+   * Sends these records within the transaction, in requests of at most `maxRequestBytes` (default
+   * 1,000,000) so that no partition's batch passes its topic's `max.message.bytes`.
+   */
+  send(records: readonly OutgoingRecord[], maxRequestBytes?: number): Promise<void>;
   /** Adds the group's offsets to the transaction: they commit or abort with it. */
   sendOffsets(groupId: string, offsets: readonly TopicPartitionOffset[]): Promise<void>;
   /** Commits the transaction: its records and offsets become visible to read_committed readers. */
@@ -120,8 +123,8 @@ export interface TransactionPort {
 export interface ProducerPort {
   /** Connects; for a transactional producer this initializes it, which fences older producers with its id. */
   connect(): Promise<void>;
-  /** Sends these records (outside any transaction) and resolves once acknowledged. */
-  send(records: readonly OutgoingRecord[]): Promise<void>;
+  /** Sends these records (outside any transaction) and resolves once acknowledged; `maxRequestBytes` as for {@link TransactionPort.send}. */
+  send(records: readonly OutgoingRecord[], maxRequestBytes?: number): Promise<void>;
   /** Begins a transaction; only for a producer made with a transactional id. */
   beginTransaction(): Promise<TransactionPort>;
   /** Closes the producer. */
@@ -164,6 +167,11 @@ export interface AdminPort {
       }
     >
   >;
+  /**
+   * The largest record batch each existing topic accepts: its `max.message.bytes` (the broker's
+   * `message.max.bytes` unless the topic overrides it). Missing topics are absent from the map.
+   */
+  topicMaxMessageBytes(topics: readonly string[]): Promise<Map<string, number>>;
   /** Closes the admin client. */
   disconnect(): Promise<void>;
 }

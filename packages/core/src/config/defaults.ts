@@ -80,6 +80,8 @@ export const CLIENT_DEFAULTS = {
   retry: { retries: 5, initialRetryTimeMs: 300, maxRetryTimeMs: 30_000 } satisfies ResolvedRetrySetting,
   /** `-1`: internal topics get the broker's `default.replication.factor`. */
   replicationFactor: -1,
+  /** Kafka Streams' `task.timeout.ms` default: how long a task may keep failing with retriable errors. */
+  taskTimeoutMs: 300_000,
 } as const;
 
 /**

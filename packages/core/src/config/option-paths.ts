@@ -21,6 +21,8 @@ export const ROOT_OPTIONS = [
   'logger',
   'defaultKeySerde',
   'defaultValueSerde',
+  'taskTimeoutMs',
+  'uncaughtExceptionHandler',
 ] as const;
 
 /** The settings allowed in `retry`. */

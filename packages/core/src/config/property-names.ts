@@ -28,6 +28,8 @@ export const KAFKA_PROPERTY_NAMES: Readonly<Record<OptionPath, string | null>> =
   logger: null,
   defaultKeySerde: 'default.key.serde',
   defaultValueSerde: 'default.value.serde',
+  taskTimeoutMs: 'task.timeout.ms',
+  uncaughtExceptionHandler: null,
   'retry.retries': null,
   'retry.initialRetryTimeMs': 'retry.backoff.ms',
   'retry.maxRetryTimeMs': 'retry.backoff.max.ms',

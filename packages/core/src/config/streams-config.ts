@@ -2,6 +2,7 @@ import type { Serde } from '@rivulet/serde';
 import type { ResolvedRetrySetting, RetrySetting, SaslSetting, SslSetting } from './client-settings.js';
 import type { ResolvedConsumerConfig, StreamsConsumerConfig } from './consumer-config.js';
 import type { ExceptionHandlerSetting } from './exception-handler-setting.js';
+import type { UncaughtExceptionHandler } from './uncaught-exception-handler.js';
 import type { LogLevel, Logger } from './logger.js';
 import type { ResolvedProducerConfig, StreamsProducerConfig } from './producer-config.js';
 
@@ -135,6 +136,20 @@ export interface StreamsConfig {
    * none, as for `defaultKeySerde`. Kafka Streams' `default.value.serde`.
    */
   defaultValueSerde?: Serde<unknown>;
+  /**
+   * How long, in ms, a task may keep failing with retriable errors (a broker down or moving, a
+   * request timing out, the schema registry unreachable) before the failure is fatal. Until then
+   * the task is retried with exponential backoff and jitter, from `retry.initialRetryTimeMs` up to
+   * `retry.maxRetryTimeMs` (at most 5 s). `0` makes the first retriable failure fatal. Default
+   * `300000` (5 minutes). Kafka Streams' `task.timeout.ms`.
+   */
+  taskTimeoutMs?: number;
+  /**
+   * Decides what happens after a fatal error; see {@link UncaughtExceptionHandler}. Default: shut
+   * this instance down (`'SHUTDOWN_CLIENT'`), state ERROR. Kafka Streams'
+   * `setUncaughtExceptionHandler`.
+   */
+  uncaughtExceptionHandler?: UncaughtExceptionHandler;
 }
 
 /**
@@ -185,4 +200,8 @@ export interface ResolvedStreamsConfig {
   readonly defaultKeySerde: Serde<unknown> | undefined;
   /** See {@link StreamsConfig.defaultValueSerde}; `undefined` when unset. */
   readonly defaultValueSerde: Serde<unknown> | undefined;
+  /** See {@link StreamsConfig.taskTimeoutMs}. */
+  readonly taskTimeoutMs: number;
+  /** See {@link StreamsConfig.uncaughtExceptionHandler}; the default answers `'SHUTDOWN_CLIENT'`. */
+  readonly uncaughtExceptionHandler: UncaughtExceptionHandler;
 }

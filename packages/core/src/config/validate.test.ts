@@ -288,6 +288,18 @@ describe('resolveConfig exception handlers, security and logger', () => {
     expect(resolved.productionExceptionHandler).toBe(decide);
   });
 
+  it('defaults taskTimeoutMs to Kafka Streams\' 5 minutes and the uncaught-exception handler to SHUTDOWN_CLIENT', () => {
+    const resolved = resolveConfig(MINIMAL);
+    expect(resolved.taskTimeoutMs).toBe(300_000);
+    expect(resolved.uncaughtExceptionHandler(new Error('boom'))).toBe('SHUTDOWN_CLIENT');
+  });
+
+  it('rejects a negative taskTimeoutMs and an uncaught-exception handler that is not a function, naming them', () => {
+    const error = rejectionOf({ ...MINIMAL, taskTimeoutMs: -1, uncaughtExceptionHandler: 'REPLACE_THREAD' as never });
+    expect(error.settings).toEqual(['taskTimeoutMs', 'uncaughtExceptionHandler']);
+    expect(messageFor(error, 'uncaughtExceptionHandler')).toContain("'REPLACE_THREAD' | 'SHUTDOWN_CLIENT'");
+  });
+
   it('suggests the right spelling of a handler name', () => {
     const message = messageFor(rejectionOf({ ...MINIMAL, processingExceptionHandler: 'log_and_continue' }), 'processingExceptionHandler');
     expect(message).toContain("write 'log-and-continue'");
@@ -323,6 +335,7 @@ describe('resolveConfig with a custom config', () => {
     const partitioner = (): number => 0;
     const logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
     const handler = (): 'fail' => 'fail';
+    const replaceThread = (): 'REPLACE_THREAD' => 'REPLACE_THREAD';
     const ssl = { rejectUnauthorized: false };
     const config: StreamsConfig = {
       applicationId: 'payments.v2_eu-west',
@@ -364,10 +377,13 @@ describe('resolveConfig with a custom config', () => {
       processingExceptionHandler: handler,
       productionExceptionHandler: 'log-and-continue',
       logger,
+      taskTimeoutMs: 60000,
+      uncaughtExceptionHandler: replaceThread,
     };
 
     const resolved = resolveConfig(config);
     expect(resolved).toEqual(config);
+    expect(resolved.uncaughtExceptionHandler).toBe(replaceThread);
     expect(resolved.producer.partitioner).toBe(partitioner);
     expect(resolved.ssl).toBe(ssl);
     expect(resolved.logger).toBe(logger);

@@ -11,6 +11,7 @@ import { createConsoleLogger, LOG_LEVELS } from './logger.js';
 import type { Acks, ResolvedProducerConfig } from './producer-config.js';
 import { readBrokers } from './read-brokers.js';
 import { readExceptionHandler, readLogger, readSerde } from './read-handlers.js';
+import { readUncaughtExceptionHandler } from './uncaught-exception-handler.js';
 import { readSasl, readSsl } from './read-security.js';
 import { isPlainObject, readBoolean, readChoice, readGroup, readInteger, readText } from './read-value.js';
 import type { RuleInput } from './rule-input.js';
@@ -87,6 +88,8 @@ export function resolveConfig(config: StreamsConfig): ResolvedStreamsConfig {
     logger: readLogger(issues, user['logger']) ?? createConsoleLogger(logLevel),
     defaultKeySerde: readSerde(issues, 'defaultKeySerde', user['defaultKeySerde']),
     defaultValueSerde: readSerde(issues, 'defaultValueSerde', user['defaultValueSerde']),
+    taskTimeoutMs: readInteger(issues, 'taskTimeoutMs', user['taskTimeoutMs'], { min: 0 }, CLIENT_DEFAULTS.taskTimeoutMs),
+    uncaughtExceptionHandler: readUncaughtExceptionHandler(issues, user['uncaughtExceptionHandler']),
   };
 
   const input: RuleInput = { ...resolved, written, guarantee, isSet: (path) => valueAt(user, path) !== undefined };

@@ -6,8 +6,18 @@ import { StreamRecord, type RecordMetadata } from '../processor/stream-record.js
 import { recordTimestamp } from '../topology/nodes.js';
 import { ProcessingError, type ErrorStage } from '../errors/processing-error.js';
 import { deadLetterHeaders } from '../errors/dead-letter.js';
+import { RecordTooLargeError, StreamsError } from '../errors/streams-error.js';
+import { recordBytes } from '../client/record-size.js';
 import type { SinkRuntime, SourceRuntime } from './processor-nodes.js';
 import { SKIPPED_RECORD, type MaybeBytes, type RecordSink } from './record-collector.js';
+
+/** What the router needs from the runtime besides the handlers. */
+export interface ErrorRouterOptions {
+  /** The largest record a topic accepts (see TopicLimits): larger ones go to the production handler before any send. */
+  maxRecordBytes?(topic: string): number;
+  /** Reports each record the handlers skipped or dead-lettered (StreamsApp.errors$). */
+  report?(error: StreamsError): void;
+}
 
 /** The three exception handlers of an app. */
 export interface ErrorHandlers {
@@ -34,6 +44,7 @@ export class ErrorRouter {
     private readonly handlers: ErrorHandlers,
     private readonly collector: RecordSink,
     private readonly logger: Logger,
+    private readonly options: ErrorRouterOptions = {},
   ) {}
 
   /**
@@ -118,8 +129,13 @@ export class ErrorRouter {
     }
     const headers = headersOrUndefined(record.headers);
     if (key instanceof Promise || value instanceof Promise) {
-      const [k, v] = this.handleAsyncSerialization(key, value, meta, this.currentRaw);
+      const [k, v] = this.handleAsyncSerialization(topic, key, value, headers, meta, this.currentRaw);
       this.collector.send(topic, k, v, record.timestamp, headers, undefined, sink.partitioner);
+      return;
+    }
+    const tooLarge = this.checkSize(topic, key, value, headers);
+    if (tooLarge !== undefined) {
+      this.handle('production', this.handlers.production, tooLarge, meta, this.currentRaw);
       return;
     }
     this.collector.send(topic, key, value, record.timestamp, headers, undefined, sink.partitioner);
@@ -131,13 +147,20 @@ export class ErrorRouter {
    * reject with the handler's ProcessingError.
    */
   private handleAsyncSerialization(
+    topic: string,
     key: Buffer | null | Promise<Buffer>,
     value: Buffer | null | Promise<Buffer>,
+    headers: Headers | undefined,
     meta: RecordMetadata,
     raw: FetchedRecord | undefined,
   ): [MaybeBytes, MaybeBytes] {
     const outcome: Promise<readonly [Buffer | null, Buffer | null] | typeof SKIPPED_RECORD> = Promise.all([key, value]).then(
-      (bytes) => bytes,
+      (bytes) => {
+        const tooLarge = this.checkSize(topic, bytes[0], bytes[1], headers);
+        if (tooLarge === undefined) return bytes;
+        this.handle('production', this.handlers.production, tooLarge, meta, raw);
+        return SKIPPED_RECORD as typeof SKIPPED_RECORD;
+      },
       (err: unknown) => {
         this.handle('production', this.handlers.production, toError(err), meta, raw);
         return SKIPPED_RECORD as typeof SKIPPED_RECORD;
@@ -149,6 +172,20 @@ export class ErrorRouter {
     valueBytes.catch(() => undefined);
     keyBytes.catch(() => undefined);
     return [keyBytes, valueBytes];
+  }
+
+  /**
+   * An output record larger than its topic accepts, found before the send (issue 11, problem 3):
+   * a send holding it would fail as a whole and, under exactly_once, abort the transaction.
+   */
+  private checkSize(topic: string, key: Buffer | null, value: Buffer | null, headers: Headers | undefined): RecordTooLargeError | undefined {
+    const limitOf = this.options.maxRecordBytes;
+    if (limitOf === undefined) return undefined;
+    const limit = limitOf(topic);
+    // Cheap first: most records are far below the limit, and headers are counted only near it.
+    if ((key?.length ?? 0) + (value?.length ?? 0) < limit / 2) return undefined;
+    const size = recordBytes(key, value, headers);
+    return size > limit ? new RecordTooLargeError(topic, size, limit) : undefined;
   }
 
   private toRecord(
@@ -170,6 +207,20 @@ export class ErrorRouter {
     return new StreamRecord(key, value, timestamp, raw.headers);
   }
 
+  /** errors$ sees every record a handler took: fatal to the record, skipped or dead-lettered by its handler. */
+  private reportHandled(stage: ErrorStage, error: Error, where: RecordMetadata, action: 'skipped' | 'dead-lettered'): void {
+    this.options.report?.(
+      new StreamsError(`${stage} failed for the record at ${where.topic}-${where.partition} offset ${where.offset}: ${error.message}`, {
+        category: 'fatal',
+        action,
+        cause: error,
+        topic: where.topic,
+        partition: where.partition,
+        offset: where.offset,
+      }),
+    );
+  }
+
   private onDeserializationError(err: unknown, topic: string, partition: number, raw: FetchedRecord): undefined {
     this.handle('deserialization', this.handlers.deserialization, toError(err), { topic, partition, offset: raw.offset }, raw);
     return undefined;
@@ -180,26 +231,28 @@ export class ErrorRouter {
     if (setting === 'fail') throw new ProcessingError(stage, error, where);
     if (isDependencyOutage(error)) {
       // The record is not bad: the schema registry is down (after the client's retries). Skipping or
-      // dead-lettering it would lose good data, so stop as under 'fail', whatever the handler: the
-      // offsets before it are committed and a restart resumes at this record.
-      this.logger.error(
-        `${stage} failed because the schema registry is unavailable; stopping instead of handing the record to the ` +
-          `${stage} handler (it is not bad data). Restart the app when the registry is back: it resumes at this record.`,
-        { ...where, error: error.message },
-      );
+      // dead-lettering it would lose good data. The ProcessingError is retriable: the task is closed
+      // without committing this record and retried from it after a backoff, until taskTimeoutMs.
+      this.logger.warn(`${stage} failed because the schema registry is unavailable; the task will retry this record (it is not bad data)`, {
+        ...where,
+        error: error.message,
+      });
       throw new ProcessingError(stage, error, where);
     }
     if (setting === 'log-and-continue') {
       this.skipped[stage]++;
       this.logger.warn(`${stage} failed, skipping the record: ${error.message}`, where);
+      this.reportHandled(stage, error, where, 'skipped');
       return;
     }
     if (typeof setting === 'function') {
       if (setting(error, where) === 'fail') throw new ProcessingError(stage, error, where);
       this.skipped[stage]++;
+      this.reportHandled(stage, error, where, 'skipped');
       return;
     }
     this.skipped[stage]++;
+    this.reportHandled(stage, error, where, 'dead-lettered');
     this.logger.warn(`${stage} failed, sending the record to dead-letter topic ${setting.deadLetterTopic}: ${error.message}`, where);
     this.collector.send(
       setting.deadLetterTopic,

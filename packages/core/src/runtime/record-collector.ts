@@ -2,8 +2,11 @@ import type { Headers } from '@rivulet/serde';
 import { choosePartition, defaultPartitioner, type Partitioner } from '../client/partitioner.js';
 import type { OutgoingRecord } from '../client/kafka-port.js';
 
-/** Where the collector sends a batch: a producer, or the task's open transaction. */
-export type BatchSender = (records: OutgoingRecord[]) => Promise<void>;
+/**
+ * Where the collector sends a batch: a producer, or the task's open transaction. `maxRequestBytes`
+ * is the smallest request limit of the batch's topics (see `RecordCollectorOptions.maxRequestBytes`).
+ */
+export type BatchSender = (records: OutgoingRecord[], maxRequestBytes: number) => Promise<void>;
 
 /**
  * What an async serialization resolves to when it failed and the production handler chose to skip
@@ -17,6 +20,9 @@ export const SKIPPED_RECORD: unique symbol = Symbol('rivulet.skipped-record');
  * {@link SKIPPED_RECORD} when serialization failed and the record is to be left out.
  */
 export type MaybeBytes = Buffer | null | Promise<Buffer | null | typeof SKIPPED_RECORD>;
+
+/** What a send request carries at most unless a topic accepts less. */
+const DEFAULT_MAX_REQUEST_BYTES = 1_000_000;
 
 interface Pending {
   topic: string;
@@ -59,6 +65,8 @@ export interface RecordCollectorOptions {
   /** Looks up partition counts of topics first written per record (a topic-name extractor). */
   fetchPartitionCounts(topics: string[]): Promise<Map<string, number>>;
   sender: BatchSender;
+  /** The largest request that may carry records of a topic (its `max.message.bytes`); default 1,000,000. */
+  maxRequestBytes?(topic: string): number;
   /** Records per send request at most (default 10,000); more are sent in consecutive requests. */
   maxRecordsPerSend?: number;
   /** The app's partitioner (`producer.partitioner`) for sinks that set none; default murmur2 / round robin. */
@@ -212,8 +220,15 @@ export class RecordCollector implements RecordSink {
   private async sendBatch(pending: Pending[], hasAsync: boolean): Promise<void> {
     const batch = hasAsync || pending.some((p) => p.partition === undefined) ? await this.resolve(pending) : pending;
     const records: OutgoingRecord[] = new Array(batch.length);
+    const limitOf = this.options.maxRequestBytes;
+    let maxRequestBytes = DEFAULT_MAX_REQUEST_BYTES;
+    let lastTopic: string | undefined;
     for (let i = 0; i < batch.length; i++) {
       const p = batch[i]!;
+      if (p.topic !== lastTopic && limitOf !== undefined) {
+        lastTopic = p.topic;
+        maxRequestBytes = Math.min(maxRequestBytes, limitOf(p.topic));
+      }
       records[i] = {
         topic: p.topic,
         partition: p.partition!,
@@ -223,7 +238,7 @@ export class RecordCollector implements RecordSink {
         headers: p.headers,
       };
     }
-    await this.options.sender(records);
+    await this.options.sender(records, maxRequestBytes);
     this.sentCount += records.length;
   }
 

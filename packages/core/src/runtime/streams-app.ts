@@ -1,5 +1,5 @@
-import { BehaviorSubject, Observable, Subject } from 'rxjs';
-import type { AdminPort, ConsumerPort, KafkaClientPort, ProducerPort, TopicPartition } from '../client/kafka-port.js';
+import { BehaviorSubject, Observable, Subject, filter, firstValueFrom } from 'rxjs';
+import type { AdminPort, BatchControl, ConsumerPort, FetchedBatch, KafkaClientPort, ProducerPort, TopicPartition } from '../client/kafka-port.js';
 import { isRebalanceError } from '../client/kafka-port.js';
 import type { StreamsConfig, ResolvedStreamsConfig } from '../config/streams-config.js';
 import { resolveConfig } from '../config/validate.js';
@@ -22,14 +22,18 @@ import {
   type QueryableStoreKind,
 } from './composite-store.js';
 import { ProcessingError } from '../errors/processing-error.js';
+import { StreamsError, TaskTimeoutError } from '../errors/streams-error.js';
+import type { UncaughtExceptionResponse } from '../config/uncaught-exception-handler.js';
+import { bounded } from './task-retries.js';
 import { TaskAssignor } from './task-assignor.js';
 import { TaskManager } from './task-manager.js';
 
 /**
  * The life of an app: CREATED -> REBALANCING -> RUNNING (and back to REBALANCING on every group
- * change) -> PENDING_SHUTDOWN -> NOT_RUNNING, or ERROR after a fatal failure.
+ * change, and while the consumer restarts after a crash) -> PENDING_SHUTDOWN -> NOT_RUNNING; after a
+ * fatal failure that the uncaught-exception handler does not replace, PENDING_ERROR -> ERROR.
  */
-export type StreamsAppState = 'CREATED' | 'REBALANCING' | 'RUNNING' | 'PENDING_SHUTDOWN' | 'NOT_RUNNING' | 'ERROR';
+export type StreamsAppState = 'CREATED' | 'REBALANCING' | 'RUNNING' | 'PENDING_SHUTDOWN' | 'NOT_RUNNING' | 'PENDING_ERROR' | 'ERROR';
 
 /** One completed rebalance of this member. */
 export interface RebalanceEvent {
@@ -69,6 +73,9 @@ export interface StreamsMetrics {
   readonly taskMetrics: readonly TaskMetrics[];
 }
 
+/** How long each step of closing may take (commit, leave the group, close tasks, disconnect). */
+const CLOSE_STEP_MS = 30_000;
+
 /** Records processed between two commit-interval checks and heartbeats: Kafka's `max.poll.records` default. */
 const MAX_RECORDS_PER_SLICE = 500;
 
@@ -87,13 +94,18 @@ export class StreamsApp {
   readonly config: ResolvedStreamsConfig;
   private readonly stateSubject = new BehaviorSubject<StreamsAppState>('CREATED');
   private readonly rebalanceSubject = new Subject<RebalanceEvent>();
-  private readonly errorSubject = new Subject<Error>();
+  private readonly errorSubject = new Subject<StreamsError>();
   /** The app's state as it changes. */
   readonly state$: Observable<StreamsAppState> = this.stateSubject.asObservable();
   /** Each completed rebalance: tasks gained and lost, and how long it took. */
   readonly rebalances$: Observable<RebalanceEvent> = this.rebalanceSubject.asObservable();
-  /** Errors: fatal ones (the app goes to ERROR) and those it recovers from (a failed transaction). */
-  readonly errors$: Observable<Error> = this.errorSubject.asObservable();
+  /**
+   * Every error the app handled or stopped for, as a {@link StreamsError}: its `category`
+   * (retriable, task-migrated, fatal), its `action` (skipped, dead-lettered, retrying, rejoining,
+   * restarted, fatal), the task and the input record's coordinates where known, and the original
+   * error as `cause`. A record that failed under the 'fail' handler comes as its ProcessingError.
+   */
+  readonly errors$: Observable<StreamsError> = this.errorSubject.asObservable();
 
   private client: KafkaClientPort | undefined;
   private admin: AdminPort | undefined;
@@ -108,7 +120,16 @@ export class StreamsApp {
   private timer: NodeJS.Timeout | undefined;
   private stopping = false;
   private closing: Promise<void> | undefined;
-  private fatal: Error | undefined;
+  private fatalError: Error | undefined;
+  /** Bumped by each build of the processing loop; events of an older build are ignored. */
+  private generation = 0;
+  private replacing: Promise<void> | undefined;
+  private threadReplacements = 0;
+  /** Since when the group consumer has been crashed and restarting without re-joining. */
+  private consumerDownSince: number | undefined;
+  private lastConsumerError: Error | undefined;
+  private topicName: (name: string) => string = (name) => name;
+  private partitionCounts = new Map<string, number>();
 
   constructor(
     /** The topology the app runs. */
@@ -128,69 +149,104 @@ export class StreamsApp {
   }
 
   /**
-   * Starts processing. Resolves once the app has joined its consumer group; the first assignment's
-   * tasks are restored before they process. Rejects if the topics are not usable (a source topic is
-   * missing, co-partitioned topics differ in partition count) or the brokers cannot be reached.
+   * Starts processing: creates the internal topics, joins the consumer group and restores the first
+   * assignment's tasks. Resolves when the app first reaches RUNNING (joined, tasks assigned and
+   * restored). Rejects with the fatal error if the app reaches ERROR first: the topics are not usable
+   * (a source topic is missing, co-partitioned topics differ in partition count), or the brokers
+   * could not be reached within `taskTimeoutMs`. Resolves too if `close()` is called meanwhile.
    */
   async start(): Promise<void> {
     if (this.state !== 'CREATED') throw new Error(`start() was called in state ${this.state}; an app starts once`);
     const { config, topology } = this;
     this.setState('REBALANCING');
     this.rebalanceStartedAt = Date.now();
+    const started = firstValueFrom(this.stateSubject.pipe(filter((s) => s === 'RUNNING' || s === 'PENDING_ERROR' || s === 'ERROR' || s === 'PENDING_SHUTDOWN')), {
+      defaultValue: this.state,
+    });
     try {
       this.client = this.clientFactory(config);
       this.admin = this.client.admin();
       await this.admin.connect();
       const topicName = (name: string): string =>
         topology.internalTopicDefs().has(name) ? `${config.applicationId}-${name}` : name;
+      this.topicName = topicName;
       if (topology.hasUnresolvedPatterns()) topology.resolveSourcePatterns(await this.admin.listTopics(), config.applicationId);
-      const partitionCounts = await createInternalTopics(this.admin, topology, config, topicName);
-      const eos = config.processingGuarantee === 'exactly_once';
-      if (!eos) {
-        this.sharedProducer = this.client.producer(producerOptions(config));
-        await this.sharedProducer.connect();
-      }
-      const sourceTopics = topology.subTopologies().flatMap((s) => s.sourceTopics.map(topicName));
-      const assignor = new TaskAssignor(
-        () => topology.subTopologies().map((s) => ({ id: s.id, sourceTopics: s.sourceTopics.map(topicName) })),
-        () => this.manager?.ownedTaskIds() ?? [],
-      );
-      this.consumer = this.client.consumer({
-        ...consumerSettings(config),
-        groupId: config.applicationId,
-        readCommitted: config.consumer.isolationLevel === 'read_committed',
-        fromBeginning: config.consumer.autoOffsetReset === 'earliest',
-        assignor,
-      });
-      this.manager = new TaskManager({
-        config,
-        topology,
-        client: this.client,
-        admin: this.admin,
-        consumer: this.consumer,
-        sharedProducer: this.sharedProducer,
-        topicName,
-        partitionCounts,
-        onFatal: (error) => this.failWith(error),
-      });
-      await this.consumer.connect();
-      await this.consumer.subscribe(sourceTopics);
-      await this.consumer.run((batch, control) => this.onBatch(batch, control), {
-        onGroupJoin: (assignment) => this.onGroupJoin(assignment),
-        onRebalancing: () => this.onRebalancing(),
-        onCrash: (error, restart) => {
-          this.errorSubject.next(error);
-          if (!restart) this.failWith(error);
-        },
-      });
+      this.partitionCounts = await createInternalTopics(this.admin, topology, config, topicName);
+      const tick = Math.max(10, Math.min(config.commitIntervalMs, 1000));
+      this.timer = setInterval(() => void this.onTick(), tick);
+      await this.startLoop();
     } catch (err) {
       const error = err instanceof Error ? err : new Error(String(err));
-      this.failWith(error);
+      this.onFatal(error, 'SHUTDOWN_CLIENT');
       await this.closing;
       throw error;
     }
-    const tick = Math.max(10, Math.min(config.commitIntervalMs, 1000));
-    this.timer = setInterval(() => void this.onTick(), tick);
+    const state = await started;
+    if (state === 'PENDING_ERROR' || state === 'ERROR') {
+      await this.closing;
+      throw this.fatalError ?? new Error('the app stopped in ERROR before it was running');
+    }
+  }
+
+  /**
+   * The processing loop and its clients: the shared producer (at-most/at-least-once), the group
+   * consumer and the task manager. Built at start, and again when the uncaught-exception handler
+   * answers REPLACE_THREAD. Each build has its own generation: events of an older one are ignored.
+   */
+  private async startLoop(): Promise<void> {
+    const { config, topology } = this;
+    const client = this.client!;
+    const admin = this.admin!;
+    const topicName = this.topicName;
+    const generation = ++this.generation;
+    const current = (): boolean => generation === this.generation && !this.stopping;
+    if (config.processingGuarantee !== 'exactly_once') {
+      this.sharedProducer = client.producer(producerOptions(config));
+      await this.sharedProducer.connect();
+    }
+    const sourceTopics = topology.subTopologies().flatMap((s) => s.sourceTopics.map(topicName));
+    const assignor = new TaskAssignor(
+      () => topology.subTopologies().map((s) => ({ id: s.id, sourceTopics: s.sourceTopics.map(topicName) })),
+      () => this.manager?.ownedTaskIds() ?? [],
+    );
+    const consumer = client.consumer({
+      ...consumerSettings(config),
+      groupId: config.applicationId,
+      readCommitted: config.consumer.isolationLevel === 'read_committed',
+      fromBeginning: config.consumer.autoOffsetReset === 'earliest',
+      assignor,
+    });
+    this.consumer = consumer;
+    const manager = new TaskManager({
+      config,
+      topology,
+      client,
+      admin,
+      consumer,
+      sharedProducer: this.sharedProducer,
+      topicName,
+      partitionCounts: this.partitionCounts,
+      onFatal: (error) => this.onFatal(error),
+      report: (error) => this.errorSubject.next(error),
+    });
+    this.manager = manager;
+    // What each output topic accepts, for the pre-send size check (issue 11, problem 3).
+    await bounded(manager.limits.load([...this.partitionCounts.keys()]), config.requestTimeoutMs, 'reading topic configs').catch((err: unknown) => {
+      config.logger.warn(`could not read the topics' max.message.bytes; assuming the broker default: ${(err as Error).message}`);
+    });
+    await consumer.connect();
+    await consumer.subscribe(sourceTopics);
+    await consumer.run((batch, control) => (current() ? this.onBatch(manager, batch, control) : Promise.resolve()), {
+      onGroupJoin: (assignment) => {
+        if (current()) this.onGroupJoin(manager, assignment);
+      },
+      onRebalancing: () => {
+        if (current()) this.onRebalancing(manager);
+      },
+      onCrash: (error, restart) => {
+        if (current()) this.onConsumerCrash(error, restart);
+      },
+    });
   }
 
   /**
@@ -301,10 +357,9 @@ export class StreamsApp {
     return run;
   }
 
-  private async onBatch(batch: Parameters<TaskManager['processBatch']>[0], control: { heartbeat(): Promise<void>; isStale(): boolean }) {
+  private async onBatch(manager: TaskManager, batch: FetchedBatch, control: BatchControl): Promise<void> {
     if (this.stopping) return;
     await this.waitForAssignment(control);
-    const manager = this.manager!;
     // A fetched batch can hold thousands of records (up to maxBytesPerPartition): it is processed in
     // slices of at most MAX_RECORDS_PER_SLICE, Kafka's max.poll.records default, and between slices
     // the commit interval is honored and the membership kept alive. Without it, exactly_once under
@@ -314,15 +369,16 @@ export class StreamsApp {
       const slice = records.length <= MAX_RECORDS_PER_SLICE ? batch : { ...batch, records: records.slice(from, from + MAX_RECORDS_PER_SLICE) };
       try {
         await this.locked(async () => {
-          if (this.stopping) return;
+          if (this.stopping || manager !== this.manager) return;
           await manager.processBatch(slice, control.isStale, () => control.heartbeat());
           if (manager.commitDue(Date.now())) await manager.commitAll();
         });
       } catch (err) {
         // A heartbeat inside the batch found the group rebalancing or this member evicted: the client
-        // re-joins. Anything else is fatal.
+        // re-joins. The task manager handled retriable and task-migrated failures itself: what
+        // reaches here is fatal.
         if (isRebalanceError(err)) throw err;
-        this.failWith(err instanceof Error ? err : new Error(String(err)));
+        this.onFatal(err instanceof Error ? err : new Error(String(err)));
         return;
       }
       if (this.stopping) return;
@@ -343,7 +399,7 @@ export class StreamsApp {
     } catch (err) {
       if (isRebalanceError(err) && !this.stopping) {
         await this.locked(() => manager.commitAll()).catch((e: unknown) => {
-          this.config.logger.warn('commit before rebalance failed', { error: (e as Error).message });
+          this.config.logger.info(`commit before rebalance failed: ${(e as Error).message}`);
         });
       }
       throw err;
@@ -367,77 +423,177 @@ export class StreamsApp {
     }
   }
 
-  private onRebalancing(): void {
+  private onRebalancing(manager: TaskManager): void {
     if (this.stopping) return;
     this.rebalanceStartedAt ??= Date.now();
     this.setState('REBALANCING');
     // Best effort: the member is re-joining; offsets for the old generation may still be accepted.
     void this.locked(async () => {
-      if (!this.stopping) await this.manager?.commitAll();
+      if (!this.stopping) await manager.commitAll();
     }).catch(() => undefined);
   }
 
-  private onGroupJoin(assignment: TopicPartition[]): void {
+  private onGroupJoin(manager: TaskManager, assignment: TopicPartition[]): void {
     const started = this.rebalanceStartedAt ?? Date.now();
+    this.consumerDownSince = undefined;
     // Not awaited by kafkajs: batches wait on this promise before touching tasks.
     this.assignmentDone = this.locked(async () => {
       if (this.stopping) return;
-      const { gained, lost } = await this.manager!.applyAssignment(assignment);
+      const { gained, lost } = await manager.applyAssignment(assignment);
       const durationMs = Date.now() - started;
       this.rebalanceStartedAt = undefined;
       this.rebalances++;
       this.rebalanceTimeMs += durationMs;
-      this.rebalanceSubject.next({ durationMs, gained, lost, tasks: this.manager!.ownedTaskIds() });
-      if (!this.stopping) this.setState('RUNNING');
-    }).catch((err: unknown) => this.failWith(err instanceof Error ? err : new Error(String(err))));
+      this.rebalanceSubject.next({ durationMs, gained, lost, tasks: manager.ownedTaskIds() });
+      if (!this.stopping && manager === this.manager) this.setState('RUNNING');
+    }).catch((err: unknown) => this.onFatal(err instanceof Error ? err : new Error(String(err))));
+  }
+
+  /**
+   * The group consumer crashed. kafkajs restarts it itself after a retriable failure (a broker down,
+   * a coordinator moving): the app is not RUNNING until it has re-joined, and if it cannot re-join
+   * within `taskTimeoutMs` the failure is fatal. A crash kafkajs does not restart from is fatal.
+   */
+  private onConsumerCrash(error: Error, restart: boolean): void {
+    if (!restart) {
+      this.onFatal(new StreamsError(`the consumer stopped: ${error.message}`, { category: 'fatal', action: 'fatal', cause: error }));
+      return;
+    }
+    const now = Date.now();
+    this.consumerDownSince ??= now;
+    this.config.logger.warn(`the consumer crashed with a retriable error and restarts: ${error.message}`);
+    this.errorSubject.next(new StreamsError(`the consumer restarts: ${error.message}`, { category: 'retriable', action: 'restarted', cause: error }));
+    if (this.state === 'RUNNING') this.setState('REBALANCING');
+    this.rebalanceStartedAt ??= now;
+    this.lastConsumerError = error;
+    this.checkConsumerDeadline(now);
+  }
+
+  /** A consumer that has not re-joined its group within taskTimeoutMs since it first crashed is a fatal failure. */
+  private checkConsumerDeadline(now: number): void {
+    if (this.consumerDownSince === undefined || now - this.consumerDownSince < this.config.taskTimeoutMs) return;
+    const cause = this.lastConsumerError ?? new Error('the consumer did not re-join its group');
+    this.consumerDownSince = undefined;
+    this.onFatal(new TaskTimeoutError(undefined, this.config.taskTimeoutMs, 1, new Error(`the consumer could not re-join its group: ${cause.message}`)));
   }
 
   private async onTick(): Promise<void> {
     if (this.stopping || this.manager === undefined) return;
     const manager = this.manager;
+    this.checkConsumerDeadline(Date.now());
     try {
       await this.locked(async () => {
-        if (this.stopping) return;
+        if (this.stopping || manager !== this.manager) return;
         const now = Date.now();
         manager.punctuateWallClock(now);
         if (manager.commitDue(now)) await manager.commitAll();
         await manager.reopenFencedTasks();
+        await manager.retryDueTasks();
       });
     } catch (err) {
       if (isRebalanceError(err)) return;
-      this.failWith(err instanceof Error ? err : new Error(String(err)));
+      this.onFatal(err instanceof Error ? err : new Error(String(err)));
     }
   }
 
-  private failWith(error: Error): void {
-    if (this.fatal !== undefined || this.closing !== undefined) return;
-    this.fatal = error;
-    this.config.logger.error(`stopping after a fatal error: ${error.message}`);
-    this.errorSubject.next(error);
+  /**
+   * A fatal error: the uncaught-exception handler decides (Kafka Streams' KIP-671). REPLACE_THREAD
+   * rebuilds the processing loop and its clients; SHUTDOWN_CLIENT stops this instance in ERROR.
+   */
+  private onFatal(err: Error, forced?: UncaughtExceptionResponse): void {
+    if (this.fatalError !== undefined || this.closing !== undefined || this.stopping) return;
+    const error = err instanceof StreamsError ? err : new StreamsError(err.message, { category: 'fatal', action: 'fatal', cause: err });
+    let answer: UncaughtExceptionResponse = forced ?? 'SHUTDOWN_CLIENT';
+    if (forced === undefined) {
+      try {
+        answer = this.config.uncaughtExceptionHandler(err);
+      } catch (handlerErr) {
+        this.config.logger.error(`the uncaughtExceptionHandler threw (${(handlerErr as Error).message}); shutting down`);
+      }
+      if (answer !== 'REPLACE_THREAD' && answer !== 'SHUTDOWN_CLIENT') {
+        this.config.logger.error(`the uncaughtExceptionHandler answered ${String(answer)}; shutting down`);
+        answer = 'SHUTDOWN_CLIENT';
+      }
+    }
+    // errors$ sees the error as it came (a ProcessingError stays one), with its category.
+    this.errorSubject.next(err instanceof StreamsError ? err : error);
+    if (answer === 'REPLACE_THREAD') {
+      this.threadReplacements++;
+      this.config.logger.error(`fatal error, replacing the processing loop (replacement ${this.threadReplacements}): ${err.message}`);
+      this.replacing = this.replaceThread().catch((replaceErr: unknown) => {
+        this.replacing = undefined;
+        this.onFatal(replaceErr instanceof Error ? replaceErr : new Error(String(replaceErr)), 'SHUTDOWN_CLIENT');
+      });
+      return;
+    }
+    this.fatalError = err;
+    this.config.logger.error(`stopping after a fatal error: ${err.message}`);
     // A record that failed under the 'fail' handler: at-most/at-least-once commit what was done
     // before it, so a restart resumes at that record; exactly-once aborts the open transactions.
-    const commitFirst = error instanceof ProcessingError && this.config.processingGuarantee !== 'exactly_once';
+    const commitFirst = err instanceof ProcessingError && this.config.processingGuarantee !== 'exactly_once';
     this.closing = this.shutdown(false, commitFirst);
+  }
+
+  /** REPLACE_THREAD: close every task without committing, drop the loop's clients and build them again. */
+  private async replaceThread(): Promise<void> {
+    const manager = this.manager;
+    const consumer = this.consumer;
+    const producer = this.sharedProducer;
+    this.generation++;
+    this.rebalanceStartedAt = Date.now();
+    this.setState('REBALANCING');
+    const log = (what: string) => (err: unknown) => this.config.logger.warn(`${what} failed while replacing the loop: ${(err as Error)?.message}`);
+    await this.lockedWithin(CLOSE_STEP_MS, async () => {
+      await manager?.closeAll(false).catch(log('closing tasks'));
+    });
+    await bounded(consumer?.disconnect() ?? Promise.resolve(), CLOSE_STEP_MS, 'consumer disconnect').catch(log('consumer disconnect'));
+    await bounded(producer?.disconnect() ?? Promise.resolve(), CLOSE_STEP_MS, 'producer disconnect').catch(log('producer disconnect'));
+    this.sharedProducer = undefined;
+    this.assignmentDone = Promise.resolve();
+    this.consumerDownSince = undefined;
+    if (this.stopping) return;
+    await this.startLoop();
+    this.replacing = undefined;
+  }
+
+  /**
+   * Runs `fn` once the lock is free, or after `ms` anyway: closing must not wait forever behind a
+   * call that hangs (issue 11, problem 1).
+   */
+  private async lockedWithin(ms: number, fn: () => Promise<void>): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), ms)));
+    const run = this.locked(fn);
+    const first = await Promise.race([run.then(() => 'done' as const), timedOut]);
+    clearTimeout(timer);
+    if (first === 'timeout') {
+      this.config.logger.error(`closing waited ${ms} ms for work in progress; closing anyway`);
+      await fn();
+    }
   }
 
   private async shutdown(clean: boolean, commitFirst = clean): Promise<void> {
     this.stopping = true;
-    if (this.state !== 'ERROR') this.setState(clean ? 'PENDING_SHUTDOWN' : 'ERROR');
+    if (this.state !== 'ERROR') this.setState(clean ? 'PENDING_SHUTDOWN' : 'PENDING_ERROR');
     if (this.timer !== undefined) clearInterval(this.timer);
+    await this.replacing?.catch(() => undefined);
     const log = (what: string) => (err: unknown) => this.config.logger.warn(`${what} failed during close`, { error: (err as Error)?.message });
+    // Each step is bounded: a broker that is down, or a call that never returns, must not keep the
+    // app (and the process) from ending.
     // Commit while still a group member (at-least-once commits need the current generation), then leave.
-    await this.locked(async () => {
-      if (commitFirst && this.manager !== undefined) await this.manager.commitAll().catch(log('commit'));
+    await this.lockedWithin(CLOSE_STEP_MS, async () => {
+      if (commitFirst && this.manager !== undefined) await bounded(this.manager.commitAll(), CLOSE_STEP_MS, 'the last commit').catch(log('commit'));
     });
-    await this.consumer?.disconnect().catch(log('consumer disconnect'));
-    await this.locked(async () => {
-      await this.manager?.closeAll(clean).catch(log('closing tasks'));
+    await bounded(this.consumer?.disconnect() ?? Promise.resolve(), CLOSE_STEP_MS, 'consumer disconnect').catch(log('consumer disconnect'));
+    await this.lockedWithin(CLOSE_STEP_MS, async () => {
+      await bounded(this.manager?.closeAll(clean) ?? Promise.resolve(), CLOSE_STEP_MS, 'closing tasks').catch(log('closing tasks'));
     });
-    await this.sharedProducer?.disconnect().catch(log('producer disconnect'));
-    await this.admin?.disconnect().catch(log('admin disconnect'));
-    this.setState(this.fatal === undefined ? 'NOT_RUNNING' : 'ERROR');
+    await bounded(this.sharedProducer?.disconnect() ?? Promise.resolve(), CLOSE_STEP_MS, 'producer disconnect').catch(log('producer disconnect'));
+    await bounded(this.admin?.disconnect() ?? Promise.resolve(), CLOSE_STEP_MS, 'admin disconnect').catch(log('admin disconnect'));
+    this.setState(this.fatalError === undefined ? 'NOT_RUNNING' : 'ERROR');
     this.stateSubject.complete();
     this.rebalanceSubject.complete();
+    this.errorSubject.complete();
   }
 
   private setState(state: StreamsAppState): void {

@@ -11,7 +11,8 @@ import type {
   TopicPartitionOffset,
   TransactionPort,
 } from '../client/kafka-port.js';
-import { isFencedError } from '../client/kafka-port.js';
+import { classifyError, isRecordProductionError } from '../errors/error-classification.js';
+import { StreamsError } from '../errors/streams-error.js';
 import type { ResolvedStreamsConfig } from '../config/streams-config.js';
 import { changelogTopic } from '../state/changelog-topic.js';
 import type { RestorableStateStore, StateStore } from '../state/state-store.js';
@@ -23,6 +24,8 @@ import { ProcessingError } from '../errors/processing-error.js';
 import { ErrorRouter } from './error-router.js';
 import { RecordCollector } from './record-collector.js';
 import { StreamTask, taskIdOf } from './stream-task.js';
+import { TaskRetries, bounded } from './task-retries.js';
+import { TopicLimits } from './topic-limits.js';
 
 /** A task with what it owns at run time: stores, and under exactly-once its producer and transaction. */
 export interface ActiveTask {
@@ -50,7 +53,15 @@ export interface TaskManagerDeps {
   /** Partition counts of every topic the app reads or writes that existed at start. */
   readonly partitionCounts: Map<string, number>;
   readonly onFatal: (error: Error) => void;
+  /** Reports an error the runtime handled or is about to escalate (StreamsApp.errors$). */
+  readonly report: (error: StreamsError) => void;
 }
+
+/**
+ * How many times in a row a task is aborted and replayed because the broker refused one of its
+ * output records (a topic whose `max.message.bytes` was not known yet) before the failure is fatal.
+ */
+export const MAX_PRODUCTION_ROUNDS = 3;
 
 /**
  * Owns the app's active tasks: creates and restores the tasks an assignment gains, closes the ones
@@ -80,14 +91,36 @@ export class TaskManager {
   private readonly fencedAssigned = new Map<string, number>();
   /** Exactly-once tasks whose background send failed, waiting to be handled. */
   private readonly failedSends = new Set<string>();
+  /** Tasks closed after a retriable failure, waiting for their backoff; and their deadlines. */
+  readonly retries: TaskRetries;
+  /** Where a task closed for a retry resumes if it had no committed offset: per task, per topic. */
+  private readonly resumeOffsets = new Map<string, Map<string, string>>();
+  /** Per task: aborted rounds in a row caused by an output record the broker refused. */
+  private readonly productionRounds = new Map<string, number>();
+  /** Since when commits of the shared producer's offsets keep failing with retriable errors (at-least-once). */
+  private commitFailingSince: number | undefined;
+  /** What each output topic accepts: the pre-send size check. */
+  readonly limits: TopicLimits;
+  /** The bound of a single call to the brokers made while tasks are locked (abort, commit, connect). */
+  private readonly callTimeoutMs: number;
 
   constructor(private readonly deps: TaskManagerDeps) {
     this.eos = deps.config.processingGuarantee === 'exactly_once';
+    const { config } = deps;
+    this.retries = new TaskRetries({
+      taskTimeoutMs: config.taskTimeoutMs,
+      initialMs: config.retry.initialRetryTimeMs,
+      maxMs: config.retry.maxRetryTimeMs,
+    });
+    this.limits = new TopicLimits(deps.admin);
+    // A call that holds the app's lock blocks the consumer's heartbeats: bound it well inside the
+    // session timeout, so a broker that hangs cannot get the member evicted (issue 11, problem 10).
+    this.callTimeoutMs = Math.max(1_000, Math.min(config.requestTimeoutMs, Math.floor(config.consumer.sessionTimeoutMs / 3)));
     for (const sub of deps.topology.subTopologies()) {
       for (const t of sub.sourceTopics) this.subTopologyOfTopic.set(deps.topicName(t), sub);
     }
     if (!this.eos) {
-      this.sharedCollector = this.newCollector((records) => deps.sharedProducer!.send(records));
+      this.sharedCollector = this.newCollector((records, maxRequestBytes) => deps.sharedProducer!.send(records, maxRequestBytes));
       this.sharedRouter = this.newRouter(this.sharedCollector);
     }
   }
@@ -109,7 +142,8 @@ export class TaskManager {
 
   /**
    * Applies a new assignment: closes lost tasks (committing what they did first), then opens the
-   * gained ones. Returns the ids of both.
+   * gained ones. A gained task that cannot be opened for a retriable reason (a broker down) waits
+   * for its backoff instead of failing the app. Returns the ids of both.
    */
   async applyAssignment(assignment: readonly TopicPartition[]): Promise<{ gained: string[]; lost: string[] }> {
     const wanted = this.taskIdsOf(assignment);
@@ -118,14 +152,79 @@ export class TaskManager {
     const lost = [...this.tasks.keys()].filter((id) => !wanted.has(id));
     const gained = [...wanted].filter((id) => !this.tasks.has(id));
     for (const id of lost) await this.closeTask(this.tasks.get(id)!, true);
+    // Tasks waiting for a retry that went elsewhere are not this member's to retry any more.
+    for (const id of this.retries.ids()) if (!wanted.has(id)) this.forgetTask(id);
+    await this.openTasks(gained);
+    return { gained, lost };
+  }
+
+  /** Opens, restores and starts these tasks; a retriable failure schedules a retry of each, anything else is thrown. */
+  private async openTasks(ids: readonly string[], seekToCommitted = false): Promise<void> {
+    if (ids.length === 0) return;
     const subs = this.deps.topology.subTopologies();
     const opened: ActiveTask[] = [];
-    for (const id of gained) {
-      const [sub, partition] = id.split('_').map(Number) as [number, number];
-      opened.push(await this.openTask(subs[sub]!, partition));
+    try {
+      for (const id of ids) {
+        const [sub, partition] = id.split('_').map(Number) as [number, number];
+        opened.push(await this.openTask(subs[sub]!, partition));
+      }
+      await this.restoreAndStart(opened);
+    } catch (err) {
+      for (const active of opened) await this.closeTask(active, false);
+      for (const id of ids) await this.onRetriable(id, err);
+      return;
     }
-    await this.restoreAndStart(opened);
-    return { gained, lost };
+    for (const active of opened) {
+      const id = active.task.id;
+      if (this.retries.isWaiting(id)) this.retries.reopened(id);
+      if (!seekToCommitted) continue;
+      const resume = this.resumeOffsets.get(id);
+      this.resumeOffsets.delete(id);
+      for (const tp of active.task.inputPartitions()) {
+        // No offset committed yet: resume where the aborted work began, not where the consumer got to.
+        const offset = active.task.nextOffset(tp.topic) ?? resume?.get(tp.topic);
+        if (offset !== undefined) {
+          active.task.setCommittedOffsets(new Map([[`${tp.topic}:${tp.partition}`, offset]]));
+          this.deps.consumer.seek({ ...tp, offset });
+        }
+      }
+    }
+  }
+
+  /**
+   * A task failed for a retriable reason (or could not be opened): schedule its re-opening after a
+   * backoff, or throw a fatal TaskTimeoutError when its failures have lasted past `taskTimeoutMs`.
+   */
+  private async onRetriable(taskId: string, err: unknown): Promise<void> {
+    const error = toError(err);
+    if (classifyError(error) !== 'retriable' && !isRecordProductionError(error)) throw asStreamsError(error, taskId);
+    const delay = this.retries.failed(taskId, error);
+    this.deps.config.logger.warn(`task ${taskId} failed with a retriable error; retrying in ${delay} ms: ${error.message}`, { taskId });
+    this.deps.report(new StreamsError(`task ${taskId}: ${error.message}`, { category: 'retriable', action: 'retrying', cause: error, taskId }));
+  }
+
+  /** Drops what this member kept about a task it no longer owns. */
+  private forgetTask(id: string): void {
+    this.retries.clear(id);
+    this.resumeOffsets.delete(id);
+    this.productionRounds.delete(id);
+    this.failedSends.delete(id);
+    this.fencedAssigned.delete(id);
+  }
+
+  /**
+   * Re-opens the tasks whose retry backoff has passed and that the group still assigns here; they
+   * resume from their committed offsets (or where their aborted work began). Run from the timer.
+   */
+  async retryDueTasks(): Promise<void> {
+    const due = this.retries.due().filter((id) => {
+      if (this.assigned.has(id) && !this.tasks.has(id)) return true;
+      if (!this.assigned.has(id)) this.forgetTask(id);
+      return false;
+    });
+    if (due.length === 0) return;
+    this.deps.config.logger.info(`retrying task(s) ${due.join(', ')}`);
+    await this.openTasks(due, true);
   }
 
   /**
@@ -137,7 +236,8 @@ export class TaskManager {
     const active = this.byPartition.get(`${batch.topic}:${batch.partition}`);
     if (active === undefined || active.fenced || isStale()) {
       // A batch of a task closed as fenced: reopen it if the group still assigns it here. The seek
-      // makes this batch stale; the records come again from the committed offset.
+      // makes this batch stale; the records come again from the committed offset. (A task waiting
+      // for a retry is re-opened by the timer, and seeks then.)
       await this.reopenFencedTasks(heartbeat);
       return;
     }
@@ -157,10 +257,7 @@ export class TaskManager {
       if (pending !== undefined) await awaitWithHeartbeats(pending, heartbeat, this.deps.config.consumer.heartbeatIntervalMs);
       if (!active.collector.hasCapacity()) await active.collector.waitForCapacity();
     } catch (err) {
-      // Under exactly-once a failed send (fenced, or a broker error) aborts the task's transaction and
-      // rewinds it; a record that failed under the 'fail' handler stops the app either way.
-      if (!this.eos || err instanceof ProcessingError) throw err;
-      await this.onTransactionFailure(active, err);
+      await this.onTaskError(active, err);
       await this.reopenFencedTasks(heartbeat);
     }
   }
@@ -178,27 +275,20 @@ export class TaskManager {
       this.failedSends.delete(id);
       const active = this.tasks.get(id);
       const failure = active?.collector.failed;
-      // A record that failed to serialize under the 'fail' handler stops the app, as in processing.
-      if (failure instanceof ProcessingError) throw failure;
-      if (active !== undefined && !active.fenced && failure !== undefined) await this.onTransactionFailure(active, failure);
+      if (active !== undefined && !active.fenced && failure !== undefined) await this.onTaskError(active, failure);
     }
     if (this.fencedAssigned.size === 0) return;
     const due = [...this.fencedAssigned].filter(([, at]) => heartbeat !== undefined || Date.now() - at >= 2 * this.deps.config.consumer.heartbeatIntervalMs);
     if (due.length === 0) return;
     await heartbeat?.();
-    const subs = this.deps.topology.subTopologies();
+    const ids: string[] = [];
     for (const [id] of due) {
       this.fencedAssigned.delete(id);
       if (this.tasks.has(id) || !this.assigned.has(id)) continue;
       this.deps.config.logger.info(`reopening task ${id}: the group still assigns it to this member`);
-      const [sub, partition] = id.split('_').map(Number) as [number, number];
-      const reopened = await this.openTask(subs[sub]!, partition);
-      await this.restoreAndStart([reopened]);
-      for (const tp of reopened.task.inputPartitions()) {
-        const offset = reopened.task.nextOffset(tp.topic);
-        if (offset !== undefined) this.deps.consumer.seek({ ...tp, offset });
-      }
+      ids.push(id);
     }
+    await this.openTasks(ids, true);
   }
 
   /** Runs wall-clock punctuators of every task. */
@@ -231,17 +321,67 @@ export class TaskManager {
     if (this.eos) {
       for (const active of [...this.tasks.values()]) await this.commitTransaction(active);
     } else {
-      // Outputs and changelog writes first, acknowledged; only then the offsets that produced them.
-      await this.sharedCollector!.flush();
-      const offsets: TopicPartitionOffset[] = [];
-      for (const { task } of this.tasks.values()) offsets.push(...task.offsetsToCommit());
-      if (offsets.length > 0) {
-        await this.deps.consumer.commitOffsets(offsets);
-        for (const { task } of this.tasks.values()) task.markCommitted(task.offsetsToCommit());
-        this.committedOffsetsCount += offsets.length;
-      }
+      await this.commitShared();
     }
     this.commits++;
+  }
+
+  /**
+   * At-most-once and at-least-once: outputs and changelog writes first, acknowledged; only then the
+   * offsets that produced them. A send that fails for a retriable reason rewinds every task to its
+   * committed offsets (the shared producer's buffer is dropped, so the records are processed again:
+   * at least once); offsets that fail to commit for a retriable reason are kept for the next commit.
+   */
+  private async commitShared(): Promise<void> {
+    try {
+      await this.sharedCollector!.flush();
+    } catch (err) {
+      await this.onSharedSendFailure(err);
+      return;
+    }
+    const offsets: TopicPartitionOffset[] = [];
+    for (const { task } of this.tasks.values()) offsets.push(...task.offsetsToCommit());
+    if (offsets.length === 0) return;
+    try {
+      await bounded(this.deps.consumer.commitOffsets(offsets), this.callTimeoutMs, 'committing offsets');
+    } catch (err) {
+      if (classifyError(err) !== 'retriable') throw err;
+      const now = Date.now();
+      this.commitFailingSince ??= now;
+      if (now - this.commitFailingSince >= this.deps.config.taskTimeoutMs) {
+        throw new StreamsError(`committing offsets kept failing for taskTimeoutMs (${this.deps.config.taskTimeoutMs} ms): ${toError(err).message}`, {
+          category: 'fatal',
+          action: 'fatal',
+          cause: err,
+        });
+      }
+      this.deps.config.logger.warn(`committing offsets failed with a retriable error; trying again at the next commit: ${toError(err).message}`);
+      this.deps.report(new StreamsError(`committing offsets: ${toError(err).message}`, { category: 'retriable', action: 'retrying', cause: err }));
+      return;
+    }
+    this.commitFailingSince = undefined;
+    for (const { task } of this.tasks.values()) {
+      task.markCommitted(task.offsetsToCommit());
+      this.retries.clear(task.id);
+    }
+    this.committedOffsetsCount += offsets.length;
+  }
+
+  /** The shared producer's send failed: classify it; a retriable failure rewinds every task (see commitShared). */
+  private async onSharedSendFailure(err: unknown): Promise<void> {
+    const error = toError(err);
+    if (error instanceof ProcessingError && error.category === 'fatal') throw error;
+    if (classifyError(error) === 'fatal') {
+      throw new StreamsError(`sending output records failed: ${error.message}`, { category: 'fatal', action: 'fatal', cause: error });
+    }
+    this.sharedCollector!.discard();
+    const ids = [...this.tasks.keys()];
+    for (const id of ids) {
+      const active = this.tasks.get(id)!;
+      this.rememberResume(active);
+      await this.closeTask(active, false);
+    }
+    for (const id of ids) await this.onRetriable(id, error);
   }
 
   /** Closes every task: committed and checkpointed when `clean`, otherwise as after a crash. */
@@ -275,58 +415,97 @@ export class TaskManager {
       await active.collector.flush();
       const tx = active.transaction ?? (await active.producer!.beginTransaction());
       active.transaction = tx;
-      if (offsets.length > 0) await tx.sendOffsets(this.deps.config.applicationId, offsets);
-      await tx.commit();
+      if (offsets.length > 0) await bounded(tx.sendOffsets(this.deps.config.applicationId, offsets), this.callTimeoutMs, `task ${task.id}: sendOffsets`);
+      await bounded(tx.commit(), this.callTimeoutMs, `task ${task.id}: commit`);
       active.transaction = undefined;
       task.markCommitted(offsets);
       this.committedOffsetsCount += offsets.length;
+      this.retries.clear(task.id);
+      this.productionRounds.delete(task.id);
     } catch (err) {
-      // A record that failed to serialize under the 'fail' handler stops the app (retrying would fail again).
-      if (err instanceof ProcessingError) throw err;
-      await this.onTransactionFailure(active, err);
+      await this.onTaskError(active, err);
     }
   }
 
   /**
-   * A transaction failed. Fenced: another instance owns the task now; close it without writing.
-   * Otherwise: abort, and rebuild the task from its committed offsets and its changelog, which holds
-   * only committed writes.
+   * A task failed: classified here (issue 11's model).
+   * - A record that failed under the 'fail' handler, and any other fatal error: thrown, for the
+   *   app's uncaught-exception handler.
+   * - Task migrated (fenced, evicted): closed without writing; re-opened if the group still
+   *   assigns it here, after a heartbeat proves the membership.
+   * - An output record the broker refused (exactly-once): the topic limits are read again, the
+   *   transaction is aborted and the task replayed at once; the pre-send check then hands the
+   *   record to the production handler. At most MAX_PRODUCTION_ROUNDS in a row, then fatal.
+   * - Retriable: aborted, closed without writing, re-opened after a backoff until taskTimeoutMs.
    */
-  private async onTransactionFailure(active: ActiveTask, err: unknown): Promise<void> {
-    const error = err instanceof Error ? err : new Error(String(err));
-    active.collector.discard();
-    if (isFencedError(error)) {
-      this.deps.config.logger.warn(`task ${active.task.id} was fenced by a newer owner; closing it without writing`, {
-        error: error.message,
-      });
+  private async onTaskError(active: ActiveTask, err: unknown): Promise<void> {
+    const error = toError(err);
+    const id = active.task.id;
+    if (error instanceof ProcessingError && error.category === 'fatal') throw error;
+    const category = classifyError(error);
+    if (category === 'task-migrated') {
+      this.deps.config.logger.info(`task ${id} was migrated (${error.message}); closing it without writing`, { taskId: id });
+      this.deps.report(new StreamsError(`task ${id}: ${error.message}`, { category, action: 'rejoining', cause: error, taskId: id }));
+      if (this.eos) active.collector.discard();
       active.fenced = true;
       await this.closeTask(active, false);
       // Still assigned to this member: a zombie that re-joined and got its stale task back. The
       // next batch of its partitions reopens it (after a heartbeat proves the membership), which
       // fences the other producer and re-reads the committed offsets and state.
-      if (this.assigned.has(active.task.id)) this.fencedAssigned.set(active.task.id, Date.now());
+      if (this.assigned.has(id)) this.fencedAssigned.set(id, Date.now());
       return;
     }
-    this.deps.config.logger.warn(`transaction of task ${active.task.id} failed; aborting and restoring the task`, { error: error.message });
+    if (!this.eos) {
+      // The shared producer's failures are handled at the commit; here only a task's own work failed.
+      if (category === 'fatal') throw asStreamsError(error, id);
+      this.rememberResume(active);
+      await this.closeTask(active, false);
+      await this.onRetriable(id, error);
+      return;
+    }
+    if (category === 'fatal' && isRecordProductionError(error)) {
+      const rounds = (this.productionRounds.get(id) ?? 0) + 1;
+      this.productionRounds.set(id, rounds);
+      if (rounds > MAX_PRODUCTION_ROUNDS) {
+        throw new StreamsError(
+          `task ${id}: the brokers refused an output record ${rounds - 1} times in a row, even after the topic limits were read again: ${error.message}`,
+          { category: 'fatal', action: 'fatal', cause: error, taskId: id },
+        );
+      }
+      this.deps.config.logger.warn(`task ${id}: the brokers refused an output record (${error.message}); aborting and replaying the task (round ${rounds})`, { taskId: id });
+      await this.limits.load(this.limits.known()).catch(() => undefined);
+      await this.abortAndClose(active);
+      await this.openTasks([id], true);
+      return;
+    }
+    if (category === 'fatal') throw asStreamsError(error, id);
+    await this.abortAndClose(active);
+    await this.onRetriable(id, error);
+  }
+
+  /** Exactly-once: aborts the task's transaction (bounded: a broker that is down must not hold the lock) and closes it dirty. */
+  private async abortAndClose(active: ActiveTask): Promise<void> {
+    active.collector.discard();
     try {
-      await active.transaction?.abort();
+      if (active.transaction !== undefined) await bounded(active.transaction.abort(), this.callTimeoutMs, `task ${active.task.id}: abort`);
     } catch (abortErr) {
-      this.deps.config.logger.warn(`abort of task ${active.task.id} failed`, { error: (abortErr as Error).message });
+      // The broker aborts the transaction itself when its timeout passes, or the next owner's
+      // producer (or this task's, when it is re-opened) fences and aborts it.
+      this.deps.config.logger.info(`abort of task ${active.task.id} failed: ${(abortErr as Error).message}`);
     }
     active.transaction = undefined;
-    const { subTopology, partition } = active.task;
-    const old = active.task;
+    this.rememberResume(active);
     await this.closeTask(active, false);
-    const reopened = await this.openTask(subTopology, partition);
-    await this.restoreAndStart([reopened]);
-    for (const tp of reopened.task.inputPartitions()) {
-      // No offset committed yet: resume where the aborted work began, not where the consumer got to.
-      const offset = reopened.task.nextOffset(tp.topic) ?? old.resumeOffset(tp.topic);
-      if (offset !== undefined) {
-        reopened.task.setCommittedOffsets(new Map([[`${tp.topic}:${tp.partition}`, offset]]));
-        this.deps.consumer.seek({ ...tp, offset });
-      }
+  }
+
+  /** Keeps where a task closed for a retry resumes when it has no committed offset. */
+  private rememberResume(active: ActiveTask): void {
+    const resume = new Map<string, string>();
+    for (const tp of active.task.inputPartitions()) {
+      const offset = active.task.resumeOffset(tp.topic);
+      if (offset !== undefined) resume.set(tp.topic, offset);
     }
+    this.resumeOffsets.set(active.task.id, resume);
   }
 
   private async openTask(sub: SubTopology, partition: number): Promise<ActiveTask> {
@@ -340,11 +519,18 @@ export class TaskManager {
       // Exactly-once: one transactional producer per task. Initializing it fences the previous owner
       // and completes or aborts its open transaction, so it must happen before reading offsets.
       producer = this.deps.client.producer(producerOptions(config, `${config.applicationId}-${id}`));
-      await producer.connect();
+      try {
+        await bounded(producer.connect(), this.callTimeoutMs, `task ${id}: initializing its transactional producer`);
+      } catch (err) {
+        // Disconnect the half-made producer, or its own retries keep sockets and timers alive.
+        void producer.disconnect().catch(() => undefined);
+        throw err;
+      }
+      const txProducer = producer;
       collector = this.newCollector(
-        async (records) => {
-          active.transaction ??= await producer!.beginTransaction();
-          await active.transaction.send(records);
+        async (records, maxRequestBytes) => {
+          active.transaction ??= await txProducer.beginTransaction();
+          await active.transaction.send(records, maxRequestBytes);
         },
         // A background send (linger, batch size) failed: handle it at the next tick or batch, not
         // only at the next commit, which may be a whole commit interval away.
@@ -472,13 +658,16 @@ export class TaskManager {
       await store.close();
     }
     if (active.producer !== undefined) {
-      if (!committed && active.transaction !== undefined && !active.fenced) await active.transaction.abort().catch(() => undefined);
+      if (!committed && active.transaction !== undefined && !active.fenced) {
+        await bounded(active.transaction.abort(), this.callTimeoutMs, `task ${task.id}: abort`).catch(() => undefined);
+      }
+      active.transaction = undefined;
       active.collector.discard();
-      await active.producer.disconnect().catch(() => undefined);
+      await bounded(active.producer.disconnect(), this.callTimeoutMs, `task ${task.id}: disconnect`).catch(() => undefined);
     }
   }
 
-  private newCollector(sender: (records: OutgoingRecord[]) => Promise<void>, onFailure?: () => void): RecordCollector {
+  private newCollector(sender: (records: OutgoingRecord[], maxRequestBytes: number) => Promise<void>, onFailure?: () => void): RecordCollector {
     const { config, admin, partitionCounts } = this.deps;
     return new RecordCollector({
       lingerMs: config.producer.lingerMs,
@@ -491,9 +680,11 @@ export class TaskManager {
         return counts;
       },
       sender,
+      maxRequestBytes: (topic) => this.limits.maxRequestBytes(topic),
       ...(config.producer.partitioner !== null ? { partitioner: config.producer.partitioner } : {}),
       onSendError: (error) => {
-        config.logger.error(`sending records failed: ${error.message}`);
+        // Handled (classified, retried or escalated) by the task manager at the next batch, tick or commit.
+        config.logger.debug(`sending records failed: ${error.message}`);
         onFailure?.();
       },
     });
@@ -510,6 +701,10 @@ export class TaskManager {
       },
       collector,
       config.logger,
+      {
+        maxRecordBytes: (topic) => this.limits.maxRecordBytes(topic),
+        report: this.deps.report,
+      },
     );
   }
 }
@@ -527,4 +722,14 @@ async function awaitWithHeartbeats(work: Promise<void>, heartbeat: (() => Promis
   } finally {
     clearInterval(beat);
   }
+}
+
+function toError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err));
+}
+
+/** A fatal error of a task as errors$ and the uncaught-exception handler see it: a StreamsError naming the task. */
+function asStreamsError(error: Error, taskId: string): StreamsError {
+  if (error instanceof StreamsError) return error;
+  return new StreamsError(`task ${taskId}: ${error.message}`, { category: 'fatal', action: 'fatal', cause: error, taskId });
 }
