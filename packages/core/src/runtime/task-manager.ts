@@ -63,6 +63,9 @@ export interface TaskManagerDeps {
  */
 export const MAX_PRODUCTION_ROUNDS = 3;
 
+/** The key of the shared producer's rounds in `productionRounds` (at-most/at-least-once). */
+const SHARED_PRODUCER = '*';
+
 /**
  * Owns the app's active tasks: creates and restores the tasks an assignment gains, closes the ones
  * it loses, routes fetched batches to their task, and commits by guarantee:
@@ -360,6 +363,7 @@ export class TaskManager {
       return;
     }
     this.commitFailingSince = undefined;
+    this.productionRounds.delete(SHARED_PRODUCER);
     for (const { task } of this.tasks.values()) {
       task.markCommitted(task.offsetsToCommit());
       this.retries.clear(task.id);
@@ -371,9 +375,11 @@ export class TaskManager {
   private async onSharedSendFailure(err: unknown): Promise<void> {
     const error = toError(err);
     if (error instanceof ProcessingError && error.category === 'fatal') throw error;
-    if (classifyError(error) === 'fatal') {
+    const refused = isRecordProductionError(error);
+    if (classifyError(error) === 'fatal' && !refused) {
       throw new StreamsError(`sending output records failed: ${error.message}`, { category: 'fatal', action: 'fatal', cause: error });
     }
+    if (refused) this.countProductionRound(SHARED_PRODUCER, error);
     this.sharedCollector!.discard();
     const ids = [...this.tasks.keys()];
     for (const id of ids) {
@@ -381,7 +387,37 @@ export class TaskManager {
       this.rememberResume(active);
       await this.closeTask(active, false);
     }
+    if (refused) {
+      // A record the brokers refused (a topic limit learned too late): read the limits again and
+      // replay every task from its committed offsets at once; the pre-send check now hands the
+      // record to the production handler. Records already sent are sent again: at least once.
+      await this.limits.load(this.limits.known()).catch(() => undefined);
+      await this.openTasks(ids, true);
+      return;
+    }
     for (const id of ids) await this.onRetriable(id, error);
+  }
+
+  /**
+   * Counts one more abort-and-replay round caused by an output record the brokers refused; throws
+   * a fatal error past MAX_PRODUCTION_ROUNDS in a row (a commit ends the run).
+   */
+  private countProductionRound(key: string, error: Error): number {
+    const rounds = (this.productionRounds.get(key) ?? 0) + 1;
+    this.productionRounds.set(key, rounds);
+    if (rounds > MAX_PRODUCTION_ROUNDS) {
+      this.productionRounds.delete(key);
+      throw new StreamsError(
+        `${key === SHARED_PRODUCER ? 'the producer' : `task ${key}`}: the brokers refused an output record ${rounds - 1} times in a row, ` +
+          `even after the topic limits were read again: ${error.message}`,
+        { category: 'fatal', action: 'fatal', cause: error, ...(key === SHARED_PRODUCER ? {} : { taskId: key }) },
+      );
+    }
+    this.deps.config.logger.warn(
+      `${key === SHARED_PRODUCER ? 'the producer' : `task ${key}`}: the brokers refused an output record (${error.message}); ` +
+        `reading the topic limits again and replaying (round ${rounds} of at most ${MAX_PRODUCTION_ROUNDS})`,
+    );
+    return rounds;
   }
 
   /** Closes every task: committed and checkpointed when `clean`, otherwise as after a crash. */
@@ -464,15 +500,7 @@ export class TaskManager {
       return;
     }
     if (category === 'fatal' && isRecordProductionError(error)) {
-      const rounds = (this.productionRounds.get(id) ?? 0) + 1;
-      this.productionRounds.set(id, rounds);
-      if (rounds > MAX_PRODUCTION_ROUNDS) {
-        throw new StreamsError(
-          `task ${id}: the brokers refused an output record ${rounds - 1} times in a row, even after the topic limits were read again: ${error.message}`,
-          { category: 'fatal', action: 'fatal', cause: error, taskId: id },
-        );
-      }
-      this.deps.config.logger.warn(`task ${id}: the brokers refused an output record (${error.message}); aborting and replaying the task (round ${rounds})`, { taskId: id });
+      this.countProductionRound(id, error);
       await this.limits.load(this.limits.known()).catch(() => undefined);
       await this.abortAndClose(active);
       await this.openTasks([id], true);
