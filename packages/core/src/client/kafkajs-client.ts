@@ -11,12 +11,14 @@ import kafkajs, {
   logLevel as KafkaLogLevel,
   type Admin,
   type Consumer,
+  type ConsumerRunConfig,
   type KafkaConfig,
   type Message,
   type PartitionAssigner,
   type Producer,
   type TopicMessages,
 } from 'kafkajs';
+import { kafkajsLogCreator } from './kafkajs-log.js';
 import type {
   AdminPort,
   ConsumerOptions,
@@ -36,7 +38,7 @@ import type {
 // kafkajs is CommonJS, and Node's detection of its named exports (cjs-module-lexer) gives up partway
 // through its module.exports literal, before `CompressionCodecs`: a named import of it fails to link
 // under plain Node (vitest's interop does not mind). Read it from the module object instead.
-const { CompressionCodecs } = kafkajs;
+const { CompressionCodecs, ConfigResourceTypes } = kafkajs;
 
 /** Where kafkajs's log lines go. */
 export interface ClientLogger {
@@ -93,20 +95,9 @@ export class KafkajsClient implements KafkaClientPort {
         maxRetryTime: options.retry?.maxRetryTimeMs ?? 30_000,
       },
       logLevel: LOG_LEVELS[options.logLevel],
-      logCreator:
-        () =>
-        ({ level, log }) => {
-          const { message, ...extra } = log;
-          const line = `[kafkajs] ${message}`;
-          // kafkajs logs every error response of a connection at ERROR, even those its retrier or the
-          // group protocol handles (a rebalance, a coordinator still loading): those are debug noise;
-          // failures that matter surface as errors of the calls that made them.
-          if (message.startsWith('Response ')) logger.debug(line, extra);
-          else if (level <= KafkaLogLevel.ERROR) logger.error(line, extra);
-          else if (level === KafkaLogLevel.WARN) logger.warn(line, extra);
-          else if (level === KafkaLogLevel.INFO) logger.info(line, extra);
-          else logger.debug(line, extra);
-        },
+      // Each line at the level it means for the app (retried protocol errors are debug, connection
+      // trouble a warning), and a repeated warning or error once per 10 s with a count.
+      logCreator: kafkajsLogCreator(logger),
     });
   }
 
@@ -182,7 +173,12 @@ function headerBytes(headers: OutgoingRecord['headers']): number {
  * resolves when every request is acknowledged and rejects at the first that fails, as one request
  * would (a request that fails may have written some partitions already, in either case).
  */
-async function sendInRequests(records: readonly OutgoingRecord[], send: (topicMessages: TopicMessages[]) => Promise<unknown>): Promise<void> {
+async function sendInRequests(
+  records: readonly OutgoingRecord[],
+  send: (topicMessages: TopicMessages[]) => Promise<unknown>,
+  maxRequestBytes = MAX_BYTES_PER_REQUEST,
+): Promise<void> {
+  const limit = Math.min(maxRequestBytes, MAX_BYTES_PER_REQUEST);
   let from = 0;
   while (from < records.length) {
     let to = from;
@@ -190,7 +186,7 @@ async function sendInRequests(records: readonly OutgoingRecord[], send: (topicMe
     while (to < records.length && to - from < MAX_RECORDS_PER_REQUEST) {
       const r = records[to]!;
       const size = (r.key?.length ?? 0) + (r.value?.length ?? 0) + RECORD_OVERHEAD_BYTES + (r.headers === undefined ? 0 : headerBytes(r.headers));
-      if (to > from && bytes + size > MAX_BYTES_PER_REQUEST) break;
+      if (to > from && bytes + size > limit) break;
       bytes += size;
       to++;
     }
@@ -255,6 +251,40 @@ class KafkajsProducer implements ProducerPort {
       // producer needs its own, unlimited by default (limiting them may break its sequence numbers).
       retry: { retries: options.retries },
     });
+    this.trackOperations();
+  }
+
+  /** Set by disconnect(). */
+  private disconnectRequested = false;
+
+  /**
+   * Wraps the kafkajs producer's sends and transaction calls so that one still running at
+   * disconnect() is followed by another disconnect when it settles. kafkajs's send retrier
+   * reconnects the cluster when a request failed because the producer was disconnected under it
+   * (producer/sendMessages.js), so a send in flight at close (a dirty close after a fatal error
+   * discards the buffer but not the send) reopened broker sockets after disconnect() and kept the
+   * process alive (issue 11).
+   */
+  private trackOperations(): void {
+    const track = <T>(op: Promise<T>): Promise<T> => {
+      const settled = (): void => {
+        if (this.disconnectRequested) void this.producer.disconnect().catch(() => undefined);
+      };
+      op.then(settled, settled);
+      return op;
+    };
+    const producer = this.producer;
+    const { sendBatch, transaction } = producer;
+    producer.sendBatch = (batch) => track(sendBatch(batch));
+    producer.transaction = async () => {
+      const tx = await track(transaction());
+      const { sendBatch: txSendBatch, sendOffsets, commit, abort } = tx;
+      tx.sendBatch = (batch) => track(txSendBatch(batch));
+      tx.sendOffsets = (offsets) => track(sendOffsets(offsets));
+      tx.commit = () => track(commit());
+      tx.abort = () => track(abort());
+      return tx;
+    };
   }
 
   async connect(): Promise<void> {
@@ -272,27 +302,77 @@ class KafkajsProducer implements ProducerPort {
     }
   }
 
-  async send(records: readonly OutgoingRecord[]): Promise<void> {
-    await sendInRequests(records, (topicMessages) => this.producer.sendBatch({ topicMessages, acks: this.acks, compression: this.compression }));
+  async send(records: readonly OutgoingRecord[], maxRequestBytes?: number): Promise<void> {
+    await sendInRequests(
+      records,
+      (topicMessages) => this.producer.sendBatch({ topicMessages, acks: this.acks, compression: this.compression }),
+      maxRequestBytes,
+    );
   }
 
   async beginTransaction(): Promise<TransactionPort> {
     const tx = await this.producer.transaction();
     const compression = this.compression;
+    // Sends of this transaction not yet acknowledged. The runtime flushes before it commits; this
+    // makes sure of it, as an EndTxn sent beside an AddPartitionsToTxn or Produce of the same
+    // transaction is answered CONCURRENT_TRANSACTIONS (or commits without those records).
+    const sending = new Set<Promise<void>>();
+    const settled = async (): Promise<void> => {
+      while (sending.size > 0) await Promise.allSettled([...sending]);
+    };
     return {
-      async send(records) {
-        await sendInRequests(records, (topicMessages) => tx.sendBatch({ topicMessages, acks: -1, compression }));
+      async send(records, maxRequestBytes) {
+        const sent = sendInRequests(records, (topicMessages) => tx.sendBatch({ topicMessages, acks: -1, compression }), maxRequestBytes);
+        sending.add(sent);
+        try {
+          await sent;
+        } finally {
+          sending.delete(sent);
+        }
       },
       async sendOffsets(groupId, offsets) {
-        await tx.sendOffsets({ consumerGroupId: groupId, topics: groupOffsets(offsets) });
+        await settled();
+        const topics = groupOffsets(offsets);
+        await retryConcurrentTransactions(() => tx.sendOffsets({ consumerGroupId: groupId, topics }));
       },
-      commit: () => tx.commit(),
+      async commit() {
+        await settled();
+        await tx.commit();
+      },
+      // Not after the sends: an abort must not wait behind a send retrying against a broker that is
+      // down; kafkajs ends such a send at its next retry, as the transaction is no longer open.
       abort: () => tx.abort(),
     };
   }
 
   disconnect(): Promise<void> {
+    this.disconnectRequested = true;
     return this.producer.disconnect();
+  }
+}
+
+/** Backoffs of {@link retryConcurrentTransactions}: about 2.5 s in all; Java's producer retries it from 20 ms. */
+const CONCURRENT_TRANSACTIONS_BACKOFF_MS = [20, 40, 80, 160, 320, 500, 500, 500, 500];
+
+/**
+ * Retries a call that the transaction coordinator answered CONCURRENT_TRANSACTIONS. It says the
+ * previous transaction of this transactional id is still completing: EndTxn returns once the commit
+ * (or abort) is decided, and the coordinator writes its markers to the partitions afterwards, for
+ * some ms; until they are written it refuses to add partitions or offsets to the next transaction.
+ * kafkajs retries AddPartitionsToTxn (as a failed send, after ~300 ms) but not the AddOffsetsToTxn
+ * of `sendOffsets`: a transaction that only commits offsets, begun right after the previous one
+ * ended, would fail. kafkajs records nothing in the transaction before that request succeeds, so the
+ * call can be made again.
+ */
+async function retryConcurrentTransactions<T>(call: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await call();
+    } catch (err) {
+      const backoff = CONCURRENT_TRANSACTIONS_BACKOFF_MS[attempt];
+      if ((err as { type?: string }).type !== 'CONCURRENT_TRANSACTIONS' || backoff === undefined) throw err;
+      await new Promise((resolve) => setTimeout(resolve, backoff));
+    }
   }
 }
 
@@ -342,13 +422,36 @@ function kafkajsAssigner(assignor: GroupAssignor): PartitionAssigner {
   });
 }
 
+/** kafkajs's delay before restarting a crashed consumer when the error gives none (its `initialRetryTime`). */
+const RESTART_DELAY_MS = 300;
+
 class KafkajsConsumer implements ConsumerPort {
   private readonly consumer: Consumer;
   private readonly fromBeginning: boolean;
+  private runConfig: ConsumerRunConfig | undefined;
+  /** Set by disconnect(): from then on the consumer never starts again. */
+  private disconnectRequested = false;
+  /** kafkajs asked whether to restart after the crash it is about to report. */
+  private restartPlanned = false;
+  private restartTimer: NodeJS.Timeout | undefined;
+  /** A kafkajs run() in flight (the first or a restart): it resolves once the member has joined. */
+  private starting: Promise<void> | undefined;
 
   constructor(kafka: Kafka, options: ConsumerOptions) {
     this.fromBeginning = options.fromBeginning;
     this.consumer = kafka.consumer({
+      // Restarts after a crash are done here, not by kafkajs (see restart()). kafkajs decides to
+      // restart after its own disconnect, then sets a timer whose start() reconnects: a disconnect()
+      // of ours in between (the app closing, or failing) was undone, and the process held a broker
+      // socket after close (issue 11). kafkajs calls this only for a retriable crash. `retries: 5` is
+      // kafkajs's default for consumers, which an explicit `retry` would otherwise replace.
+      retry: {
+        retries: 5,
+        restartOnFailure: async () => {
+          this.restartPlanned = !this.disconnectRequested;
+          return false;
+        },
+      },
       groupId: options.groupId,
       readUncommitted: !options.readCommitted,
       sessionTimeout: options.sessionTimeoutMs,
@@ -385,8 +488,14 @@ class KafkajsConsumer implements ConsumerPort {
       });
     });
     this.consumer.on(REBALANCING, () => events.onRebalancing());
-    this.consumer.on(CRASH, ({ payload }) => events.onCrash(payload.error, payload.restart));
-    await this.consumer.run({
+    this.consumer.on(CRASH, ({ payload }) => {
+      const restart = this.restartPlanned && !this.disconnectRequested;
+      this.restartPlanned = false;
+      // Scheduled before the app hears of the crash: a disconnect() it makes on hearing clears it.
+      if (restart) this.scheduleRestart((payload.error as { retryTime?: number }).retryTime || RESTART_DELAY_MS);
+      events.onCrash(payload.error, restart);
+    });
+    this.runConfig = {
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: 1,
@@ -402,7 +511,26 @@ class KafkajsConsumer implements ConsumerPort {
         // The fetch position moves past the whole batch, control records and aborted records included.
         if (!isStale()) resolveOffset(batch.lastOffset());
       },
+    };
+    await this.start();
+  }
+
+  /** Runs the kafkajs consumer (again, after a crash); kafkajs reports a crash of it through CRASH. */
+  private start(): Promise<void> {
+    const run = this.consumer.run(this.runConfig);
+    const tracked = run.finally(() => {
+      if (this.starting === tracked) this.starting = undefined;
     });
+    this.starting = tracked;
+    return run;
+  }
+
+  private scheduleRestart(delayMs: number): void {
+    clearTimeout(this.restartTimer);
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = undefined;
+      if (!this.disconnectRequested) this.start().catch(() => undefined);
+    }, delayMs);
   }
 
   async commitOffsets(offsets: readonly TopicPartitionOffset[]): Promise<void> {
@@ -422,8 +550,15 @@ class KafkajsConsumer implements ConsumerPort {
     this.consumer.resume(partitions.map((p) => ({ topic: p.topic, partitions: [p.partition] })));
   }
 
-  disconnect(): Promise<void> {
-    return this.consumer.disconnect();
+  async disconnect(): Promise<void> {
+    this.disconnectRequested = true;
+    clearTimeout(this.restartTimer);
+    this.restartTimer = undefined;
+    // A run() still joining cannot be stopped: kafkajs's stop() skips a runner that is not running
+    // yet and forgets it, and the join then reconnects and fetches after the disconnect. Once it has
+    // joined (or crashed), stop() reaches it.
+    await this.starting?.catch(() => undefined);
+    await this.consumer.disconnect();
   }
 }
 
@@ -498,6 +633,23 @@ class KafkajsAdmin implements AdminPort {
     const fetched = await this.admin.fetchOffsets({ groupId, topics: [...topics] });
     for (const t of fetched) {
       for (const p of t.partitions) if (p.offset !== '-1') result.set(`${t.topic}:${p.partition}`, p.offset);
+    }
+    return result;
+  }
+
+  async topicMaxMessageBytes(topics: readonly string[]): Promise<Map<string, number>> {
+    const result = new Map<string, number>();
+    const existing = new Set(await this.admin.listTopics());
+    const present = topics.filter((t) => existing.has(t));
+    if (present.length === 0) return result;
+    const described = await this.admin.describeConfigs({
+      includeSynonyms: false,
+      resources: present.map((name) => ({ type: ConfigResourceTypes.TOPIC, name, configNames: ['max.message.bytes'] })),
+    });
+    for (const resource of described.resources) {
+      const entry = resource.configEntries.find((e) => e.configName === 'max.message.bytes');
+      const bytes = Number(entry?.configValue);
+      if (resource.errorCode === 0 && Number.isFinite(bytes) && bytes > 0) result.set(resource.resourceName, bytes);
     }
     return result;
   }

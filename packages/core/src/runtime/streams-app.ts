@@ -461,7 +461,7 @@ export class StreamsApp {
     }
     const now = Date.now();
     this.consumerDownSince ??= now;
-    this.config.logger.warn(`the consumer crashed with a retriable error and restarts: ${error.message}`);
+    this.manager?.log.warn(`the consumer crashed with a retriable error and restarts: ${error.message}`);
     this.errorSubject.next(new StreamsError(`the consumer restarts: ${error.message}`, { category: 'retriable', action: 'restarted', cause: error }));
     if (this.state === 'RUNNING') this.setState('REBALANCING');
     this.rebalanceStartedAt ??= now;
@@ -590,6 +590,7 @@ export class StreamsApp {
     });
     await bounded(this.sharedProducer?.disconnect() ?? Promise.resolve(), CLOSE_STEP_MS, 'producer disconnect').catch(log('producer disconnect'));
     await bounded(this.admin?.disconnect() ?? Promise.resolve(), CLOSE_STEP_MS, 'admin disconnect').catch(log('admin disconnect'));
+    this.manager?.log.flush();
     this.setState(this.fatalError === undefined ? 'NOT_RUNNING' : 'ERROR');
     this.stateSubject.complete();
     this.rebalanceSubject.complete();

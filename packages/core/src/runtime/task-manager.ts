@@ -26,6 +26,7 @@ import { RecordCollector } from './record-collector.js';
 import { StreamTask, taskIdOf } from './stream-task.js';
 import { TaskRetries, bounded } from './task-retries.js';
 import { TopicLimits } from './topic-limits.js';
+import { throttleLogger, type ThrottledLogger } from '../config/log-throttle.js';
 
 /** A task with what it owns at run time: stores, and under exactly-once its producer and transaction. */
 export interface ActiveTask {
@@ -106,6 +107,8 @@ export class TaskManager {
   readonly limits: TopicLimits;
   /** The bound of a single call to the brokers made while tasks are locked (abort, commit, connect). */
   private readonly callTimeoutMs: number;
+  /** The app's logger, with repeats of a line (a retry loop) written once per interval with a count. */
+  readonly log: ThrottledLogger;
 
   constructor(private readonly deps: TaskManagerDeps) {
     this.eos = deps.config.processingGuarantee === 'exactly_once';
@@ -116,6 +119,7 @@ export class TaskManager {
       maxMs: config.retry.maxRetryTimeMs,
     });
     this.limits = new TopicLimits(deps.admin);
+    this.log = throttleLogger(config.logger);
     // A call that holds the app's lock blocks the consumer's heartbeats: bound it well inside the
     // session timeout, so a broker that hangs cannot get the member evicted (issue 11, problem 10).
     this.callTimeoutMs = Math.max(1_000, Math.min(config.requestTimeoutMs, Math.floor(config.consumer.sessionTimeoutMs / 3)));
@@ -202,7 +206,7 @@ export class TaskManager {
     const error = toError(err);
     if (classifyError(error) !== 'retriable' && !isRecordProductionError(error)) throw asStreamsError(error, taskId);
     const delay = this.retries.failed(taskId, error);
-    this.deps.config.logger.warn(`task ${taskId} failed with a retriable error; retrying in ${delay} ms: ${error.message}`, { taskId });
+    this.log.warn(`task ${taskId} failed with a retriable error; retrying in ${delay} ms: ${error.message}`, { taskId });
     this.deps.report(new StreamsError(`task ${taskId}: ${error.message}`, { category: 'retriable', action: 'retrying', cause: error, taskId }));
   }
 
@@ -226,7 +230,7 @@ export class TaskManager {
       return false;
     });
     if (due.length === 0) return;
-    this.deps.config.logger.info(`retrying task(s) ${due.join(', ')}`);
+    this.log.info(`retrying task(s) ${due.join(', ')}`);
     await this.openTasks(due, true);
   }
 
@@ -358,7 +362,7 @@ export class TaskManager {
           cause: err,
         });
       }
-      this.deps.config.logger.warn(`committing offsets failed with a retriable error; trying again at the next commit: ${toError(err).message}`);
+      this.log.warn(`committing offsets failed with a retriable error; trying again at the next commit: ${toError(err).message}`);
       this.deps.report(new StreamsError(`committing offsets: ${toError(err).message}`, { category: 'retriable', action: 'retrying', cause: err }));
       return;
     }
@@ -413,7 +417,7 @@ export class TaskManager {
         { category: 'fatal', action: 'fatal', cause: error, ...(key === SHARED_PRODUCER ? {} : { taskId: key }) },
       );
     }
-    this.deps.config.logger.warn(
+    this.log.warn(
       `${key === SHARED_PRODUCER ? 'the producer' : `task ${key}`}: the brokers refused an output record (${error.message}); ` +
         `reading the topic limits again and replaying (round ${rounds} of at most ${MAX_PRODUCTION_ROUNDS})`,
     );
@@ -480,7 +484,7 @@ export class TaskManager {
     if (error instanceof ProcessingError && error.category === 'fatal') throw error;
     const category = classifyError(error);
     if (category === 'task-migrated') {
-      this.deps.config.logger.info(`task ${id} was migrated (${error.message}); closing it without writing`, { taskId: id });
+      this.log.info(`task ${id} was migrated (${error.message}); closing it without writing`, { taskId: id });
       this.deps.report(new StreamsError(`task ${id}: ${error.message}`, { category, action: 'rejoining', cause: error, taskId: id }));
       if (this.eos) active.collector.discard();
       active.fenced = true;
@@ -519,7 +523,7 @@ export class TaskManager {
     } catch (abortErr) {
       // The broker aborts the transaction itself when its timeout passes, or the next owner's
       // producer (or this task's, when it is re-opened) fences and aborts it.
-      this.deps.config.logger.info(`abort of task ${active.task.id} failed: ${(abortErr as Error).message}`);
+      this.log.info(`abort of task ${active.task.id} failed: ${(abortErr as Error).message}`);
     }
     active.transaction = undefined;
     this.rememberResume(active);
