@@ -207,7 +207,12 @@ export class TaskManager {
     if (classifyError(error) !== 'retriable' && !isRecordProductionError(error)) throw asStreamsError(error, taskId);
     const delay = this.retries.failed(taskId, error);
     this.log.warn(`task ${taskId} failed with a retriable error; retrying in ${delay} ms: ${error.message}`, { taskId });
-    this.deps.report(new StreamsError(`task ${taskId}: ${error.message}`, { category: 'retriable', action: 'retrying', cause: error, taskId }));
+    // A retriable StreamsError (a ProcessingError of a schema registry outage) is reported as it is, with its record.
+    this.deps.report(
+      error instanceof StreamsError && error.category === 'retriable'
+        ? error
+        : new StreamsError(`task ${taskId}: ${error.message}`, { category: 'retriable', action: 'retrying', cause: error, taskId }),
+    );
   }
 
   /** Drops what this member kept about a task it no longer owns. */
