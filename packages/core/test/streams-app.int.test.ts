@@ -50,6 +50,9 @@ describe.each(['at_least_once', 'exactly_once'] as const)('StreamsApp pass-throu
     const states: string[] = [];
     app.state$.subscribe((s) => states.push(s));
     await app.start();
+    // start() resolves once joined, assigned and restored: RUNNING, not still REBALANCING (issue 11, problem 6).
+    expect(app.state).toBe('RUNNING');
+    expect(states).toEqual(['CREATED', 'REBALANCING', 'RUNNING']);
     const out = await readAtLeast(output, 2000);
     expect(out.map((r) => r.value).sort()).toEqual(records.map((r) => r.value.toUpperCase()).sort());
     // Same key, same partition, same order as the input (murmur2 of the key bytes).

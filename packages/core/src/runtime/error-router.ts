@@ -9,7 +9,7 @@ import { deadLetterHeaders } from '../errors/dead-letter.js';
 import { RecordTooLargeError, StreamsError } from '../errors/streams-error.js';
 import { recordBytes } from '../client/record-size.js';
 import type { SinkRuntime, SourceRuntime } from './processor-nodes.js';
-import { SKIPPED_RECORD, type MaybeBytes, type RecordSink } from './record-collector.js';
+import { SKIPPED_RECORD, SendFailedError, type MaybeBytes, type RecordSink } from './record-collector.js';
 
 /** What the router needs from the runtime besides the handlers. */
 export interface ErrorRouterOptions {
@@ -80,7 +80,8 @@ export class ErrorRouter {
     try {
       source.process(record);
     } catch (err) {
-      if (err instanceof ProcessingError) throw err;
+      // A record that failed under 'fail' already, or an earlier send's failure: not this record's processing error.
+      if (err instanceof ProcessingError || err instanceof SendFailedError) throw err;
       this.handle('processing', this.handlers.processing, toError(err), meta, raw);
     } finally {
       this.currentRaw = undefined;
@@ -101,7 +102,8 @@ export class ErrorRouter {
     try {
       work();
     } catch (err) {
-      if (err instanceof ProcessingError) throw err;
+      // A record that failed under 'fail' already, or an earlier send's failure: not this record's processing error.
+      if (err instanceof ProcessingError || err instanceof SendFailedError) throw err;
       this.handle('processing', this.handlers.processing, toError(err), meta, raw);
     } finally {
       this.currentRaw = previousRaw;

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { OutgoingRecord } from '../client/kafka-port.js';
 import { partitionForKey, type Partitioner } from '../client/partitioner.js';
-import { RecordCollector, type BatchSender, type RecordCollectorOptions } from './record-collector.js';
+import { RecordCollector, SendFailedError, type BatchSender, type RecordCollectorOptions } from './record-collector.js';
 
 /** A promise and the functions that settle it, for the test to decide when an ack arrives. */
 interface Deferred<T> {
@@ -259,7 +259,15 @@ describe('RecordCollector failures', () => {
     expect(sendErrors).toEqual([boom]);
 
     await expect(collector.flush()).rejects.toBe(boom);
-    expect(() => collector.send('out', buf('carol'), buf('3'), 1, undefined)).toThrow(boom);
+    // The next send says the earlier send failed, with it as the cause: the failure is the send's, not the record's.
+    let thrown: unknown;
+    try {
+      collector.send('out', buf('carol'), buf('3'), 1, undefined);
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).toBeInstanceOf(SendFailedError);
+    expect((thrown as Error).cause).toBe(boom);
     expect(calls).toHaveLength(1);
     expect(collector.sentCount).toBe(0);
   });
@@ -291,7 +299,7 @@ describe('RecordCollector failures', () => {
     const flushed = collector.flush();
     calls[0]!.reject(new Error('aborted'));
     await expect(flushed).rejects.toThrow('aborted');
-    expect(() => collector.send('out', buf('dave'), buf('4'), 1, undefined)).toThrow('aborted');
+    expect(() => collector.send('out', buf('dave'), buf('4'), 1, undefined)).toThrow('an earlier send failed: aborted');
 
     collector.discard();
     collector.send('out', buf('dave'), buf('4'), 1, undefined);

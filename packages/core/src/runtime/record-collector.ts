@@ -21,6 +21,18 @@ export const SKIPPED_RECORD: unique symbol = Symbol('rivulet.skipped-record');
  */
 export type MaybeBytes = Buffer | null | Promise<Buffer | null | typeof SKIPPED_RECORD>;
 
+/**
+ * Thrown by {@link RecordCollector.send} after an earlier send failed: the failure belongs to the
+ * send (its `cause`), not to the record being processed, and the error router passes it on
+ * untouched (issue 11, problem 10).
+ */
+export class SendFailedError extends Error {
+  constructor(cause: Error) {
+    super(`an earlier send failed: ${cause.message}`, { cause });
+    this.name = 'SendFailedError';
+  }
+}
+
 /** What a send request carries at most unless a topic accepts less. */
 const DEFAULT_MAX_REQUEST_BYTES = 1_000_000;
 
@@ -111,7 +123,9 @@ export class RecordCollector implements RecordSink {
     partition?: number,
     partitioner?: Partitioner,
   ): void {
-    if (this.failure !== undefined) throw this.failure;
+    // A send already failed: the record path stops here, with the send's error as the cause, so it is
+    // attributed to the send (fenced, broker down) and never to the input record being processed.
+    if (this.failure !== undefined) throw new SendFailedError(this.failure);
     const chosen = partitioner ?? this.defaultPartitioner;
     let resolved = partition;
     const sync = !(key instanceof Promise) && !(value instanceof Promise);

@@ -22,7 +22,7 @@ import { restoreChangelogs, type RestoreRequest } from './changelog-reader.js';
 import { consumerSettings, producerOptions } from './client-options.js';
 import { ProcessingError } from '../errors/processing-error.js';
 import { ErrorRouter } from './error-router.js';
-import { RecordCollector } from './record-collector.js';
+import { RecordCollector, SendFailedError } from './record-collector.js';
 import { StreamTask, taskIdOf } from './stream-task.js';
 import { TaskRetries, bounded } from './task-retries.js';
 import { TopicLimits } from './topic-limits.js';
@@ -484,7 +484,9 @@ export class TaskManager {
    * - Retriable: aborted, closed without writing, re-opened after a backoff until taskTimeoutMs.
    */
   private async onTaskError(active: ActiveTask, err: unknown): Promise<void> {
-    const error = toError(err);
+    // An earlier send's failure met while processing: it is the send's error (fenced, broker down).
+    const sendFailed = err instanceof SendFailedError;
+    const error = sendFailed ? toError(err.cause) : toError(err);
     const id = active.task.id;
     if (error instanceof ProcessingError && error.category === 'fatal') throw error;
     const category = classifyError(error);
@@ -500,8 +502,13 @@ export class TaskManager {
       if (this.assigned.has(id)) this.fencedAssigned.set(id, Date.now());
       return;
     }
+    if (!this.eos && sendFailed) {
+      // The shared producer's send failed: every task shares it, so every task rewinds.
+      await this.onSharedSendFailure(error);
+      return;
+    }
     if (!this.eos) {
-      // The shared producer's failures are handled at the commit; here only a task's own work failed.
+      // Here only a task's own work failed (a registry outage while reading a record).
       if (category === 'fatal') throw asStreamsError(error, id);
       this.rememberResume(active);
       await this.closeTask(active, false);
