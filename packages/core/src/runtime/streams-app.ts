@@ -128,6 +128,8 @@ export class StreamsApp {
   /** Since when the group consumer has been crashed and restarting without re-joining. */
   private consumerDownSince: number | undefined;
   private lastConsumerError: Error | undefined;
+  private lastConsumerCrashAt = 0;
+  private consumerCrashes = 0;
   private topicName: (name: string) => string = (name) => name;
   private partitionCounts = new Map<string, number>();
 
@@ -359,6 +361,7 @@ export class StreamsApp {
 
   private async onBatch(manager: TaskManager, batch: FetchedBatch, control: BatchControl): Promise<void> {
     if (this.stopping) return;
+    if (this.consumerDownSince !== undefined) this.consumerUp();
     await this.waitForAssignment(control);
     // A fetched batch can hold thousands of records (up to maxBytesPerPartition): it is processed in
     // slices of at most MAX_RECORDS_PER_SLICE, Kafka's max.poll.records default, and between slices
@@ -397,6 +400,14 @@ export class StreamsApp {
     try {
       await control.heartbeat();
     } catch (err) {
+      const type = (err as { type?: string }).type;
+      if ((type === 'UNKNOWN_MEMBER_ID' || type === 'ILLEGAL_GENERATION') && !this.stopping) {
+        // Evicted (a session that timed out) or a stale generation: the member re-joins and its
+        // tasks may have moved. No user handler is involved; errors$ still hears of it.
+        this.errorSubject.next(
+          new StreamsError(`this member left its group's generation (${type}); re-joining`, { category: 'task-migrated', action: 'rejoining', cause: err }),
+        );
+      }
       if (isRebalanceError(err) && !this.stopping) {
         await this.locked(() => manager.commitAll()).catch((e: unknown) => {
           this.config.logger.info(`commit before rebalance failed: ${(e as Error).message}`);
@@ -435,7 +446,6 @@ export class StreamsApp {
 
   private onGroupJoin(manager: TaskManager, assignment: TopicPartition[]): void {
     const started = this.rebalanceStartedAt ?? Date.now();
-    this.consumerDownSince = undefined;
     // Not awaited by kafkajs: batches wait on this promise before touching tasks.
     this.assignmentDone = this.locked(async () => {
       if (this.stopping) return;
@@ -461,6 +471,8 @@ export class StreamsApp {
     }
     const now = Date.now();
     this.consumerDownSince ??= now;
+    this.lastConsumerCrashAt = now;
+    this.consumerCrashes++;
     this.manager?.log.warn(`the consumer crashed with a retriable error and restarts: ${error.message}`);
     this.errorSubject.next(new StreamsError(`the consumer restarts: ${error.message}`, { category: 'retriable', action: 'restarted', cause: error }));
     if (this.state === 'RUNNING') this.setState('REBALANCING');
@@ -471,10 +483,33 @@ export class StreamsApp {
 
   /** A consumer that has not re-joined its group within taskTimeoutMs since it first crashed is a fatal failure. */
   private checkConsumerDeadline(now: number): void {
-    if (this.consumerDownSince === undefined || now - this.consumerDownSince < this.config.taskTimeoutMs) return;
+    if (this.consumerDownSince === undefined) return;
+    // A re-join alone does not end the run of crashes: a consumer that joins and then fails every
+    // fetch would flap between REBALANCING and RUNNING forever. The run ends when records flow
+    // (onBatch) or the consumer has gone a while without crashing while RUNNING.
+    if (this.state === 'RUNNING' && now - this.lastConsumerCrashAt >= this.consumerStableMs()) {
+      this.consumerUp();
+      return;
+    }
+    if (now - this.consumerDownSince < this.config.taskTimeoutMs) return;
     const cause = this.lastConsumerError ?? new Error('the consumer did not re-join its group');
+    const attempts = this.consumerCrashes;
+    this.consumerUp();
+    this.onFatal(
+      new TaskTimeoutError(undefined, this.config.taskTimeoutMs, attempts, new Error(`the consumer could not re-join its group and fetch: ${cause.message}`)),
+    );
+  }
+
+  /** How long a restarted consumer must go without crashing to count as recovered. */
+  private consumerStableMs(): number {
+    const c = this.config.consumer;
+    return Math.max(1_000, 3 * c.heartbeatIntervalMs, 2 * c.maxWaitTimeMs);
+  }
+
+  /** The consumer works again: its run of crashes is over. */
+  private consumerUp(): void {
     this.consumerDownSince = undefined;
-    this.onFatal(new TaskTimeoutError(undefined, this.config.taskTimeoutMs, 1, new Error(`the consumer could not re-join its group: ${cause.message}`)));
+    this.consumerCrashes = 0;
   }
 
   private async onTick(): Promise<void> {
@@ -550,7 +585,7 @@ export class StreamsApp {
     await bounded(producer?.disconnect() ?? Promise.resolve(), CLOSE_STEP_MS, 'producer disconnect').catch(log('producer disconnect'));
     this.sharedProducer = undefined;
     this.assignmentDone = Promise.resolve();
-    this.consumerDownSince = undefined;
+    this.consumerUp();
     if (this.stopping) return;
     await this.startLoop();
     this.replacing = undefined;

@@ -495,6 +495,9 @@ export class TaskManager {
       this.deps.report(new StreamsError(`task ${id}: ${error.message}`, { category, action: 'rejoining', cause: error, taskId: id }));
       if (this.eos) active.collector.discard();
       active.fenced = true;
+      // Where to resume if it is re-opened here before anyone committed its offsets: where its
+      // aborted work began, not where the consumer got to.
+      this.rememberResume(active);
       await this.closeTask(active, false);
       // Still assigned to this member: a zombie that re-joined and got its stale task back. The
       // next batch of its partitions reopens it (after a heartbeat proves the membership), which
