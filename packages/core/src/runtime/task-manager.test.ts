@@ -133,9 +133,8 @@ describe('TaskManager: a task migrated', { timeout: 10_000 }, () => {
     expect(sorted(world.values('output'))).toEqual(sorted(upper(numbered(10))));
   });
 
-  // RUNTIME GAP: an eviction is handled (the member re-joins, nothing is lost), but errors$ never
-  // hears of it: StreamsApp.heartbeatOrCommit sees UNKNOWN_MEMBER_ID and only logs at info.
-  // Issue 11 (Build 3): errors$ emits every handled error, task-migrated ones with action 'rejoining'.
+  // Found by this test: an eviction was handled (the member re-joined, nothing lost) but errors$
+  // never heard of it; issue 11 (Build 3) wants every handled error there.
   it.each(['at_least_once', 'exactly_once'] as const)('%s: an evicted member re-joins as a new member; nothing lost; errors$ says task-migrated', async (guarantee) => {
     world = new FakeWorld({ input: 2, output: 2 });
     const h = handlers();
