@@ -24,7 +24,8 @@ import {
 import { ProcessingError } from '../errors/processing-error.js';
 import { StreamsError, TaskTimeoutError } from '../errors/streams-error.js';
 import type { UncaughtExceptionResponse } from '../config/uncaught-exception-handler.js';
-import { bounded } from './task-retries.js';
+import { TaskRetries, bounded } from './task-retries.js';
+import { classifyError } from '../errors/error-classification.js';
 import { TaskAssignor } from './task-assignor.js';
 import { TaskManager } from './task-manager.js';
 
@@ -72,6 +73,9 @@ export interface StreamsMetrics {
   /** Per task this instance runs now. */
   readonly taskMetrics: readonly TaskMetrics[];
 }
+
+/** The retry key of starting (the admin connection, internal topics, the loop's clients). */
+const START = 'start';
 
 /** How long each step of closing may take (commit, leave the group, close tasks, disconnect). */
 const CLOSE_STEP_MS = 30_000;
@@ -167,16 +171,21 @@ export class StreamsApp {
     });
     try {
       this.client = this.clientFactory(config);
-      this.admin = this.client.admin();
-      await this.admin.connect();
+      const admin = this.client.admin();
+      this.admin = admin;
       const topicName = (name: string): string =>
         topology.internalTopicDefs().has(name) ? `${config.applicationId}-${name}` : name;
       this.topicName = topicName;
-      if (topology.hasUnresolvedPatterns()) topology.resolveSourcePatterns(await this.admin.listTopics(), config.applicationId);
-      this.partitionCounts = await createInternalTopics(this.admin, topology, config, topicName);
+      // A broker that is down at start is retried as a task's failures are, until taskTimeoutMs.
+      const retries = new TaskRetries({ taskTimeoutMs: config.taskTimeoutMs, initialMs: config.retry.initialRetryTimeMs, maxMs: config.retry.maxRetryTimeMs });
+      await this.retryAtStart(retries, async () => {
+        await admin.connect();
+        if (topology.hasUnresolvedPatterns()) topology.resolveSourcePatterns(await admin.listTopics(), config.applicationId);
+        this.partitionCounts = await createInternalTopics(admin, topology, config, topicName);
+      });
       const tick = Math.max(10, Math.min(config.commitIntervalMs, 1000));
       this.timer = setInterval(() => void this.onTick(), tick);
-      await this.startLoop();
+      await this.retryAtStart(retries, () => this.startLoop());
     } catch (err) {
       const error = err instanceof Error ? err : new Error(String(err));
       this.onFatal(error, 'SHUTDOWN_CLIENT');
@@ -187,6 +196,27 @@ export class StreamsApp {
     if (state === 'PENDING_ERROR' || state === 'ERROR') {
       await this.closing;
       throw this.fatalError ?? new Error('the app stopped in ERROR before it was running');
+    }
+  }
+
+  /**
+   * Runs a step of starting again after a retriable failure (a broker down at start), with the
+   * tasks' backoff, until taskTimeoutMs; anything else, or a close meanwhile, ends it.
+   */
+  private async retryAtStart(retries: TaskRetries, step: () => Promise<void>): Promise<void> {
+    for (;;) {
+      try {
+        await step();
+        retries.clear(START);
+        return;
+      } catch (err) {
+        if (this.stopping || classifyError(err) !== 'retriable') throw err;
+        const delay = retries.failed(START, err instanceof Error ? err : new Error(String(err)));
+        this.config.logger.warn(`starting failed with a retriable error; trying again in ${delay} ms: ${(err as Error).message}`);
+        this.errorSubject.next(new StreamsError(`starting: ${(err as Error).message}`, { category: 'retriable', action: 'retrying', cause: err }));
+        await new Promise((resolve) => setTimeout(resolve, delay));
+        if (this.stopping) throw err;
+      }
     }
   }
 
@@ -203,8 +233,14 @@ export class StreamsApp {
     const generation = ++this.generation;
     const current = (): boolean => generation === this.generation && !this.stopping;
     if (config.processingGuarantee !== 'exactly_once') {
-      this.sharedProducer = client.producer(producerOptions(config));
-      await this.sharedProducer.connect();
+      const producer = client.producer(producerOptions(config));
+      try {
+        await producer.connect();
+      } catch (err) {
+        await bounded(producer.disconnect(), CLOSE_STEP_MS, 'producer disconnect').catch(() => undefined);
+        throw err;
+      }
+      this.sharedProducer = producer;
     }
     const sourceTopics = topology.subTopologies().flatMap((s) => s.sourceTopics.map(topicName));
     const assignor = new TaskAssignor(
@@ -236,8 +272,17 @@ export class StreamsApp {
     await bounded(manager.limits.load([...this.partitionCounts.keys()]), config.requestTimeoutMs, 'reading topic configs').catch((err: unknown) => {
       config.logger.warn(`could not read the topics' max.message.bytes; assuming the broker default: ${(err as Error).message}`);
     });
-    await consumer.connect();
-    await consumer.subscribe(sourceTopics);
+    try {
+      await consumer.connect();
+      await consumer.subscribe(sourceTopics);
+    } catch (err) {
+      // Retried from scratch: the half-made clients go, or their own retries keep sockets open.
+      this.generation++;
+      await bounded(consumer.disconnect(), CLOSE_STEP_MS, 'consumer disconnect').catch(() => undefined);
+      await bounded(this.sharedProducer?.disconnect() ?? Promise.resolve(), CLOSE_STEP_MS, 'producer disconnect').catch(() => undefined);
+      this.sharedProducer = undefined;
+      throw err;
+    }
     await consumer.run((batch, control) => (current() ? this.onBatch(manager, batch, control) : Promise.resolve()), {
       onGroupJoin: (assignment) => {
         if (current()) this.onGroupJoin(manager, assignment);
