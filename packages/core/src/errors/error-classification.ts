@@ -4,7 +4,7 @@
  * `PRODUCER_FENCED`) and a `retriable` flag, client-side failures under their own names
  * (`KafkaJSConnectionError`, ...), and gives up after its retries with
  * `KafkaJSNumberOfRetriesExceeded`, whose cause tells what kept failing. The table of
- * docs/failures.md lists the same rules; `error-classification.test.ts` holds both to them.
+ * docs/failures.md lists the same rules; `failures-doc.test.ts` holds the page to them.
  */
 import type { ErrorCategory } from './streams-error.js';
 

@@ -102,6 +102,8 @@ export class RecordCollector implements RecordSink {
   private lingerTimer: NodeJS.Timeout | undefined;
   private failure: Error | undefined;
   private hasAsync = false;
+  /** Bumped by discard(): a send started before it no longer touches this collector's state. */
+  private epoch = 0;
   private readonly defaultPartitioner: Partitioner;
   /** Records handed to the sender since creation. */
   sentCount = 0;
@@ -179,10 +181,16 @@ export class RecordCollector implements RecordSink {
     if (this.failure !== undefined) throw this.failure;
   }
 
-  /** Drops everything buffered (an aborted transaction) and clears a failure. */
+  /**
+   * Drops everything buffered (an aborted transaction) and clears a failure. A send still in flight
+   * is forgotten too: it may still be retrying against a broker that is down, and what it does
+   * later no longer concerns this collector.
+   */
   discard(): void {
     if (this.lingerTimer !== undefined) clearTimeout(this.lingerTimer);
     this.lingerTimer = undefined;
+    this.inFlight = undefined;
+    this.epoch++;
     this.buffer = [];
     this.bufferedBytes = 0;
     this.partitionBytes.clear();
@@ -219,13 +227,16 @@ export class RecordCollector implements RecordSink {
       this.bufferedBytes -= sent;
     }
     this.partitionBytes.clear();
+    const epoch = this.epoch;
     this.inFlight = this.sendBatch(batch, hasAsync)
       .catch((err: unknown) => {
+        if (epoch !== this.epoch) return;
         const error = err instanceof Error ? err : new Error(String(err));
         this.failure = error;
         this.options.onSendError(error);
       })
       .finally(() => {
+        if (epoch !== this.epoch) return;
         this.inFlight = undefined;
         if (this.buffer.length > 0 && this.failure === undefined) this.startSend();
       });

@@ -346,7 +346,9 @@ export class TaskManager {
    */
   private async commitShared(): Promise<void> {
     try {
-      await this.sharedCollector!.flush();
+      // Bounded: the idempotent producer retries a send without end, and a broker that is down (or
+      // wiped: its topics gone) would hold the lock, and every retry deadline, for ever.
+      await bounded(this.sharedCollector!.flush(), this.callTimeoutMs, 'sending output records');
     } catch (err) {
       await this.onSharedSendFailure(err);
       return;
@@ -385,8 +387,19 @@ export class TaskManager {
     const error = toError(err);
     if (error instanceof ProcessingError && error.category === 'fatal') throw error;
     const refused = isRecordProductionError(error);
-    if (classifyError(error) === 'fatal' && !refused) {
+    const category = classifyError(error);
+    if (category === 'fatal' && !refused) {
       throw new StreamsError(`sending output records failed: ${error.message}`, { category: 'fatal', action: 'fatal', cause: error });
+    }
+    if (category === 'task-migrated') {
+      // The shared idempotent producer lost its producer id or sequence (UNKNOWN_PRODUCER_ID,
+      // OUT_OF_ORDER_SEQUENCE_NUMBER, e.g. after a broker lost its data): it cannot write again.
+      // A new one comes with a new loop: answer REPLACE_THREAD in the uncaught-exception handler.
+      throw new StreamsError(`the producer can no longer write (${error.message}); the processing loop must be rebuilt`, {
+        category: 'fatal',
+        action: 'fatal',
+        cause: error,
+      });
     }
     if (refused) this.countProductionRound(SHARED_PRODUCER, error);
     this.sharedCollector!.discard();
@@ -457,7 +470,7 @@ export class TaskManager {
     const offsets = task.offsetsToCommit();
     if (active.transaction === undefined && offsets.length === 0) return;
     try {
-      await active.collector.flush();
+      await bounded(active.collector.flush(), this.callTimeoutMs, `task ${task.id}: sending output records`);
       const tx = active.transaction ?? (await active.producer!.beginTransaction());
       active.transaction = tx;
       if (offsets.length > 0) await bounded(tx.sendOffsets(this.deps.config.applicationId, offsets), this.callTimeoutMs, `task ${task.id}: sendOffsets`);
