@@ -76,7 +76,14 @@ export class StreamsError extends Error {
  * cause. Kafka Streams' `TimeoutException` after `task.timeout.ms`.
  */
 export class TaskTimeoutError extends StreamsError {
-  constructor(taskId: string | undefined, timeoutMs: number, attempts: number, cause: Error) {
+  constructor(
+    taskId: string | undefined,
+    /** The task timeout that passed, in ms. */
+    readonly timeoutMs: number,
+    /** How many times it failed. */
+    readonly attempts: number,
+    cause: Error,
+  ) {
     super(
       `${taskId === undefined ? 'the app' : `task ${taskId}`} could not recover within taskTimeoutMs (${timeoutMs} ms, ` +
         `${attempts} attempt${attempts === 1 ? '' : 's'}): ${cause.message}`,

@@ -211,7 +211,15 @@ export class StreamsApp {
         return;
       } catch (err) {
         if (this.stopping || classifyError(err) !== 'retriable') throw err;
-        const delay = retries.failed(START, err instanceof Error ? err : new Error(String(err)));
+        const error = err instanceof Error ? err : new Error(String(err));
+        let delay: number;
+        try {
+          delay = retries.failed(START, error);
+        } catch (timeout) {
+          // Starting is the app's, not a task's: say so.
+          const { timeoutMs, attempts } = timeout as TaskTimeoutError;
+          throw new TaskTimeoutError(undefined, timeoutMs, attempts, error);
+        }
         this.config.logger.warn(`starting failed with a retriable error; trying again in ${delay} ms: ${(err as Error).message}`);
         this.errorSubject.next(new StreamsError(`starting: ${(err as Error).message}`, { category: 'retriable', action: 'retrying', cause: err }));
         await new Promise((resolve) => setTimeout(resolve, delay));
