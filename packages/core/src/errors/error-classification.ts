@@ -77,6 +77,9 @@ const RETRIABLE_SOCKET_CODES: ReadonlySet<string> = new Set([
  */
 const PRODUCER_STATE_MESSAGE = /transaction state exception|invalid transition|in state (READY|TRANSACTING|COMMITTING|ABORTING|UNINITIALIZED)|write after end/i;
 
+/** kafkajs's consumer between a crash and its restart: a call that needs its group fails until it has re-joined. */
+const CONSUMER_RESTARTING_MESSAGE = /Consumer group was not initialized/i;
+
 interface ErrorFields {
   name?: string;
   type?: string;
@@ -118,6 +121,7 @@ export function classifyError(error: unknown): ErrorCategory {
     if (typeof e.code === 'string' && RETRIABLE_SOCKET_CODES.has(e.code)) return 'retriable';
     if (e.name === 'KafkaJSProtocolError' && e.retriable === true) return 'retriable';
     if (PRODUCER_STATE_MESSAGE.test(e.message ?? '')) return 'retriable';
+    if (CONSUMER_RESTARTING_MESSAGE.test(e.message ?? '')) return 'retriable';
     if (/ECONNREFUSED|ECONNRESET|Closed connection|Connection timeout|Request .* timed out/i.test(e.message ?? '')) return 'retriable';
   }
   return 'fatal';

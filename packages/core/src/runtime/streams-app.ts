@@ -270,6 +270,7 @@ export class StreamsApp {
       admin,
       consumer,
       sharedProducer: this.sharedProducer,
+      renewSharedProducer: () => this.renewSharedProducer(),
       topicName,
       partitionCounts: this.partitionCounts,
       onFatal: (error) => this.onFatal(error),
@@ -620,6 +621,21 @@ export class StreamsApp {
     // before it, so a restart resumes at that record; exactly-once aborts the open transactions.
     const commitFirst = err instanceof ProcessingError && this.config.processingGuarantee !== 'exactly_once';
     this.closing = this.shutdown(false, commitFirst);
+  }
+
+  /** A new shared producer in place of one that lost its producer id or sequence (at-most/at-least-once). */
+  private async renewSharedProducer(): Promise<ProducerPort> {
+    const old = this.sharedProducer;
+    const producer = this.client!.producer(producerOptions(this.config));
+    try {
+      await producer.connect();
+    } catch (err) {
+      void producer.disconnect().catch(() => undefined);
+      throw err;
+    }
+    this.sharedProducer = producer;
+    void bounded(old?.disconnect() ?? Promise.resolve(), CLOSE_STEP_MS, 'old producer disconnect').catch(() => undefined);
+    return producer;
   }
 
   /** REPLACE_THREAD: close every task without committing, drop the loop's clients and build them again. */

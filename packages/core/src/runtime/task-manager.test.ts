@@ -292,3 +292,21 @@ describe('TaskManager: an output record too large for its topic', { timeout: 10_
     expect(run.states.slice(-2)).toEqual(['PENDING_ERROR', 'ERROR']);
   });
 });
+
+describe('TaskManager: the shared producer loses its sequence (at_least_once)', { timeout: 10_000 }, () => {
+  it('OUT_OF_ORDER_SEQUENCE_NUMBER, as after a broker restart: every task rewinds, a new producer is made, nothing is lost', async () => {
+    world = new FakeWorld({ input: 2, output: 2 });
+    const run = world.start(mapTopology(), { processingGuarantee: 'at_least_once' });
+    await started(run);
+    const before = run.client.producers.length;
+    world.cluster.failNext('send', 'OUT_OF_ORDER_SEQUENCE_NUMBER');
+    world.produce('input', numbered(20));
+    await waitAllCommitted(world);
+    // At least once: every record is there; the rewind may have written some twice.
+    expect([...new Set(world.values('output'))].sort()).toEqual(sorted(upper(numbered(20))));
+    expect(run.client.producers.length).toBe(before + 1);
+    expect(run.errors.filter((e) => e.category === 'fatal')).toEqual([]);
+    expect(run.errors.map((e) => e.action)).toContain('retrying');
+    expect(run.app.state).toBe('RUNNING');
+  });
+});

@@ -50,6 +50,11 @@ export interface TaskManagerDeps {
   readonly consumer: ConsumerPort;
   /** At-most-once and at-least-once: the app's one producer, shared by all tasks. */
   readonly sharedProducer: ProducerPort | undefined;
+  /**
+   * At-most-once and at-least-once: replaces the shared producer with a new one (the old one lost
+   * its producer id or sequence, e.g. after a broker restart) and returns it.
+   */
+  readonly renewSharedProducer?: () => Promise<ProducerPort>;
   readonly topicName: (name: string) => string;
   /** Partition counts of every topic the app reads or writes that existed at start. */
   readonly partitionCounts: Map<string, number>;
@@ -103,6 +108,9 @@ export class TaskManager {
   private readonly productionRounds = new Map<string, number>();
   /** Since when commits of the shared producer's offsets keep failing with retriable errors (at-least-once). */
   private commitFailingSince: number | undefined;
+  /** At-most-once and at-least-once: the producer every task shares, and whether it must be renewed before the tasks re-open. */
+  private sharedProducer: ProducerPort | undefined;
+  private sharedProducerBroken = false;
   /** What each output topic accepts: the pre-send size check. */
   readonly limits: TopicLimits;
   /** The bound of a single call to the brokers made while tasks are locked (abort, commit, connect). */
@@ -127,7 +135,8 @@ export class TaskManager {
       for (const t of sub.sourceTopics) this.subTopologyOfTopic.set(deps.topicName(t), sub);
     }
     if (!this.eos) {
-      this.sharedCollector = this.newCollector((records, maxRequestBytes) => deps.sharedProducer!.send(records, maxRequestBytes));
+      this.sharedProducer = deps.sharedProducer;
+      this.sharedCollector = this.newCollector((records, maxRequestBytes) => this.sharedProducer!.send(records, maxRequestBytes));
       this.sharedRouter = this.newRouter(this.sharedCollector);
     }
   }
@@ -192,7 +201,13 @@ export class TaskManager {
         const offset = active.task.nextOffset(tp.topic) ?? resume?.get(tp.topic);
         if (offset !== undefined) {
           active.task.setCommittedOffsets(new Map([[`${tp.topic}:${tp.partition}`, offset]]));
-          this.deps.consumer.seek({ ...tp, offset });
+          try {
+            this.deps.consumer.seek({ ...tp, offset });
+          } catch (err) {
+            // The consumer is restarting (kafkajs: "Consumer group was not initialized"): when it has
+            // re-joined it fetches from the committed offsets, and the task skips what it has done.
+            this.log.info(`could not seek ${tp.topic}-${tp.partition} now (${toError(err).message}); the consumer re-joins from the committed offsets`);
+          }
         }
       }
     }
@@ -202,9 +217,9 @@ export class TaskManager {
    * A task failed for a retriable reason (or could not be opened): schedule its re-opening after a
    * backoff, or throw a fatal TaskTimeoutError when its failures have lasted past `taskTimeoutMs`.
    */
-  private async onRetriable(taskId: string, err: unknown): Promise<void> {
+  private async onRetriable(taskId: string, err: unknown, retriable = false): Promise<void> {
     const error = toError(err);
-    if (classifyError(error) !== 'retriable' && !isRecordProductionError(error)) throw asStreamsError(error, taskId);
+    if (!retriable && classifyError(error) !== 'retriable' && !isRecordProductionError(error)) throw asStreamsError(error, taskId);
     const delay = this.retries.failed(taskId, error);
     this.log.warn(`task ${taskId} failed with a retriable error; retrying in ${delay} ms: ${error.message}`, { taskId });
     // A retriable StreamsError (a ProcessingError of a schema registry outage) is reported as it is, with its record.
@@ -235,6 +250,16 @@ export class TaskManager {
       return false;
     });
     if (due.length === 0) return;
+    if (this.sharedProducerBroken && this.deps.renewSharedProducer !== undefined) {
+      try {
+        this.sharedProducer = await bounded(this.deps.renewSharedProducer(), this.callTimeoutMs, 'renewing the producer');
+        this.sharedProducerBroken = false;
+        this.log.info('made a new producer: the old one lost its producer id or sequence');
+      } catch (err) {
+        for (const id of due) await this.onRetriable(id, err, true);
+        return;
+      }
+    }
     this.log.info(`retrying task(s) ${due.join(', ')}`);
     await this.openTasks(due, true);
   }
@@ -359,6 +384,13 @@ export class TaskManager {
     try {
       await bounded(this.deps.consumer.commitOffsets(offsets), this.callTimeoutMs, 'committing offsets');
     } catch (err) {
+      if (classifyError(err) === 'task-migrated') {
+        // Evicted or a stale generation: the member re-joins, and whoever owns the partitions next
+        // processes what was not committed (at least once). Nothing for a handler.
+        this.log.info(`committing offsets failed: this member left the group's generation (${toError(err).message}); re-joining`);
+        this.deps.report(new StreamsError(`committing offsets: ${toError(err).message}`, { category: 'task-migrated', action: 'rejoining', cause: err }));
+        return;
+      }
       if (classifyError(err) !== 'retriable') throw err;
       const now = Date.now();
       this.commitFailingSince ??= now;
@@ -393,13 +425,12 @@ export class TaskManager {
     }
     if (category === 'task-migrated') {
       // The shared idempotent producer lost its producer id or sequence (UNKNOWN_PRODUCER_ID,
-      // OUT_OF_ORDER_SEQUENCE_NUMBER, e.g. after a broker lost its data): it cannot write again.
-      // A new one comes with a new loop: answer REPLACE_THREAD in the uncaught-exception handler.
-      throw new StreamsError(`the producer can no longer write (${error.message}); the processing loop must be rebuilt`, {
-        category: 'fatal',
-        action: 'fatal',
-        cause: error,
-      });
+      // OUT_OF_ORDER_SEQUENCE_NUMBER, seen after a broker restart): it cannot write again. Every
+      // task rewinds, and a new producer is made before they re-open.
+      if (this.deps.renewSharedProducer === undefined) {
+        throw new StreamsError(`the producer can no longer write (${error.message})`, { category: 'fatal', action: 'fatal', cause: error });
+      }
+      this.sharedProducerBroken = true;
     }
     if (refused) this.countProductionRound(SHARED_PRODUCER, error);
     this.sharedCollector!.discard();
@@ -417,7 +448,7 @@ export class TaskManager {
       await this.openTasks(ids, true);
       return;
     }
-    for (const id of ids) await this.onRetriable(id, error);
+    for (const id of ids) await this.onRetriable(id, error, true);
   }
 
   /**

@@ -27,6 +27,7 @@ const PROTOCOL_ERRORS = {
   NOT_ENOUGH_REPLICAS: { code: 19, retriable: true, message: 'Messages are rejected since there are fewer in-sync replicas than required' },
   ILLEGAL_GENERATION: { code: 22, retriable: false, message: 'Specified group generation id is not valid' },
   UNKNOWN_MEMBER_ID: { code: 25, retriable: false, message: 'The coordinator is not aware of this member' },
+  OUT_OF_ORDER_SEQUENCE_NUMBER: { code: 45, retriable: false, message: 'The broker received an out of order sequence number' },
   REBALANCE_IN_PROGRESS: { code: 27, retriable: false, message: 'The group is rebalancing, so a rejoin is needed' },
   TOPIC_AUTHORIZATION_FAILED: { code: 29, retriable: false, message: 'Not authorized to access topics: [Topic authorization failed]' },
   GROUP_AUTHORIZATION_FAILED: { code: 30, retriable: false, message: 'Not authorized to access group: Group authorization failed' },
