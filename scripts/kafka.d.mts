@@ -20,5 +20,14 @@ export declare function brokerSettings(env?: Record<string, string | undefined>)
 export declare function fetchJars(s?: BrokerSettings): void;
 export declare function metadataAnswers(port: number, timeoutMs?: number): Promise<boolean>;
 export declare function brokerStatus(s?: BrokerSettings): Promise<BrokerSettings & { pid: number | undefined; running: boolean }>;
-export declare function startBroker(s?: BrokerSettings): Promise<{ bootstrap: string; started: boolean; pid: number }>;
+export declare function startBroker(s?: BrokerSettings): Promise<{ bootstrap: string; started: boolean; pid: number; clusterId?: string }>;
 export declare function stopBroker(s?: BrokerSettings, options?: { quiet?: boolean }): Promise<void>;
+/** Stops the broker process by its pid (SIGTERM, or SIGKILL with `kill`) and keeps its data dir; resolves with the pid stopped. */
+export declare function stopBrokerProcess(
+  s?: BrokerSettings,
+  options?: { kill?: boolean; timeoutMs?: number; quiet?: boolean },
+): Promise<number | undefined>;
+/** Starts the broker again on the data dir of an earlier start: same cluster, topics and offsets. */
+export declare function restartBroker(s?: BrokerSettings): Promise<{ bootstrap: string; started: boolean; pid: number }>;
+/** Kills the broker, removes its data dir and starts a fresh one with a new cluster id on the same ports. */
+export declare function wipeAndStartBroker(s?: BrokerSettings): Promise<{ bootstrap: string; started: boolean; pid: number; clusterId: string }>;

@@ -14,7 +14,11 @@
  * RIVULET_KAFKA_CACHE (jar cache; default ~/.cache/rivulet/kafka), KAFKA_START_TIMEOUT_MS (120000),
  * KAFKA_HEAP (1g).
  *
- * Also importable: `startBroker()` / `stopBroker()` are what the vitest global setup uses.
+ * Also importable: `startBroker()` / `stopBroker()` are what the vitest global setup uses. Fault tests
+ * run a broker of their own (other ports and home, see packages/core/test/support/private-broker.ts)
+ * and take it down with `stopBrokerProcess()` (SIGTERM or SIGKILL by pid, the data dir kept), bring
+ * it back with `restartBroker()` (same data, same cluster), or replace it with `wipeAndStartBroker()`
+ * (data dir removed, new cluster id).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -243,6 +247,14 @@ export async function startBroker(s = brokerSettings()) {
     // Our process is alive but does not answer: a half-dead broker. Replace it.
     await stopBroker(s, { quiet: true });
   }
+  await checkCanStart(s);
+  const clusterId = formatStorage(s);
+  const { pid } = await launch(s, { appendLog: false });
+  return { bootstrap: s.bootstrap, started: true, pid, clusterId };
+}
+
+/** Java present, both ports free, the jars fetched: what a start needs before it touches anything. */
+async function checkCanStart(s) {
   if (!commandExists('java', ['-version'])) {
     throw new BrokerError('Java not found: install Java 17+ to run the local Kafka broker, or set KAFKA_BROKERS to an existing broker');
   }
@@ -254,12 +266,19 @@ export async function startBroker(s = brokerSettings()) {
     }
   }
   fetchJars(s);
+}
 
+/** Removes the data dir and formats a fresh one with a new cluster id, which it returns. */
+function formatStorage(s) {
   rmSync(s.dataDir, { recursive: true, force: true });
   mkdirSync(s.dataDir, { recursive: true });
   writeFileSync(s.configFile, serverProperties(s));
-  // A KRaft cluster id is a base64url UUID without padding.
-  const clusterId = randomBytes(16).toString('base64url');
+  // A KRaft cluster id is a base64url UUID without padding. One that starts with '-' would be read
+  // as an option by the storage tool's argument parser (1 start in 64 failed so): Kafka's own
+  // Uuid.randomUuid() skips those too.
+  let clusterId;
+  do clusterId = randomBytes(16).toString('base64url');
+  while (clusterId.startsWith('-'));
   const format = spawnSync('java', javaArgs(s, 'kafka.tools.StorageTool', ['format', '-t', clusterId, '-c', s.configFile]), {
     encoding: 'utf8',
   });
@@ -267,8 +286,12 @@ export async function startBroker(s = brokerSettings()) {
     const reason = `${format.stdout}\n${format.stderr}`.trim().split('\n').filter(Boolean).slice(-3).join(' | ');
     throw new BrokerError(`formatting KRaft storage failed: ${reason}`);
   }
+  return clusterId;
+}
 
-  const out = openSync(s.logFile, 'w');
+/** Runs the broker on the formatted data dir and waits until it answers a Metadata request. */
+async function launch(s, { appendLog }) {
+  const out = openSync(s.logFile, appendLog ? 'a' : 'w');
   const child = spawn('java', javaArgs(s, 'kafka.Kafka', [s.configFile]), {
     detached: true,
     stdio: ['ignore', out, out],
@@ -285,7 +308,7 @@ export async function startBroker(s = brokerSettings()) {
     }
     if (await metadataAnswers(s.port, 1000)) {
       say(`Kafka ${s.version} is up on ${s.bootstrap}`);
-      return { bootstrap: s.bootstrap, started: true, pid: child.pid };
+      return { pid: child.pid };
     }
     await new Promise((r) => setTimeout(r, 250));
   }
@@ -293,6 +316,71 @@ export async function startBroker(s = brokerSettings()) {
   throw new BrokerError(
     `Kafka did not answer on ${s.bootstrap} within ${s.startTimeoutMs} ms\n--- tail of ${s.logFile} ---\n${tailOf(s.logFile)}`,
   );
+}
+
+/** Sends `signal` to the broker's process group (it was started detached), or to the pid alone. */
+function signalBroker(pid, signal) {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // Already gone.
+    }
+  }
+}
+
+/**
+ * Stops the broker process this script started, by its pid, and KEEPS its data dir, so that
+ * {@link restartBroker} brings the same cluster back: a broker outage, not a new broker. SIGTERM
+ * (a controlled shutdown; SIGKILL after `timeoutMs` if it has not exited) or, with `kill`, SIGKILL
+ * at once (a crash: no controlled shutdown, unflushed segments recovered at the next start).
+ * Resolves with the pid stopped, or undefined when none was running.
+ */
+export async function stopBrokerProcess(s = brokerSettings(), { kill = false, timeoutMs = 20_000, quiet = false } = {}) {
+  const pid = readPid(s);
+  if (pid === undefined || !pidAlive(pid)) {
+    rmSync(s.pidFile, { force: true });
+    return undefined;
+  }
+  signalBroker(pid, kill ? 'SIGKILL' : 'SIGTERM');
+  const deadline = Date.now() + (kill ? 10_000 : timeoutMs);
+  while (pidAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  if (pidAlive(pid)) signalBroker(pid, 'SIGKILL');
+  while (pidAlive(pid)) await new Promise((r) => setTimeout(r, 100));
+  rmSync(s.pidFile, { force: true });
+  if (!quiet) say(`${kill ? 'killed' : 'stopped'} the broker (pid ${pid}); its data dir ${s.dataDir} is kept`);
+  return pid;
+}
+
+/**
+ * Starts the broker again on the data dir a previous start formatted (same cluster id, same topics,
+ * offsets and transactions), after {@link stopBrokerProcess}. Appends to the broker log.
+ */
+export async function restartBroker(s = brokerSettings()) {
+  const status = await brokerStatus(s);
+  if (status.pid !== undefined) throw new BrokerError(`the broker (pid ${status.pid}) is still running: stop it before a restart`);
+  if (!existsSync(join(s.dataDir, 'meta.properties'))) {
+    throw new BrokerError(`no formatted data dir at ${s.dataDir}: a restart needs the data of an earlier start (use startBroker for a new broker)`);
+  }
+  await checkCanStart(s);
+  const { pid } = await launch(s, { appendLog: true });
+  return { bootstrap: s.bootstrap, started: true, pid };
+}
+
+/**
+ * A wiped broker: stops the running broker (SIGKILL), removes its data dir and starts a fresh one
+ * with a new cluster id on the same ports. To its clients, every topic, offset, group and
+ * transaction is gone.
+ */
+export async function wipeAndStartBroker(s = brokerSettings()) {
+  await stopBrokerProcess(s, { kill: true, quiet: true });
+  await checkCanStart(s);
+  const clusterId = formatStorage(s);
+  say(`wiped ${s.dataDir}; new cluster id ${clusterId}`);
+  const { pid } = await launch(s, { appendLog: true });
+  return { bootstrap: s.bootstrap, started: true, pid, clusterId };
 }
 
 /** Stops the broker this script started (SIGTERM, then SIGKILL after 20 s) and removes its data dir. */

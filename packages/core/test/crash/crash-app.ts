@@ -12,13 +12,24 @@
  * `CRASH_APPLICATION_ID`, and so on (`--brokers` also from `KAFKA_BROKERS`).
  *
  * It prints one JSON line per event on stdout, for the parent to follow:
+ *   {"event":"state","state":"..."}       each state change (CREATED is not reported)
+ *   {"event":"started"}                   when start() resolved
  *   {"event":"running","tasks":[...]}     each time the app reaches RUNNING
  *   {"event":"rebalance","gained":[...],"lost":[...],"tasks":[...],"durationMs":n}
  *   {"event":"error","message":"..."}     errors the app reports (recovered or fatal)
- *   {"event":"log","level":"warn"|"error","message":"..."}  its warnings and errors (also on stderr)
+ *   {"event":"log","level":"info"|"warn"|"error","message":"..."}  its warnings and errors (also on
+ *                                         stderr), and Rivulet's own info lines (on stderr per --log-level)
+ *   {"event":"metrics","state":"...","tasks":[...],"recordsProcessed":n}  every --metrics-interval-ms
+ *   {"event":"option-unsupported","message":"..."}  an option this build of StreamsConfig rejects
  *   {"event":"closed","state":"NOT_RUNNING"|"ERROR"}
- * SIGTERM goes through StreamsApp's own signal handling (installed by start()): the app closes
- * cleanly and the process exits 0 by itself once nothing is left running, 1 after a fatal error.
+ * The library owns no signal: this entry point closes the app on SIGTERM/SIGINT itself, with a
+ * deadline (--shutdown-timeout-ms, default 30 s) after which it exits 1. Otherwise it never calls
+ * process.exit: the process exits by itself once nothing is left running, 0 after a clean close,
+ * 1 after a fatal error (ERROR), so a test also sees a process that outlives its app.
+ *
+ * `--task-timeout-ms` is passed as StreamsConfig's `taskTimeoutMs` (issue 11: how long a task may
+ * retry retriable errors before they are fatal). While the option does not exist yet the config
+ * rejects it: the app then runs without it and says so with an `option-unsupported` event.
  */
 import { parseArgs } from 'node:util';
 import { createConsoleLogger, StreamsApp, type LogLevel, type Logger, type ProcessingGuarantee, type StreamsConfig } from '../../src/index.js';
@@ -41,6 +52,8 @@ const OPTIONS = {
   'max-bytes-per-partition': { type: 'string' },
   'shutdown-timeout-ms': { type: 'string' },
   'log-level': { type: 'string' },
+  'task-timeout-ms': { type: 'string' },
+  'metrics-interval-ms': { type: 'string' },
 } as const;
 
 type OptionName = keyof typeof OPTIONS;
@@ -90,13 +103,17 @@ const maxBytesPerPartition = integer('max-bytes-per-partition');
 if (maxBytesPerPartition !== undefined) consumer.maxBytesPerPartition = maxBytesPerPartition;
 const commitIntervalMs = integer('commit-interval-ms');
 
-// The console logger (stderr), and warnings and errors also as events: the zombie test waits for
-// the one saying a task was fenced.
+// The console logger (stderr), and warnings and errors also as events, and Rivulet's own info
+// lines too (not kafkajs's), whatever the console level: a fenced or migrated task is logged at
+// info, and the zombie and fault tests wait for it.
 const logLevel = (option('log-level') ?? 'warn') as LogLevel;
 const consoleLogger = createConsoleLogger(logLevel);
 const logger: Logger = {
   debug: consoleLogger.debug,
-  info: consoleLogger.info,
+  info: (message, extra) => {
+    consoleLogger.info(message, extra);
+    if (!message.startsWith('[kafkajs]')) emit({ event: 'log', level: 'info', message });
+  },
   warn: (message, extra) => {
     consoleLogger.warn(message, extra);
     emit({ event: 'log', level: 'warn', message });
@@ -107,7 +124,9 @@ const logger: Logger = {
   },
 };
 
-const app = new StreamsApp(countingTopology(required('input'), required('copies'), required('counts'), { persistent: store === 'persistent' }), {
+const topology = countingTopology(required('input'), required('copies'), required('counts'), { persistent: store === 'persistent' });
+const taskTimeoutMs = integer('task-timeout-ms');
+const config: StreamsConfig = {
   applicationId: required('application-id'),
   brokers: required('brokers'),
   processingGuarantee: guarantee,
@@ -118,10 +137,25 @@ const app = new StreamsApp(countingTopology(required('input'), required('copies'
   logger,
   consumer,
   ...(commitIntervalMs !== undefined ? { commitIntervalMs } : {}),
-});
+};
+
+/** The app, with `taskTimeoutMs` if StreamsConfig takes it (a cast while it is not in the type yet). */
+function createApp(): StreamsApp {
+  if (taskTimeoutMs === undefined) return new StreamsApp(topology, config);
+  try {
+    return new StreamsApp(topology, { ...config, taskTimeoutMs } as StreamsConfig);
+  } catch (err) {
+    if (!/taskTimeoutMs/.test((err as Error).message)) throw err;
+    emit({ event: 'option-unsupported', message: `taskTimeoutMs=${taskTimeoutMs} rejected: ${(err as Error).message.split('\n')[0]}` });
+    return new StreamsApp(topology, config);
+  }
+}
+
+const app = createApp();
 
 app.state$.subscribe({
   next: (state) => {
+    if (state !== 'CREATED') emit({ event: 'state', state });
     if (state === 'RUNNING') emit({ event: 'running', tasks: app.metrics().tasks });
   },
   complete: () => {
@@ -134,8 +168,30 @@ app.state$.subscribe({
 app.rebalances$.subscribe((e) => emit({ event: 'rebalance', gained: e.gained, lost: e.lost, tasks: e.tasks, durationMs: e.durationMs }));
 app.errors$.subscribe((e) => emit({ event: 'error', message: e.message }));
 
-const shutdownTimeoutMs = integer('shutdown-timeout-ms');
-app.start(shutdownTimeoutMs !== undefined ? { shutdownTimeoutMs } : {}).catch((err: unknown) => {
-  emit({ event: 'error', message: `start failed: ${(err as Error).message}` });
-  process.exitCode = 1;
-});
+const metricsIntervalMs = integer('metrics-interval-ms');
+if (metricsIntervalMs !== undefined) {
+  app.metrics$(metricsIntervalMs).subscribe((m) => emit({ event: 'metrics', state: m.state, tasks: m.tasks, recordsProcessed: m.recordsProcessed }));
+}
+
+// The entry point, not the library, owns the process: SIGTERM/SIGINT close the app, and a close
+// that outlasts the deadline exits 1 (the timer is unref'd: it does not keep a closed app alive).
+const shutdownTimeoutMs = integer('shutdown-timeout-ms') ?? 30_000;
+const onSignal = (signal: NodeJS.Signals): void => {
+  consoleLogger.info(`${signal} received: closing`);
+  const force = setTimeout(() => {
+    consoleLogger.error(`close did not finish within ${shutdownTimeoutMs} ms; exiting`);
+    process.exit(1);
+  }, shutdownTimeoutMs);
+  force.unref();
+  void app.close().finally(() => clearTimeout(force));
+};
+process.once('SIGTERM', onSignal);
+process.once('SIGINT', onSignal);
+
+app.start().then(
+  () => emit({ event: 'started' }),
+  (err: unknown) => {
+    emit({ event: 'error', message: `start failed: ${(err as Error).message}` });
+    process.exitCode = 1;
+  },
+);

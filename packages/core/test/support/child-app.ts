@@ -34,12 +34,16 @@ export interface CrashAppArgs {
   maxBytesPerPartition?: number;
   shutdownTimeoutMs?: number;
   logLevel?: 'error' | 'warn' | 'info' | 'debug';
+  /** StreamsConfig's `taskTimeoutMs` (issue 11): how long a task retries retriable errors before they are fatal. */
+  taskTimeoutMs?: number;
+  /** Print a `metrics` event (state, tasks, records processed) this often. */
+  metricsIntervalMs?: number;
 }
 
 /** One JSON line a crash app printed. */
 export interface AppEvent {
-  event: 'running' | 'rebalance' | 'error' | 'log' | 'closed';
-  level?: 'warn' | 'error';
+  event: 'state' | 'started' | 'running' | 'rebalance' | 'metrics' | 'error' | 'log' | 'option-unsupported' | 'closed';
+  level?: 'info' | 'warn' | 'error';
   tasks?: string[];
   gained?: string[];
   lost?: string[];
@@ -76,6 +80,8 @@ function toArgv(args: CrashAppArgs): string[] {
     ['max-bytes-per-partition', args.maxBytesPerPartition],
     ['shutdown-timeout-ms', args.shutdownTimeoutMs],
     ['log-level', args.logLevel],
+    ['task-timeout-ms', args.taskTimeoutMs],
+    ['metrics-interval-ms', args.metricsIntervalMs],
   ];
   for (const [name, value] of optional) if (value !== undefined) argv.push(`--${name}=${value}`);
   return argv;
@@ -146,6 +152,27 @@ export class CrashAppChild {
   /** How many times the app reached RUNNING. */
   get runningCount(): number {
     return this.events.filter((e) => e.event === 'running').length;
+  }
+
+  /** The states the app went through, in order (from its `state` events). */
+  get states(): string[] {
+    return this.events.filter((e) => e.event === 'state').map((e) => e.state ?? '?');
+  }
+
+  /** The app's state as of its last `state` event. */
+  get lastState(): string | undefined {
+    return this.states.at(-1);
+  }
+
+  /** Waits until the process has exited, at most `timeoutMs`; undefined if it is still running. */
+  async waitForExit(timeoutMs: number): Promise<ChildExit | undefined> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => resolve(undefined), timeoutMs);
+    });
+    const exit = await Promise.race([this.exited, timeout]);
+    clearTimeout(timer);
+    return exit;
   }
 
   /** Waits until the app has printed an event matching `predicate` (among all it printed). */

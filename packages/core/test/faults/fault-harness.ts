@@ -1,0 +1,205 @@
+/**
+ * What the fault tests share: the app's topics, input fed in chunks while faults happen, waiting
+ * for the group to consume everything, the read_committed verdict on the outputs, and a failure
+ * report with each child's output and the broker's log.
+ *
+ * The helpers of support/kafka.ts read the broker from KAFKA_BROKERS: a test file that runs a
+ * private broker points KAFKA_BROKERS at it in its beforeAll (vitest runs each file in its own
+ * worker process, so other files keep the shared broker).
+ */
+import { rmSync } from 'node:fs';
+import { expect, onTestFailed } from 'vitest';
+import { changelogTopic } from '../../src/index.js';
+import { inputRecords, verifyCopies, verifyCounts, type CopiesReport, type CountsReport, type CrashInput } from '../crash/verifier.js';
+import { killAllChildren, startCrashApp, type CrashAppArgs, type CrashAppChild } from '../support/child-app.js';
+import { groupLag } from '../support/group-offsets.js';
+import { brokers, readAll, testKafka, uniqueName, withAdmin } from '../support/kafka.js';
+import type { PrivateBroker } from '../support/private-broker.js';
+import { createTopicsAndWait } from '../support/topics.js';
+
+export type Guarantee = 'at_least_once' | 'exactly_once';
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** One app of a fault test: its id, its topics, its children and their state folders. */
+export class FaultApp {
+  readonly children: CrashAppChild[] = [];
+  private readonly generation = new Map<string, number>();
+
+  private constructor(
+    readonly applicationId: string,
+    readonly input: string,
+    readonly copies: string,
+    readonly counts: string,
+    readonly guarantee: Guarantee,
+    readonly stateRoot: string,
+    private readonly defaults: Partial<CrashAppArgs>,
+  ) {}
+
+  /**
+   * Creates the input, copies, counts and changelog topics (unique names) on the broker of
+   * KAFKA_BROKERS. The changelog is created here as in the crash tests: StreamsApp.start() would,
+   * but with kafkajs's createTopics({ waitForLeaders: true }), which a busy broker can fail.
+   */
+  static async create(prefix: string, guarantee: Guarantee, partitions: number, defaults: Partial<CrashAppArgs> = {}): Promise<FaultApp> {
+    const applicationId = uniqueName(`${prefix}-${guarantee === 'exactly_once' ? 'eos' : 'alos'}`);
+    const input = uniqueName(`${prefix}-in`);
+    const copies = uniqueName(`${prefix}-copies`);
+    const counts = uniqueName(`${prefix}-counts`);
+    await createTopicsAndWait([input, copies, counts], partitions);
+    await createTopicsAndWait([changelogTopic(applicationId, 'counts')], partitions, { 'cleanup.policy': 'compact' });
+    return new FaultApp(applicationId, input, copies, counts, guarantee, `/tmp/rivulet-faults/${applicationId}`, defaults);
+  }
+
+  /** Starts an instance `name` (its own state folder, kept across restarts) in a child process. */
+  launch(name: string, args: Partial<CrashAppArgs> = {}): CrashAppChild {
+    const n = (this.generation.get(name) ?? 0) + 1;
+    this.generation.set(name, n);
+    const child = startCrashApp(`${name}#${n}`, {
+      brokers: brokers(),
+      applicationId: this.applicationId,
+      input: this.input,
+      copies: this.copies,
+      counts: this.counts,
+      guarantee: this.guarantee,
+      stateDir: `${this.stateRoot}/${name}`,
+      // Member ids start with the client id: the instances sort in the order of their names.
+      clientId: `${this.applicationId}-${name}`,
+      logLevel: 'warn',
+      metricsIntervalMs: 500,
+      ...this.defaults,
+      ...args,
+    });
+    this.children.push(child);
+    return child;
+  }
+
+  /** How many input records the group has not committed yet. */
+  lag(): Promise<number> {
+    return withAdmin((admin) => groupLag(admin, this.applicationId, this.input));
+  }
+
+  /**
+   * Waits until the group has committed every input offset, checking that no instance of `alive`
+   * exited on its own meanwhile. Admin requests may fail while the broker is coming back: retried.
+   */
+  async consumed(what: string, timeoutMs: number, alive: readonly CrashAppChild[] = []): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let last: unknown = 'never read';
+    for (;;) {
+      checkNoUnexpectedExit(alive);
+      try {
+        last = await this.lag();
+        if (last === 0) return;
+      } catch (err) {
+        last = (err as Error).message;
+      }
+      if (Date.now() > deadline) throw new Error(`${what}: the input was not consumed within ${timeoutMs} ms (lag: ${String(last)})`);
+      await sleep(500);
+    }
+  }
+
+  /** The read_committed outputs against the input. */
+  async verify(input: CrashInput): Promise<{ copies: CopiesReport; counts: CountsReport }> {
+    const [copied, counted] = await Promise.all([readAll(this.copies, { timeoutMs: 60_000 }), readAll(this.counts, { timeoutMs: 60_000 })]);
+    return {
+      copies: verifyCopies(copied, input),
+      counts: verifyCounts(
+        counted.map((r) => ({ key: r.key, count: r.valueBytes!.readBigInt64BE() })),
+        input,
+      ),
+    };
+  }
+
+  /** Asserts what the guarantee promises: no loss; under exactly_once no duplicate and counts 1..n per key. */
+  expectGuaranteeHeld(report: { copies: CopiesReport; counts: CountsReport }): void {
+    const { copies, counts } = report;
+    expect(copies.problems, 'copies that no correct run could produce').toEqual([]);
+    expect(copies.missing, `lost input records, e.g. ${copies.examples.missing.join(', ')}`).toBe(0);
+    if (this.guarantee === 'exactly_once') {
+      expect(copies.duplicated, `duplicated input records, e.g. ${copies.examples.duplicated.join(', ')}`).toBe(0);
+      expect(copies.keysOutOfOrder).toBe(0);
+      expect(counts.problems, 'counts per key must run 1..n').toEqual([]);
+    }
+  }
+
+  /** Kills every child still running and removes the state folders. */
+  async cleanUp(): Promise<void> {
+    await killAllChildren();
+    rmSync(this.stateRoot, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Throws if an instance exited without being asked to, or reached ERROR (an app in ERROR processes
+ * nothing more; the message says whether its process still runs: one that outlives its app).
+ */
+export function checkNoUnexpectedExit(instances: readonly CrashAppChild[]): void {
+  for (const i of instances) {
+    if (!i.alive && !i.expectedExit) throw new Error(`${i.label} exited by itself (${JSON.stringify(i.exit)}); its last output:\n${i.tail(60)}`);
+    if (i.states.includes('ERROR')) {
+      const fatal = i.events.find((e) => e.event === 'log' && e.level === 'error' && /fatal/i.test(e.message ?? ''))?.message;
+      const process = i.alive ? 'its process is still running' : `its process exited ${JSON.stringify(i.exit)}`;
+      throw new Error(`${i.label} reached ERROR (${fatal ?? 'no fatal-error line'}); ${process}; its last output:\n${i.tail(60)}`);
+    }
+  }
+}
+
+/**
+ * Produces input records `from` (inclusive) to `to` (exclusive) in chunks, pausing `pauseMs`
+ * between chunks: input that keeps arriving while the app runs. One idempotent producer, one
+ * request at a time, so each key's records are in their partition in sequence order.
+ */
+export async function feed(topic: string, input: CrashInput, from: number, to: number, { chunk = 200, pauseMs = 100 } = {}): Promise<void> {
+  const producer = testKafka('rivulet-fault-feeder').producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  try {
+    for (let i = from; i < to; i += chunk) {
+      await producer.send({ topic, acks: -1, messages: inputRecords(input, i, Math.min(i + chunk, to)) });
+      if (pauseMs > 0) await sleep(pauseMs);
+    }
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+/** Waits until the child's last reported state is `state`. */
+export function waitForState(child: CrashAppChild, state: string, timeoutMs: number): Promise<unknown> {
+  return child.waitForEvent(() => child.lastState === state, timeoutMs, `state ${state} (states so far: ${child.states.join(' -> ')})`);
+}
+
+/** A task found fenced by a newer owner, or closed as migrated (the runtime's wording changes). */
+export const FENCED = /fenced|was migrated/i;
+
+/** Info lines, warnings and errors an instance logged that match `pattern`. */
+export function logLines(child: CrashAppChild, pattern: RegExp): string[] {
+  return child.events.filter((e) => e.event === 'log' && pattern.test(e.message ?? '')).map((e) => e.message ?? '');
+}
+
+/** The instance's records-processed counter as of its last metrics event. */
+export function recordsProcessed(child: CrashAppChild): number {
+  return child.events.filter((e) => e.event === 'metrics').at(-1)?.recordsProcessed ?? 0;
+}
+
+/** On failure, prints each child's last lines and the broker's log tail. */
+export function reportOnFailure(children: () => readonly CrashAppChild[], broker?: () => PrivateBroker | undefined): void {
+  onTestFailed(() => {
+    for (const c of children()) console.log(`--- ${c.label} (pid ${c.pid}, states ${c.states.join(' -> ')}) ---\n${c.tail(60)}`);
+    const b = broker?.();
+    if (b !== undefined) console.log(`--- broker ${b.bootstrap} ---\n${b.logTail(30)}`);
+  });
+}
+
+/** A short summary of one instance for the figures a test prints. */
+export function summary(child: CrashAppChild): Record<string, unknown> {
+  return {
+    states: child.states.join('>'),
+    outputLines: child.output.length,
+    errorLogs: child.events.filter((e) => e.event === 'log' && e.level === 'error').length,
+    warnLogs: child.events.filter((e) => e.event === 'log' && e.level === 'warn').length,
+    fenced: logLines(child, FENCED).length,
+    rebalances: child.events.filter((e) => e.event === 'rebalance').length,
+    recordsProcessed: recordsProcessed(child),
+    exit: child.exit,
+  };
+}
