@@ -1,8 +1,9 @@
 /**
  * `npm start`: the word-count app with exactly_once on a real broker. Uses KAFKA_BROKERS if set,
  * else starts the local broker; creates the topics, feeds sample text, prints the counts as they
- * change, then closes cleanly. Without a broker (and no Java to start one) it runs the same topology
- * on the TopologyTestDriver and says so.
+ * change, then closes cleanly and exits 0 (1 if the app fails: see support/run-example.ts).
+ * Without a broker (and no Java to start one) it runs the same topology on the TopologyTestDriver
+ * and says so.
  */
 import { randomBytes } from 'node:crypto';
 import { StreamsApp, type Topology } from '@rivulet/core';
@@ -10,6 +11,7 @@ import { serdes } from '@rivulet/serde';
 import { TopologyTestDriver } from '@rivulet/testing';
 import { Kafka, logLevel } from 'kafkajs';
 import { startBroker } from '../../../scripts/kafka.mjs';
+import { runExample } from './support/run-example.js';
 import { SAMPLE_TEXT, wordCountTopology } from './word-count/topology.js';
 
 const out = (line: string): void => void process.stdout.write(`${line}\n`);
@@ -40,7 +42,7 @@ function runOnTestDriver(topology: Topology, input: string, output: string): voi
   printTop(counts.readKeyValuesToMap() as Map<string, bigint>);
 }
 
-async function main(): Promise<void> {
+runExample('demo', async (closer) => {
   const run = randomBytes(3).toString('hex');
   const input = `demo-text-lines-${run}`;
   const output = `demo-word-counts-${run}`;
@@ -62,20 +64,15 @@ async function main(): Promise<void> {
     logLevel: 'warn',
   });
   app.state$.subscribe((state) => out(`App state: ${state}`));
-  await app.start({ handleSignals: false });
+  // Under runApp: Ctrl-C closes the app (commit, leave the group) and the reader, then exits 0.
+  await closer.start(app);
 
   // Read the counts as a read_committed consumer sees them: only what committed transactions wrote.
   const counts = new Map<string, bigint>();
   const expected = new Map<string, bigint>();
   for (const line of SAMPLE_TEXT) for (const w of line.toLowerCase().split(/\W+/).filter(Boolean)) expected.set(w, (expected.get(w) ?? 0n) + 1n);
   const consumer = kafka.consumer({ groupId: `demo-reader-${run}`, readUncommitted: false });
-  // Ctrl-C: close the app (commit, leave the group) and the reader, then exit.
-  let interrupted = false;
-  process.once('SIGINT', () => {
-    interrupted = true;
-    out('\nInterrupted: closing the app...');
-    void Promise.allSettled([app.close(), consumer.disconnect()]).then(() => process.exit(130));
-  });
+  closer.add('the reader', () => consumer.disconnect());
   await consumer.connect();
   await consumer.subscribe({ topic: output, fromBeginning: true });
   let updates = 0;
@@ -93,29 +90,19 @@ async function main(): Promise<void> {
   });
 
   const producer = kafka.producer();
+  closer.add('the producer', () => producer.disconnect());
   await producer.connect();
   for (const [i, line] of SAMPLE_TEXT.entries()) {
     await producer.send({ topic: input, messages: [{ value: line }] });
     out(`> fed line ${i + 1}/${SAMPLE_TEXT.length}: "${line}"`);
     await new Promise((r) => setTimeout(r, 300));
   }
-  await producer.disconnect();
 
   const timeout = setTimeout(() => out('Still waiting for counts... (Ctrl-C to stop)'), 20_000);
   await done;
   clearTimeout(timeout);
-  if (interrupted) await new Promise<never>(() => undefined); // the SIGINT handler closes and exits
   printTop(counts);
-  await consumer.disconnect();
-  await app.close();
   out('');
   out('Done: every word counted exactly once. More examples: see apps/examples/README.md');
-}
-
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    process.stderr.write(`demo failed: ${(err as Error).stack ?? String(err)}\n`);
-    process.exit(1);
-  },
-);
+  // runExample closes the producer, the reader and the app, then exits 0.
+});

@@ -282,7 +282,7 @@ describe('docs/testing.md', () => {
       logLevel: 'error',
     });
     try {
-      await app.start({ handleSignals: false });
+      await app.start();
       await kafka.produce(input, [{ key: null, value: 'the cat and the hat' }]);
       const records = await kafka.readAtLeast(output, 5); // the=1, cat=1, and=1, the=2, hat=1: read_committed
       const counts = new Map(records.map((r) => [r.key, r.valueBytes!.readBigInt64BE()]));

@@ -49,8 +49,7 @@ runExample('avro', async (closer) => {
 
   const applicationId = `avro-spend-${run}`;
   const app = new StreamsApp(avroSpendTopology(topics, registry), { applicationId, brokers, processingGuarantee: 'exactly_once', logLevel: 'error' });
-  closer.add('the app', () => app.close());
-  await app.start({ handleSignals: false });
+  await closer.start(app);
   say(`App ${applicationId} started (exactly_once)`);
 
   // Producers, as other services would be: one still on schema v1, one already on v2.

@@ -31,8 +31,7 @@ runExample('bank', async (closer) => {
 
   const applicationId = `bank-${run}`;
   const app = new StreamsApp(bankTopology(topics), { applicationId, brokers, processingGuarantee: 'exactly_once', logLevel: 'error' });
-  closer.add('the app', () => app.close());
-  await app.start({ handleSignals: false });
+  await closer.start(app);
   say(`App ${applicationId} started (exactly_once): each transfer is a debit and a credit, summed per account in the store 'balances'`);
 
   const transfers = makeTransfers(TRANSFERS, ACCOUNTS);

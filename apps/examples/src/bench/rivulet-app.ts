@@ -46,7 +46,7 @@ export async function startRivuletApp(spec: ScenarioSpec, hooks: WorkloadHooks):
     fatal = error;
     process.stderr.write(`[bench:${spec.id}] app error: ${error.message}\n`);
   });
-  await app.start({ handleSignals: false });
+  await app.start();
 
   let commitsAtEnd: number | undefined;
   return {
@@ -88,7 +88,7 @@ async function loadTable(config: StreamsConfig, table: { readonly topic: string;
   app.errors$.subscribe((error) => {
     fatal = error;
   });
-  await app.start({ handleSignals: false });
+  await app.start();
   try {
     while (app.metrics().recordsProcessed < table.records) {
       // errors$ also reports consumer crashes kafkajs restarts from: only an app in ERROR has failed.

@@ -31,8 +31,7 @@ runExample('fraud-alerts', async (closer) => {
 
   const applicationId = `fraud-alerts-${run}`;
   const app = new StreamsApp(fraudAlertTopology(topics), { applicationId, brokers, processingGuarantee: 'exactly_once', logLevel: 'error' });
-  closer.add('the app', () => app.close());
-  await app.start({ handleSignals: false });
+  await closer.start(app);
   say(`App ${applicationId} started (exactly_once)`);
 
   let alerts = 0;

@@ -41,8 +41,7 @@ runExample('order-enrichment', async (closer) => {
   );
   const applicationId = `order-enrichment-${run}`;
   const app = new StreamsApp(orderEnrichmentTopology(topics), { applicationId, brokers, processingGuarantee: 'exactly_once', logLevel: 'error' });
-  closer.add('the app', () => app.close());
-  await app.start({ handleSignals: false });
+  await closer.start(app);
   say(`App ${applicationId} started (exactly_once); orders are re-keyed through ${applicationId}-orders-by-customer-repartition`);
 
   // Interactive query: the app's own view of the customers table.

@@ -5,10 +5,11 @@
  *
  *   KAFKA_BROKERS, BANK_APPLICATION_ID, BANK_TRANSFERS, BANK_BALANCES, BANK_STATE_DIR
  *
- * It prints `state <STATE>` on every state change (the test waits for `state RUNNING`) and exits
- * after a close: 0 after a clean one (SIGTERM goes through StreamsApp's own signal handling).
+ * It prints `state <STATE>` on every state change (the test waits for `state RUNNING`) and runs
+ * under runApp: SIGTERM closes the app, then the process exits 0 after a clean close, 1 after a
+ * fatal error.
  */
-import { StreamsApp } from '@rivulet/core';
+import { runApp, StreamsApp } from '@rivulet/core';
 import { bankTopology } from '../../src/bank/topology.js';
 
 function env(name: string): string {
@@ -27,12 +28,6 @@ const app = new StreamsApp(bankTopology({ transfers: env('BANK_TRANSFERS'), bala
   consumer: { sessionTimeoutMs: 6_000, heartbeatIntervalMs: 1_000 },
 });
 
-app.state$.subscribe({
-  next: (state) => process.stdout.write(`state ${state}\n`),
-  complete: () => process.exit(app.state === 'NOT_RUNNING' ? 0 : 1),
-});
+app.state$.subscribe((state) => process.stdout.write(`state ${state}\n`));
 app.errors$.subscribe((error) => process.stdout.write(`error ${error.message}\n`));
-app.start().catch((error: unknown) => {
-  process.stdout.write(`error start failed: ${(error as Error).message}\n`);
-  process.exit(1);
-});
+void runApp(app);
