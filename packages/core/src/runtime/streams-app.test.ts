@@ -1,7 +1,7 @@
 import { serdes } from '@rivulet/serde';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../config/config-error.js';
-import { Topology } from '../topology/topology.js';
+import { Topology, TopologyError } from '../topology/topology.js';
 import { StreamsApp } from './streams-app.js';
 
 const topology = () =>
@@ -19,10 +19,10 @@ describe('StreamsApp construction', () => {
     ).toThrow(/producer\.acks[\s\S]*Fix:/);
   });
 
-  it('refuses a compression codec kafkajs does not have', () => {
-    expect(
-      () => new StreamsApp(topology(), { applicationId: 'app', brokers: ['127.0.0.1:9092'], producer: { compression: 'snappy' } }),
-    ).toThrow(/producer\.compression = 'snappy' needs a snappy codec/);
+  it('refuses a compression codec kafkajs does not have, as a ConfigError naming the setting', () => {
+    const build = () => new StreamsApp(topology(), { applicationId: 'app', brokers: ['127.0.0.1:9092'], producer: { compression: 'snappy' } });
+    expect(build).toThrow(/producer\.compression = 'snappy' needs a snappy codec/);
+    expect(build).toThrow(ConfigError);
   });
 
   it('starts in CREATED with the settings of its guarantee', () => {
@@ -36,6 +36,7 @@ describe('StreamsApp construction', () => {
 
   it('rejects an empty topology and a store that does not exist', () => {
     expect(() => new StreamsApp(new Topology(), { applicationId: 'app', brokers: ['127.0.0.1:9092'] })).toThrow(/no nodes/);
+    expect(() => new StreamsApp(new Topology(), { applicationId: 'app', brokers: ['127.0.0.1:9092'] })).toThrow(TopologyError);
     const app = new StreamsApp(topology(), { applicationId: 'app', brokers: ['127.0.0.1:9092'] });
     expect(() => app.store('nope')).toThrow(/no state store named 'nope'/);
   });

@@ -9,7 +9,8 @@ import type { StateStore } from '../state/state-store.js';
 import type { ValueAndTimestamp } from '../state/value-and-timestamp.js';
 import type { ReadOnlyWindowStore } from '../state/window-store.js';
 import { checkDefaultSerdes } from '../topology/default-serdes.js';
-import type { Topology } from '../topology/topology.js';
+import { TopologyError, type Topology } from '../topology/topology.js';
+import { ConfigError } from '../config/config-error.js';
 import { assertCompressionAvailable } from '../client/kafkajs-client.js';
 import { consumerSettings, createKafkajsClient, producerOptions } from './client-options.js';
 import { createInternalTopics } from './internal-topics.js';
@@ -144,8 +145,15 @@ export class StreamsApp {
     private readonly clientFactory: (config: ResolvedStreamsConfig) => KafkaClientPort = createKafkajsClient,
   ) {
     this.config = resolveConfig(config);
-    if (clientFactory === createKafkajsClient) assertCompressionAvailable(this.config.producer.compression);
-    if (topology.nodeDefs().length === 0) throw new Error('the topology has no nodes: add a source first');
+    if (clientFactory === createKafkajsClient) {
+      try {
+        assertCompressionAvailable(this.config.producer.compression);
+      } catch (err) {
+        // A bad setting, as every other: runApp exits 2 for it.
+        throw new ConfigError([{ setting: 'producer.compression', message: (err as Error).message }]);
+      }
+    }
+    if (topology.nodeDefs().length === 0) throw new TopologyError('the topology has no nodes: add a source first');
     checkDefaultSerdes(topology, { key: this.config.defaultKeySerde, value: this.config.defaultValueSerde });
   }
 
