@@ -34,6 +34,7 @@ import type {
   TopicPartitionOffset,
   TransactionPort,
 } from './kafka-port.js';
+import { recordBytes } from './record-size.js';
 
 // kafkajs is CommonJS, and Node's detection of its named exports (cjs-module-lexer) gives up partway
 // through its module.exports literal, before `CompressionCodecs`: a named import of it fails to link
@@ -154,19 +155,6 @@ export const MAX_RECORDS_PER_REQUEST = 1000;
  */
 export const MAX_BYTES_PER_REQUEST = 1_000_000;
 
-/** Record overhead beyond key and value bytes in a v2 record batch (length, attributes, deltas, header count), rounded up. */
-const RECORD_OVERHEAD_BYTES = 32;
-
-function headerBytes(headers: OutgoingRecord['headers']): number {
-  let bytes = 0;
-  for (const name in headers) {
-    const value = headers[name];
-    bytes += name.length + RECORD_OVERHEAD_BYTES;
-    for (const v of Array.isArray(value) ? value : [value]) bytes += v === undefined ? 0 : typeof v === 'string' ? Buffer.byteLength(v) : v.length;
-  }
-  return bytes;
-}
-
 /**
  * Sends records as requests of at most {@link MAX_RECORDS_PER_REQUEST} records and
  * {@link MAX_BYTES_PER_REQUEST} bytes, one after the other, so their order is kept. The send
@@ -185,7 +173,7 @@ async function sendInRequests(
     let bytes = 0;
     while (to < records.length && to - from < MAX_RECORDS_PER_REQUEST) {
       const r = records[to]!;
-      const size = (r.key?.length ?? 0) + (r.value?.length ?? 0) + RECORD_OVERHEAD_BYTES + (r.headers === undefined ? 0 : headerBytes(r.headers));
+      const size = recordBytes(r.key, r.value, r.headers);
       if (to > from && bytes + size > limit) break;
       bytes += size;
       to++;
