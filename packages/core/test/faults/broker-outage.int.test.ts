@@ -12,10 +12,9 @@
  *
  * The broker is this file's own (support/private-broker.ts): the suite's shared broker must stay up.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CrashAppChild } from '../support/child-app.js';
-import { startPrivateBroker, type PrivateBroker } from '../support/private-broker.js';
-import { checkNoUnexpectedExit, FaultApp, FENCED, feed, logLines, reportOnFailure, sleep, summary, waitForState } from './fault-harness.js';
+import { checkNoUnexpectedExit, FaultApp, FENCED, feed, logLines, reportOnFailure, sleep, summary, waitForState, privateBrokerForFile } from './fault-harness.js';
 
 const PARTITIONS = 4;
 const INPUT = { total: 4_000, keys: 40 };
@@ -26,31 +25,14 @@ const INPUT = { total: 4_000, keys: 40 };
  */
 const MAX_FENCED_LINES = 16;
 
-let broker: PrivateBroker | undefined;
-let app: FaultApp | undefined;
-
-beforeAll(async () => {
-  broker = await startPrivateBroker();
-  // support/kafka.ts (topics, readers, admin) and the children now use this broker.
-  process.env['KAFKA_BROKERS'] = broker.bootstrap;
-}, 120_000);
-
-afterEach(async () => {
-  await app?.cleanUp();
-  app = undefined;
-  if (broker !== undefined && broker.pid === undefined) await broker.restart();
-}, 120_000);
-
-afterAll(async () => {
-  await broker?.close();
-});
+const broker = privateBrokerForFile();
 
 describe('the broker down under exactly_once with two instances', () => {
   it.each([{ downMs: 30_000 }, { downMs: 60_000 }])('both ride out $downMs ms down: RUNNING, no ERROR, 0 lost, 0 duplicated', async ({ downMs }) => {
     const started = Date.now();
     const children: CrashAppChild[] = [];
-    reportOnFailure(() => children, () => broker);
-    app = await FaultApp.create('broker-outage', 'exactly_once', PARTITIONS, {
+    reportOnFailure(() => children, broker);
+    const app = await FaultApp.create('broker-outage', 'exactly_once', PARTITIONS, {
       // The broker's minimum session timeout: the outage lasts far longer than a session.
       sessionTimeoutMs: 6_000,
       heartbeatIntervalMs: 1_000,
@@ -70,14 +52,14 @@ describe('the broker down under exactly_once with two instances', () => {
     await feed(app.input, INPUT, 1_500, 2_000, { chunk: 500, pauseMs: 0 });
 
     const stoppedAt = Date.now();
-    await broker!.stop({ kill: true });
+    await broker().stop({ kill: true });
     // Check every second that neither instance gave up and exited while the broker was down.
     for (let waited = 0; waited < downMs; waited += 1_000) {
       await sleep(1_000);
       checkNoUnexpectedExit(instances);
     }
     const statesDuringOutage = instances.map((i) => i.states.join('>'));
-    await broker!.restart();
+    await broker().restart();
     const outageMs = Date.now() - stoppedAt;
 
     await feed(app.input, INPUT, 2_000, INPUT.total, { chunk: 100, pauseMs: 50 });

@@ -12,35 +12,16 @@
  *
  * The broker is this file's own (support/private-broker.ts): the suite's shared broker must stay up.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CrashAppChild } from '../support/child-app.js';
-import { startPrivateBroker, type PrivateBroker } from '../support/private-broker.js';
-import { checkNoUnexpectedExit, FaultApp, feed, reportOnFailure, sleep, summary, waitForState, type Guarantee } from './fault-harness.js';
+import { checkNoUnexpectedExit, FaultApp, feed, reportOnFailure, sleep, summary, waitForState, type Guarantee, privateBrokerForFile } from './fault-harness.js';
 
 const PARTITIONS = 4;
 const INPUT = { total: 4_000, keys: 40 };
 /** How long the broker stays down before its restart begins (the restart itself takes 3-15 s more). */
 const DOWN_MS = 5_000;
 
-let broker: PrivateBroker | undefined;
-let app: FaultApp | undefined;
-
-beforeAll(async () => {
-  broker = await startPrivateBroker();
-  // support/kafka.ts (topics, readers, admin) and the children now use this broker.
-  process.env['KAFKA_BROKERS'] = broker.bootstrap;
-}, 120_000);
-
-afterEach(async () => {
-  await app?.cleanUp();
-  app = undefined;
-  // A test that failed with the broker down leaves it down: the next test needs it.
-  if (broker !== undefined && broker.pid === undefined) await broker.restart();
-}, 120_000);
-
-afterAll(async () => {
-  await broker?.close();
-});
+const broker = privateBrokerForFile();
 
 const CASES: readonly { guarantee: Guarantee; kill: boolean }[] = [
   { guarantee: 'at_least_once', kill: false },
@@ -53,8 +34,8 @@ describe('the broker stopped and restarted on its data mid-run', () => {
   it.each(CASES)('$guarantee, broker stopped with kill=$kill: no loss (no duplicate under EOS), ends RUNNING', async ({ guarantee, kill }) => {
     const started = Date.now();
     const children: CrashAppChild[] = [];
-    reportOnFailure(() => children, () => broker);
-    app = await FaultApp.create('broker-restart', guarantee, PARTITIONS, {
+    reportOnFailure(() => children, broker);
+    const app = await FaultApp.create('broker-restart', guarantee, PARTITIONS, {
       // Smaller fetches and a short at_least_once commit interval keep the drain short (see crash.int.test.ts).
       maxBytesPerPartition: 65_536,
       ...(guarantee === 'at_least_once' ? { commitIntervalMs: 1_000 } : {}),
@@ -68,10 +49,10 @@ describe('the broker stopped and restarted on its data mid-run', () => {
     await feed(app.input, INPUT, 0, 1_500, { chunk: 100, pauseMs: 50 });
     await feed(app.input, INPUT, 1_500, 2_000, { chunk: 500, pauseMs: 0 });
     const stoppedAt = Date.now();
-    await broker!.stop({ kill });
+    await broker().stop({ kill });
     await sleep(DOWN_MS);
     checkNoUnexpectedExit([a]);
-    await broker!.restart();
+    await broker().restart();
     const outageMs = Date.now() - stoppedAt;
 
     // More input after the restart: the app must process it too.

@@ -11,10 +11,9 @@
  *
  * The broker is this file's own (support/private-broker.ts): the suite's shared broker must stay up.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CrashAppChild } from '../support/child-app.js';
-import { startPrivateBroker, type PrivateBroker } from '../support/private-broker.js';
-import { FaultApp, feed, reportOnFailure, summary, waitForState, type Guarantee } from './fault-harness.js';
+import { FaultApp, feed, reportOnFailure, summary, waitForState, type Guarantee, privateBrokerForFile } from './fault-harness.js';
 
 const PARTITIONS = 2;
 const INPUT = { total: 1_000, keys: 20 };
@@ -28,29 +27,14 @@ const MAX_LOG_LINES = 200;
 /** How often one warning or error message may repeat: a repeated error is logged once per interval with a count. */
 const MAX_REPEATS = 10;
 
-let broker: PrivateBroker | undefined;
-let app: FaultApp | undefined;
-
-beforeAll(async () => {
-  broker = await startPrivateBroker();
-  process.env['KAFKA_BROKERS'] = broker.bootstrap;
-}, 120_000);
-
-afterEach(async () => {
-  await app?.cleanUp();
-  app = undefined;
-}, 60_000);
-
-afterAll(async () => {
-  await broker?.close();
-});
+const broker = privateBrokerForFile();
 
 describe('the broker wiped and restarted as a new cluster', () => {
   it.each<Guarantee>(['at_least_once', 'exactly_once'])('%s: bounded retries, then ERROR with one clear message, exit 1', async (guarantee) => {
     const started = Date.now();
     const children: CrashAppChild[] = [];
-    reportOnFailure(() => children, () => broker);
-    app = await FaultApp.create('broker-wiped', guarantee, PARTITIONS, {
+    reportOnFailure(() => children, broker);
+    const app = await FaultApp.create('broker-wiped', guarantee, PARTITIONS, {
       taskTimeoutMs: TASK_TIMEOUT_MS,
       sessionTimeoutMs: 6_000,
       heartbeatIntervalMs: 1_000,
@@ -66,7 +50,7 @@ describe('the broker wiped and restarted as a new cluster', () => {
     const linesBeforeWipe = logLines().length;
 
     const wipedAt = Date.now();
-    await broker!.wipeAndRestart();
+    await broker().wipeAndRestart();
     const restartMs = Date.now() - wipedAt;
 
     await waitForState(a, 'ERROR', TASK_TIMEOUT_MS + restartMs + ERROR_MARGIN_MS).catch((err: Error) => {

@@ -8,16 +8,46 @@
  * worker process, so other files keep the shared broker).
  */
 import { rmSync } from 'node:fs';
-import { expect, onTestFailed } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect, onTestFailed } from 'vitest';
 import { changelogTopic } from '../../src/index.js';
 import { inputRecords, verifyCopies, verifyCounts, type CopiesReport, type CountsReport, type CrashInput } from '../crash/verifier.js';
 import { killAllChildren, startCrashApp, type CrashAppArgs, type CrashAppChild } from '../support/child-app.js';
 import { groupLag } from '../support/group-offsets.js';
 import { brokers, readAll, testKafka, uniqueName, withAdmin } from '../support/kafka.js';
-import type { PrivateBroker } from '../support/private-broker.js';
+import { startPrivateBroker, type PrivateBroker } from '../support/private-broker.js';
 import { createTopicsAndWait } from '../support/topics.js';
 
 export type Guarantee = 'at_least_once' | 'exactly_once';
+
+/** The apps the test in progress created: cleaned up after it by {@link privateBrokerForFile}'s hook. */
+const created: FaultApp[] = [];
+
+/**
+ * Starts a broker of this test file's own before its tests (a fault test must not stop the suite's
+ * shared broker) and points KAFKA_BROKERS at it: support/kafka.ts (topics, readers, admin) and the
+ * children then use it. After each test the apps it created are cleaned up, and a broker a failed
+ * test left down is restarted for the next; after the file the broker is stopped and its data removed.
+ *
+ * @returns The broker, once started.
+ */
+export function privateBrokerForFile(): () => PrivateBroker {
+  let broker: PrivateBroker | undefined;
+  beforeAll(async () => {
+    broker = await startPrivateBroker();
+    process.env['KAFKA_BROKERS'] = broker.bootstrap;
+  }, 120_000);
+  afterEach(async () => {
+    for (const app of created.splice(0)) await app.cleanUp();
+    if (broker !== undefined && broker.pid === undefined) await broker.restart();
+  }, 120_000);
+  afterAll(async () => {
+    await broker?.close();
+  });
+  return () => {
+    if (broker === undefined) throw new Error('the private broker is not started yet');
+    return broker;
+  };
+}
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -48,7 +78,9 @@ export class FaultApp {
     const counts = uniqueName(`${prefix}-counts`);
     await createTopicsAndWait([input, copies, counts], partitions);
     await createTopicsAndWait([changelogTopic(applicationId, 'counts')], partitions, { 'cleanup.policy': 'compact' });
-    return new FaultApp(applicationId, input, copies, counts, guarantee, `/tmp/rivulet-faults/${applicationId}`, defaults);
+    const app = new FaultApp(applicationId, input, copies, counts, guarantee, `/tmp/rivulet-faults/${applicationId}`, defaults);
+    created.push(app);
+    return app;
   }
 
   /** Starts an instance `name` (its own state folder, kept across restarts) in a child process. */
