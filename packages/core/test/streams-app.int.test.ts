@@ -46,7 +46,17 @@ describe.each(['at_least_once', 'exactly_once'] as const)('StreamsApp pass-throu
     const records = Array.from({ length: 2000 }, (_, i) => ({ key: `k${i % 50}`, value: `v${i}` }));
     await produce(input, records);
 
-    const app = startApp(upperCaseTopology(input, output), appId, guarantee);
+    // Logs a person can read (issue 11, items 5 and 12): a normal run prints no warning and no
+    // error, Rivulet's or kafkajs's (before: "Failed to send messages: ... concurrent operation on
+    // the same transaction", a CONCURRENT_TRANSACTIONS kafkajs retried itself, under exactly_once).
+    const alarming: string[] = [];
+    const logger = {
+      debug: () => undefined,
+      info: () => undefined,
+      warn: (message: string) => void alarming.push(`WARN ${message}`),
+      error: (message: string) => void alarming.push(`ERROR ${message}`),
+    };
+    const app = startApp(upperCaseTopology(input, output), appId, guarantee, { logger, logLevel: 'warn' });
     const states: string[] = [];
     app.state$.subscribe((s) => states.push(s));
     await app.start();
@@ -66,6 +76,7 @@ describe.each(['at_least_once', 'exactly_once'] as const)('StreamsApp pass-throu
     expect(await committedOffsets(appId, input)).toEqual(await endOffsets(input));
     // Nothing more than the 2000 records: no duplicates after a clean close.
     expect(await readAll(output)).toHaveLength(2000);
+    expect(alarming).toEqual([]);
   });
 });
 

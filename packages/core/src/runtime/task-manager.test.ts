@@ -310,3 +310,22 @@ describe('TaskManager: the shared producer loses its sequence (at_least_once)', 
     expect(run.app.state).toBe('RUNNING');
   });
 });
+
+describe('TaskManager: kafkajs says its transaction is in the wrong state (issue 11, problem 1)', { timeout: 10_000 }, () => {
+  it.each([
+    'Transaction state exception: Invalid transition READY -> COMMITTING',
+    'Cannot add partitions to transaction: addPartitionsToTransaction() called in state READY',
+  ])('"%s": the task is rebuilt with a new producer after a backoff; no hang, output exact', async (message) => {
+    world = new FakeWorld({ input: 1, output: 1 });
+    const run = world.start(mapTopology(), { processingGuarantee: 'exactly_once' });
+    await started(run);
+    const broken = Object.assign(new Error(message), { name: 'KafkaJSNonRetriableError', retriable: false });
+    world.cluster.failNext('commit', broken);
+    world.produce('input', numbered(10));
+    await waitAllCommitted(world);
+    expect(sorted(world.values('output'))).toEqual(sorted(upper(numbered(10))));
+    expect(run.errors.map(describeError)).toEqual([{ name: 'StreamsError', category: 'retriable', action: 'retrying', taskId: '0_0' }]);
+    expect(producersOf(run, '0_0')).toBe(2);
+    expect(run.app.state).toBe('RUNNING');
+  });
+});
