@@ -123,7 +123,11 @@ export interface TransactionPort {
 export interface ProducerPort {
   /** Connects; for a transactional producer this initializes it, which fences older producers with its id. */
   connect(): Promise<void>;
-  /** Sends these records (outside any transaction) and resolves once acknowledged; `maxRequestBytes` as for {@link TransactionPort.send}. */
+  /**
+   * Sends these records (outside any transaction) and resolves once acknowledged, in requests of at
+   * most `maxRequestBytes` (default 1,000,000) so that no partition's batch passes its topic's
+   * `max.message.bytes`.
+   */
   send(records: readonly OutgoingRecord[], maxRequestBytes?: number): Promise<void>;
   /** Begins a transaction; only for a producer made with a transactional id. */
   beginTransaction(): Promise<TransactionPort>;

@@ -24,7 +24,14 @@ import type { StreamsApp } from './streams-app.js';
  * if (code === EXIT_CODES.CONFIG) console.error('fix the configuration');
  * ```
  */
-export const EXIT_CODES = { OK: 0, FATAL: 1, CONFIG: 2 } as const;
+export const EXIT_CODES = {
+  /** A clean shutdown: the app closed and reached NOT_RUNNING. */
+  OK: 0,
+  /** A fatal error: the app reached ERROR, its start failed, or closing it missed its deadline. */
+  FATAL: 1,
+  /** Bad configuration: a ConfigError or TopologyError; restarting will not help. */
+  CONFIG: 2,
+} as const;
 
 /** One of the {@link EXIT_CODES}. */
 export type ExitCode = (typeof EXIT_CODES)[keyof typeof EXIT_CODES];
