@@ -36,6 +36,8 @@ export class ErrorRouter {
   /** The input record being processed: what a dead-letter write keeps. */
   private currentRaw: FetchedRecord | undefined;
   private currentMeta: RecordMetadata | undefined;
+  /** The task whose record is being processed: what errors say they belong to. */
+  private currentTaskId: string | undefined;
   /** Records skipped or dead-lettered, by stage. */
   readonly skipped = { deserialization: 0, processing: 0, production: 0 };
 
@@ -57,14 +59,19 @@ export class ErrorRouter {
     partition: number,
     raw: FetchedRecord,
     partitionTime: number,
+    taskId?: string,
   ): StreamRecord<unknown, unknown> | undefined | Promise<StreamRecord<unknown, unknown> | undefined> {
+    this.currentTaskId = taskId;
     try {
       const key = raw.key === null ? null : source.keySerde.deserialize(topic, raw.key, raw.headers);
       const value = raw.value === null ? null : source.valueSerde.deserialize(topic, raw.value, raw.headers);
       if (key instanceof Promise || value instanceof Promise) {
         return Promise.all([key, value]).then(
           ([k, v]) => this.toRecord(source, topic, partition, raw, k, v, partitionTime),
-          (err: unknown) => this.onDeserializationError(err, topic, partition, raw),
+          (err: unknown) => {
+            this.currentTaskId = taskId;
+            return this.onDeserializationError(err, topic, partition, raw);
+          },
         );
       }
       return this.toRecord(source, topic, partition, raw, key, value, partitionTime);
@@ -74,9 +81,10 @@ export class ErrorRouter {
   }
 
   /** Pushes a record through a source node's subtree; a processor failure goes to the processing handler. */
-  process(source: SourceRuntime, record: StreamRecord<unknown, unknown>, meta: RecordMetadata, raw: FetchedRecord): void {
+  process(source: SourceRuntime, record: StreamRecord<unknown, unknown>, meta: RecordMetadata, raw: FetchedRecord, taskId?: string): void {
     this.currentRaw = raw;
     this.currentMeta = meta;
+    this.currentTaskId = taskId;
     try {
       source.process(record);
     } catch (err) {
@@ -94,11 +102,13 @@ export class ErrorRouter {
    * `process` runs the first part: with the record's metadata current for sinks and dead letters, and
    * a failure going to the processing handler with the record's topic, partition and offset.
    */
-  processLater(meta: RecordMetadata, raw: FetchedRecord | undefined, work: () => void): void {
+  processLater(meta: RecordMetadata, raw: FetchedRecord | undefined, work: () => void, taskId?: string): void {
     const previousRaw = this.currentRaw;
     const previousMeta = this.currentMeta;
+    const previousTaskId = this.currentTaskId;
     this.currentRaw = raw;
     this.currentMeta = meta;
+    this.currentTaskId = taskId;
     try {
       work();
     } catch (err) {
@@ -108,6 +118,7 @@ export class ErrorRouter {
     } finally {
       this.currentRaw = previousRaw;
       this.currentMeta = previousMeta;
+      this.currentTaskId = previousTaskId;
     }
   }
 
@@ -219,6 +230,7 @@ export class ErrorRouter {
         topic: where.topic,
         partition: where.partition,
         offset: where.offset,
+        ...(this.currentTaskId !== undefined ? { taskId: this.currentTaskId } : {}),
       }),
     );
   }
@@ -230,7 +242,8 @@ export class ErrorRouter {
 
   private handle(stage: ErrorStage, setting: ExceptionHandlerSetting, error: Error, meta: RecordMetadata, raw: FetchedRecord | undefined): void {
     const where = { topic: meta.topic, partition: meta.partition, offset: meta.offset };
-    if (setting === 'fail') throw new ProcessingError(stage, error, where);
+    const taskId = this.currentTaskId;
+    if (setting === 'fail') throw new ProcessingError(stage, error, where, taskId);
     if (isDependencyOutage(error)) {
       // The record is not bad: the schema registry is down (after the client's retries). Skipping or
       // dead-lettering it would lose good data. The ProcessingError is retriable: the task is closed
@@ -239,7 +252,7 @@ export class ErrorRouter {
         ...where,
         error: error.message,
       });
-      throw new ProcessingError(stage, error, where);
+      throw new ProcessingError(stage, error, where, taskId);
     }
     if (setting === 'log-and-continue') {
       this.skipped[stage]++;
@@ -248,7 +261,7 @@ export class ErrorRouter {
       return;
     }
     if (typeof setting === 'function') {
-      if (setting(error, where) === 'fail') throw new ProcessingError(stage, error, where);
+      if (setting(error, where) === 'fail') throw new ProcessingError(stage, error, where, taskId);
       this.skipped[stage]++;
       this.reportHandled(stage, error, where, 'skipped');
       return;

@@ -318,7 +318,7 @@ describe('StreamTask processing', () => {
     const { task } = harness({ build: (t) => t.addProcessor('lost', lost, 'src') });
     task.initProcessors();
     expect(() => run(task, batch([3, 'k', 'v', 1]))).toThrow(
-      new ProcessingError('processing', new Error("'lost' has no child named 'nowhere'"), { topic: 'in', partition: 1, offset: '3' }),
+      new ProcessingError('processing', new Error("'lost' has no child named 'nowhere'"), { topic: 'in', partition: 1, offset: '3' }, '0_1'),
     );
   });
 
@@ -562,7 +562,7 @@ describe('StreamTask error handling', () => {
     const { task } = harness();
     task.initProcessors();
     expect(() => run(task, batch([0, 'alice', 'a', 1], [1, 'bob', 'boom', 2], [2, 'carol', 'c', 3]))).toThrow(
-      new ProcessingError('processing', new Error('boom!'), { topic: 'in', partition: 1, offset: '1' }),
+      new ProcessingError('processing', new Error('boom!'), { topic: 'in', partition: 1, offset: '1' }, '0_1'),
     );
     expect(task.offsetsToCommit()).toEqual([{ topic: 'in', partition: 1, offset: '1' }]);
   });
@@ -699,7 +699,7 @@ describe('StreamTask and a schema registry outage', () => {
     task.initProcessors();
     const fetched = batch([0, 'alice', 'a', 1], [1, 'bob', 'b', 2], [2, 'carol', 'c', 3]);
     expect(() => task.process(fetched, task.decode(fetched) as DecodedBatch)).toThrow(
-      new ProcessingError('deserialization', outage('in', 'value'), { topic: 'in', partition: 1, offset: '1' }),
+      new ProcessingError('deserialization', outage('in', 'value'), { topic: 'in', partition: 1, offset: '1' }, '0_1'),
     );
     expect(await output()).toEqual([`out/${p4('alice')} alice=A @1`]);
     expect(sent.filter((r) => r.topic === 'dlq')).toEqual([]);

@@ -178,7 +178,7 @@ export class StreamTask implements ProcessorContext<unknown, unknown> {
       }
       let record: DecodedEntry;
       try {
-        record = this.deps.errors.deserialize(source, batch.topic, batch.partition, raw, partitionTime);
+        record = this.deps.errors.deserialize(source, batch.topic, batch.partition, raw, partitionTime, this.id);
       } catch (err) {
         decoded[i] = new DecodeFailure(err);
         decoded.length = i + 1;
@@ -217,7 +217,7 @@ export class StreamTask implements ProcessorContext<unknown, unknown> {
           if (record.timestamp > this.streamTime) this.streamTime = record.timestamp;
           this.currentTimestamp = record.timestamp;
           this.current = source;
-          this.deps.errors.process(source, record, this.metadata, raw);
+          this.deps.errors.process(source, record, this.metadata, raw, this.id);
           this.current = undefined;
           this.processedCount++;
         }
@@ -415,7 +415,7 @@ export class StreamTask implements ProcessorContext<unknown, unknown> {
     this.currentRaw = raw;
     this.currentTimestamp = timestamp;
     try {
-      this.deps.errors.processLater(metadata ?? { topic: `(punctuator of task ${this.id})`, partition: this.partition, offset: '-1' }, raw, work);
+      this.deps.errors.processLater(metadata ?? { topic: `(punctuator of task ${this.id})`, partition: this.partition, offset: '-1' }, raw, work, this.id);
     } catch (err) {
       if (err instanceof ProcessingError) this.asyncFailure ??= err;
       throw err;

@@ -215,7 +215,7 @@ describe('TaskManager: an output record too large for its topic', { timeout: 10_
     });
     expect(world.cluster.callCount('abort')).toBe(0);
     expect(run.errors.map(describeError)).toEqual([
-      { name: 'StreamsError', category: 'fatal', action: 'dead-lettered', taskId: undefined, topic: 'input', partition: 0, offset: '1' },
+      { name: 'StreamsError', category: 'fatal', action: 'dead-lettered', taskId: '0_0', topic: 'input', partition: 0, offset: '1' },
     ]);
     expect(run.states).toEqual(['CREATED', 'REBALANCING', 'RUNNING']);
   });
@@ -243,7 +243,7 @@ describe('TaskManager: an output record too large for its topic', { timeout: 10_
     await waitAllCommitted(world);
     expect(world.values('output')).toEqual(['k0:A', 'k2:C']);
     expect(run.errors.map(describeError)).toEqual([
-      { name: 'StreamsError', category: 'fatal', action: 'skipped', taskId: undefined, topic: 'input', partition: 0, offset: '1' },
+      { name: 'StreamsError', category: 'fatal', action: 'skipped', taskId: '0_0', topic: 'input', partition: 0, offset: '1' },
     ]);
     expect(run.states).toEqual(['CREATED', 'REBALANCING', 'RUNNING']);
   });
