@@ -495,11 +495,16 @@ export class TaskManager {
     return n;
   }
 
-  private async commitTransaction(active: ActiveTask): Promise<void> {
+  /**
+   * Commits a task's transaction: its outputs, changelog writes and offsets. Returns whether it
+   * committed (true also when there was nothing to commit). A failure goes to onTaskError, or, when
+   * the task is being closed anyway (`closing`), is left to the dirty close that follows.
+   */
+  private async commitTransaction(active: ActiveTask, closing = false): Promise<boolean> {
     const { task } = active;
-    if (active.fenced) return;
+    if (active.fenced) return false;
     const offsets = task.offsetsToCommit();
-    if (active.transaction === undefined && offsets.length === 0) return;
+    if (active.transaction === undefined && offsets.length === 0) return true;
     try {
       await bounded(active.collector.flush(), this.callTimeoutMs, `task ${task.id}: sending output records`);
       const tx = active.transaction ?? (await active.producer!.beginTransaction());
@@ -511,8 +516,14 @@ export class TaskManager {
       this.committedOffsetsCount += offsets.length;
       this.retries.clear(task.id);
       this.productionRounds.delete(task.id);
+      return true;
     } catch (err) {
+      if (closing) {
+        this.log.info(`task ${task.id}: the last commit before closing it failed (${toError(err).message}); closing it without committing`);
+        return false;
+      }
       await this.onTaskError(active, err);
+      return false;
     }
   }
 
@@ -722,8 +733,7 @@ export class TaskManager {
         const pending = task.pendingWork();
         if (pending !== undefined) await pending;
         if (this.eos) {
-          await this.commitTransaction(active);
-          committed = !active.fenced;
+          committed = await this.commitTransaction(active, true);
         } else {
           await active.collector.flush();
           const offsets = task.offsetsToCommit();
