@@ -84,6 +84,6 @@ describe('the broker down under exactly_once with two instances', () => {
     console.log(
       `broker-outage figures ${JSON.stringify({ downMs, outageMs, totalMs: Date.now() - started, statesDuringOutage, copies: report.copies.records, duplicated: report.copies.duplicated, missing: report.copies.missing, instances: instances.map(summary) })}`,
     );
-    app.expectGuaranteeHeld(report);
+    app.expectGuaranteeHeld(report, INPUT);
   }, 420_000);
 });

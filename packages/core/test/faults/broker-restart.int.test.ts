@@ -72,6 +72,6 @@ describe('the broker stopped and restarted on its data mid-run', () => {
     console.log(
       `broker-restart figures ${JSON.stringify({ guarantee, kill, outageMs, totalMs: Date.now() - started, copies: report.copies.records, duplicated: report.copies.duplicated, missing: report.copies.missing, a: summary(a) })}`,
     );
-    app.expectGuaranteeHeld(report);
+    app.expectGuaranteeHeld(report, INPUT);
   }, 300_000);
 });

@@ -108,6 +108,6 @@ describe('an instance frozen past its session timeout, then resumed', () => {
     console.log(
       `frozen-instance figures ${JSON.stringify({ guarantee, takeoverMs, rejoinMs, totalMs: Date.now() - started, aNoticed: aNoticed.slice(0, 3).map((e) => e.message), copies: report.copies.records, duplicated: report.copies.duplicated, missing: report.copies.missing, a: summary(a), b: summary(b), takeover: takeover.tasks })}`,
     );
-    app.expectGuaranteeHeld(report);
+    app.expectGuaranteeHeld(report, INPUT);
   }, 300_000);
 });
