@@ -3,20 +3,8 @@ import type { BatchControl, ConsumerOptions, FetchedBatch } from '../kafka-port.
 import { FakeCluster } from './fake-cluster.js';
 import type { FakeConsumer } from './fake-consumer.js';
 import { FakeKafkaClient } from './fake-kafka-client.js';
+import { testConsumerOptions as options } from './test-options.js';
 
-const options = (groupId: string, overrides: Partial<ConsumerOptions> = {}): ConsumerOptions => ({
-  groupId,
-  readCommitted: true,
-  sessionTimeoutMs: 10_000,
-  heartbeatIntervalMs: 1_000,
-  rebalanceTimeoutMs: 10_000,
-  maxBytesPerPartition: 1_048_576,
-  maxBytes: 10_485_760,
-  minBytes: 1,
-  maxWaitTimeMs: 100,
-  fromBeginning: true,
-  ...overrides,
-});
 
 let cluster: FakeCluster;
 let client: FakeKafkaClient;

@@ -1,11 +1,12 @@
 import { createRequire } from 'node:module';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { ConsumerOptions, OutgoingRecord, ProducerOptions } from '../kafka-port.js';
+import type { OutgoingRecord } from '../kafka-port.js';
 import { isRebalanceError } from '../kafka-port.js';
 import { FakeCluster } from './fake-cluster.js';
 import type { FakeConsumer } from './fake-consumer.js';
 import { KafkaJSNumberOfRetriesExceeded, PROTOCOL_ERROR_TYPES, connectionRefused, protocolError, requestTimeout } from './fake-errors.js';
 import { FakeKafkaClient } from './fake-kafka-client.js';
+import { testConsumerOptions as consumerOptions, testProducerOptions as producerOptions } from './test-options.js';
 
 const require = createRequire(import.meta.url);
 /** kafkajs's own protocol error table, to check the fake's copy against. */
@@ -13,28 +14,7 @@ const kafkajsProtocol = require('kafkajs/src/protocol/error.js') as {
   createErrorFromCode(code: number): Error & { type: string; code: number; retriable: boolean };
 };
 
-const producerOptions = (transactionalId?: string): ProducerOptions => ({
-  ...(transactionalId !== undefined ? { transactionalId } : {}),
-  idempotent: true,
-  acks: -1,
-  retries: 5,
-  maxInFlightRequests: 1,
-  compression: 'none',
-  transactionTimeoutMs: 60_000,
-});
 
-const consumerOptions = (groupId: string): ConsumerOptions => ({
-  groupId,
-  readCommitted: true,
-  sessionTimeoutMs: 10_000,
-  heartbeatIntervalMs: 1_000,
-  rebalanceTimeoutMs: 10_000,
-  maxBytesPerPartition: 1_048_576,
-  maxBytes: 10_485_760,
-  minBytes: 1,
-  maxWaitTimeMs: 100,
-  fromBeginning: true,
-});
 
 const rec = (topic: string, value: string): OutgoingRecord => ({ topic, partition: 0, key: null, value: Buffer.from(value), timestamp: 1, headers: undefined });
 

@@ -4,20 +4,10 @@ import { FakeCluster } from './fake-cluster.js';
 import type { FakeConsumer } from './fake-consumer.js';
 import { FakeGroup, roundRobin } from './fake-group.js';
 import { FakeKafkaClient } from './fake-kafka-client.js';
+import { testConsumerOptions } from './test-options.js';
 
-const options = (assignor?: GroupAssignor): ConsumerOptions => ({
-  groupId: 'g',
-  readCommitted: true,
-  sessionTimeoutMs: 10_000,
-  heartbeatIntervalMs: 1_000,
-  rebalanceTimeoutMs: 10_000,
-  maxBytesPerPartition: 1_048_576,
-  maxBytes: 10_485_760,
-  minBytes: 1,
-  maxWaitTimeMs: 100,
-  fromBeginning: true,
-  ...(assignor !== undefined ? { assignor } : {}),
-});
+const options = (assignor?: GroupAssignor): ConsumerOptions => testConsumerOptions('g', assignor !== undefined ? { assignor } : {});
+
 
 let cluster: FakeCluster;
 let client: FakeKafkaClient;

@@ -1,31 +1,13 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { ConsumerOptions, FetchedRecord, OutgoingRecord, ProducerOptions } from '../kafka-port.js';
+import type { ConsumerOptions, FetchedRecord, OutgoingRecord } from '../kafka-port.js';
 import { isFencedError } from '../kafka-port.js';
 import { DEFAULT_MAX_MESSAGE_BYTES, FakeCluster } from './fake-cluster.js';
 import { FakeKafkaClient } from './fake-kafka-client.js';
+import { testConsumerOptions, testProducerOptions as producerOptions } from './test-options.js';
 
-const producerOptions = (transactionalId?: string): ProducerOptions => ({
-  ...(transactionalId !== undefined ? { transactionalId } : {}),
-  idempotent: true,
-  acks: -1,
-  retries: 5,
-  maxInFlightRequests: 1,
-  compression: 'none',
-  transactionTimeoutMs: 60_000,
-});
+const consumerOptions = (groupId: string, readCommitted: boolean): ConsumerOptions => testConsumerOptions(groupId, { readCommitted });
 
-const consumerOptions = (groupId: string, readCommitted: boolean): ConsumerOptions => ({
-  groupId,
-  readCommitted,
-  sessionTimeoutMs: 10_000,
-  heartbeatIntervalMs: 1_000,
-  rebalanceTimeoutMs: 10_000,
-  maxBytesPerPartition: 1_048_576,
-  maxBytes: 10_485_760,
-  minBytes: 1,
-  maxWaitTimeMs: 100,
-  fromBeginning: true,
-});
+
 
 const rec = (topic: string, partition: number, key: string, value: string): OutgoingRecord => ({
   topic,
