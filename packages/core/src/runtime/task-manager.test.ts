@@ -329,3 +329,25 @@ describe('TaskManager: kafkajs says its transaction is in the wrong state (issue
     expect(run.app.state).toBe('RUNNING');
   });
 });
+
+describe('TaskManager: a sendOffsets abandoned after its bound', { timeout: 15_000 }, () => {
+  it('the task is not re-opened until the abandoned call has settled, so a late offset commit cannot move offsets back; output exact', async () => {
+    world = new FakeWorld({ input: 1, output: 1 });
+    const run = world.start(mapTopology(), { processingGuarantee: 'exactly_once' });
+    await started(run);
+    const opened: number[] = [];
+    const producer = run.client.producer.bind(run.client);
+    vi.spyOn(run.client, 'producer').mockImplementation((options) => (opened.push(Date.now()), producer(options)));
+    // callTimeoutMs is 1 s here (a third of the 3 s session): the hang outlasts it.
+    const hungAt = Date.now();
+    world.cluster.hang('sendOffsets', 2_500);
+    world.produce('input', numbered(10));
+    await waitAllCommitted(world, 'input', 10_000);
+    expect(sorted(world.values('output'))).toEqual(sorted(upper(numbered(10))));
+    expect(run.errors.map((e) => [e.category, e.action])).toContainEqual(['retriable', 'retrying']);
+    // Re-opened (a new producer) only once the hung sendOffsets had settled.
+    expect(opened.length).toBeGreaterThan(0);
+    expect(opened[0]! - hungAt).toBeGreaterThanOrEqual(2_400);
+    expect(run.app.state).toBe('RUNNING');
+  });
+});

@@ -12,7 +12,7 @@ import type {
   TransactionPort,
 } from '../client/kafka-port.js';
 import { classifyError, isRecordProductionError } from '../errors/error-classification.js';
-import { StreamsError } from '../errors/streams-error.js';
+import { BrokerCallTimeoutError, StreamsError } from '../errors/streams-error.js';
 import type { ResolvedStreamsConfig } from '../config/streams-config.js';
 import { changelogTopic } from '../state/changelog-topic.js';
 import type { RestorableStateStore, StateStore } from '../state/state-store.js';
@@ -104,6 +104,8 @@ export class TaskManager {
   readonly retries: TaskRetries;
   /** Where a task closed for a retry resumes if it had no committed offset: per task, per topic. */
   private readonly resumeOffsets = new Map<string, Map<string, string>>();
+  /** Per task: a sendOffsets or commit abandoned after its bound and still in flight, settled or not. */
+  private readonly unsettled = new Map<string, Promise<void>>();
   /** Per task: aborted rounds in a row caused by an output record the broker refused. */
   private readonly productionRounds = new Map<string, number>();
   /** Since when commits of the shared producer's offsets keep failing with retriable errors (at-least-once). */
@@ -175,7 +177,13 @@ export class TaskManager {
   }
 
   /** Opens, restores and starts these tasks; a retriable failure schedules a retry of each, anything else is thrown. */
-  private async openTasks(ids: readonly string[], seekToCommitted = false): Promise<void> {
+  private async openTasks(all: readonly string[], seekToCommitted = false): Promise<void> {
+    // A task whose abandoned sendOffsets or commit is still in flight waits for it (boundedTxnCall).
+    const ids: string[] = [];
+    for (const id of all) {
+      if (!this.unsettled.has(id)) ids.push(id);
+      else await this.onRetriable(id, new BrokerCallTimeoutError(`task ${id}: re-opening it waits for the abandoned offset commit of its last transaction, which`, this.callTimeoutMs), true);
+    }
     if (ids.length === 0) return;
     const subs = this.deps.topology.subTopologies();
     const opened: ActiveTask[] = [];
@@ -509,8 +517,8 @@ export class TaskManager {
       await bounded(active.collector.flush(), this.callTimeoutMs, `task ${task.id}: sending output records`);
       const tx = active.transaction ?? (await active.producer!.beginTransaction());
       active.transaction = tx;
-      if (offsets.length > 0) await bounded(tx.sendOffsets(this.deps.config.applicationId, offsets), this.callTimeoutMs, `task ${task.id}: sendOffsets`);
-      await bounded(tx.commit(), this.callTimeoutMs, `task ${task.id}: commit`);
+      if (offsets.length > 0) await this.boundedTxnCall(task.id, tx.sendOffsets(this.deps.config.applicationId, offsets), 'sendOffsets');
+      await this.boundedTxnCall(task.id, tx.commit(), 'commit');
       active.transaction = undefined;
       task.markCommitted(offsets);
       this.committedOffsetsCount += offsets.length;
@@ -524,6 +532,32 @@ export class TaskManager {
       }
       await this.onTaskError(active, err);
       return false;
+    }
+  }
+
+  /**
+   * A transaction's sendOffsets or commit, bounded like every call under the lock. One that passes
+   * its bound is abandoned but not over: kafkajs retries it in the background. A TxnOffsetCommit
+   * that lands late (kafkajs speaks v0: the broker checks no epoch) would wait in the group
+   * coordinator as a pending commit of this producer id and be committed by the next transaction
+   * of the same transactional id, moving the committed offsets back: its records would be processed
+   * twice. So the task is not opened again until the abandoned call has settled (see openTasks).
+   */
+  private async boundedTxnCall(taskId: string, call: Promise<void>, what: string): Promise<void> {
+    try {
+      await bounded(call, this.callTimeoutMs, `task ${taskId}: ${what}`);
+    } catch (err) {
+      if (err instanceof BrokerCallTimeoutError) {
+        const settled = call.then(
+          () => undefined,
+          () => undefined,
+        );
+        this.unsettled.set(taskId, settled);
+        void settled.then(() => {
+          if (this.unsettled.get(taskId) === settled) this.unsettled.delete(taskId);
+        });
+      }
+      throw err;
     }
   }
 
