@@ -25,7 +25,7 @@ export type { NodeDescription, TopologyDescription } from './topology/describe.j
 export { StreamsApp } from './runtime/streams-app.js';
 export { EXIT_CODES, runApp } from './runtime/run-app.js';
 export type { ExitCode, RunAppOptions, RunnableApp } from './runtime/run-app.js';
-export type { RebalanceEvent, StreamsAppState, StreamsMetrics, TaskMetrics } from './runtime/streams-app.js';
+export type { RebalanceEvent, StoreQueryOptions, StreamsAppState, StreamsMetrics, TaskMetrics } from './runtime/streams-app.js';
 export { taskIdOf } from './runtime/stream-task.js';
 export { LocalTopologyRunner } from './runtime/local-topology-runner.js';
 export type { CapturedRecord, LocalTopologyRunnerOptions, PipedRecord } from './runtime/local-topology-runner.js';
@@ -65,6 +65,7 @@ export { StreamsError, TaskTimeoutError, RecordTooLargeError, BrokerCallTimeoutE
 export type { ErrorAction, ErrorCategory, ErrorCoordinates } from './errors/streams-error.js';
 export { classifyError } from './errors/error-classification.js';
 export type { UncaughtExceptionHandler, UncaughtExceptionResponse } from './config/uncaught-exception-handler.js';
+export type { RestoredPartition, StateRestoreListener } from './config/state-restore-listener.js';
 export type { ErrorStage } from './errors/processing-error.js';
 export { DEAD_LETTER_HEADERS } from './errors/dead-letter.js';
 
@@ -85,6 +86,9 @@ export { WindowStoreBuilder } from './state/window-store-builder.js';
 export { SessionStoreBuilder } from './state/session-store-builder.js';
 export { TypedWindowStore } from './state/typed-window-store.js';
 export { TypedSessionStore } from './state/typed-session-store.js';
+export { StateDirectoryLockedError } from './state/state-directory.js';
+export type { StateDirectoryLockHolder } from './state/state-directory.js';
+export { InvalidStateStoreError } from './state/invalid-state-store-error.js';
 
 // Kafka client port and partitioning
 export { defaultPartitioner, choosePartition, partitionForKey } from './client/partitioner.js';

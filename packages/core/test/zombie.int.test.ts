@@ -214,17 +214,16 @@ describe('zombie fencing (exactly_once, two instances)', () => {
   }, 180_000);
 
   /**
-   * Regression test of a liveness bug, now fixed: TaskManager reopens a task it closed as fenced
-   * while the group still assigns it here (reopenFencedTasks).
+   * Regression test of a liveness bug and of issue 12, problem 1 (a stale task after eviction).
    *
    * A resumes before its commit is due, so it writes nothing until it has rejoined the group. Its
    * heartbeat finds it evicted ("The coordinator is not aware of this member"), and it rejoins still
    * claiming 0_0 in its join metadata. The assignor gives a task two members claim to the member id
-   * that sorts first (A here), and StreamsApp.onGroupJoin sees 0_0 as kept, not gained: A neither
-   * re-initializes its producer nor re-reads the committed offsets. Its next write fails as fenced
-   * (correctly: nothing of A becomes visible), TaskManager closes the task, and nothing reopens it:
-   * A still holds partition 0 in the group, drops its batches, and the partition stalls until some
-   * other rebalance happened. The test waits for batch 2 to be consumed.
+   * that sorts first (A here). It used to keep 0_0 as it was (same task, same store, same producer):
+   * its next write failed as fenced, and before that fix nothing reopened it and the partition
+   * stalled. Now A sees it re-joined with a new member id, closes every task it had dirty and opens
+   * 0_0 as a new task (a new producer, the committed offsets and the store restored to the
+   * changelog's end). The test waits for batch 2 to be consumed and for A to have done that.
    */
   it('keeps processing when the zombie wins its stale task back in the rebalance it causes', async () => {
     const children: CrashAppChild[] = [];
@@ -241,7 +240,9 @@ describe('zombie fencing (exactly_once, two instances)', () => {
     // Whoever owns 0_0 processes batch 2 and commits it within A's commit interval (40 s here):
     // A finds its producer fenced, closes the task and, still assigned it, reopens it.
     await consumed('batch 2 after the zombie rejoined', 75_000);
-    await a.waitForEvent((e) => e.event === 'log' && FENCED_0_0.test(e.message ?? ''), 5_000, 'A fenced');
+    await a.waitForEvent((e) => e.event === 'log' && /lost its group membership .*closing its task\(s\) 0_0 dirty/.test(e.message ?? ''), 5_000, 'A to close its stale 0_0');
+    const back = a.events.filter((e) => e.event === 'rebalance').slice(before);
+    expect(back.some((e) => (e.gained ?? []).includes('0_0')), 'A opened 0_0 again as a new task').toBe(true);
   }, 180_000);
 });
 

@@ -61,6 +61,12 @@ export interface OutgoingRecord {
   readonly headers: Headers | undefined;
 }
 
+/**
+ * What a send wrote: per partition (`topic:partition`), the offset of the last record the send
+ * wrote there, as the broker acknowledged it. Empty when the broker does not say (acks=0).
+ */
+export type WrittenOffsets = ReadonlyMap<string, string>;
+
 /** What the consumer loop hands the runtime with each batch. */
 export interface BatchControl {
   /** Sends a heartbeat if one is due; throws a rebalance error when the group is rebalancing. */
@@ -72,7 +78,16 @@ export interface BatchControl {
 /** Events of the consumer's group membership. */
 export interface ConsumerGroupEvents {
   /** The member joined (or re-joined) and holds this assignment. Not awaited by the client. */
-  onGroupJoin(assignment: TopicPartition[], info: { memberId: string; isLeader: boolean; durationMs: number }): void;
+  onGroupJoin(
+    assignment: TopicPartition[],
+    info: {
+      memberId: string;
+      isLeader: boolean;
+      durationMs: number;
+      /** The user data the leader's assignor gave this member with its assignment, if any. */
+      userData?: Buffer;
+    },
+  ): void;
   /** The group started a rebalance. Not awaited by the client. */
   onRebalancing(): void;
   /** The consumer crashed; `restart` says whether the client restarts it itself. */
@@ -108,9 +123,10 @@ export interface ConsumerPort {
 export interface TransactionPort {
   /**
    * Sends these records within the transaction, in requests of at most `maxRequestBytes` (default
-   * 1,000,000) so that no partition's batch passes its topic's `max.message.bytes`.
+   * 1,000,000) so that no partition's batch passes its topic's `max.message.bytes`. Resolves with
+   * the offsets the records were written at.
    */
-  send(records: readonly OutgoingRecord[], maxRequestBytes?: number): Promise<void>;
+  send(records: readonly OutgoingRecord[], maxRequestBytes?: number): Promise<WrittenOffsets>;
   /** Adds the group's offsets to the transaction: they commit or abort with it. */
   sendOffsets(groupId: string, offsets: readonly TopicPartitionOffset[]): Promise<void>;
   /** Commits the transaction: its records and offsets become visible to read_committed readers. */
@@ -126,9 +142,9 @@ export interface ProducerPort {
   /**
    * Sends these records (outside any transaction) and resolves once acknowledged, in requests of at
    * most `maxRequestBytes` (default 1,000,000) so that no partition's batch passes its topic's
-   * `max.message.bytes`.
+   * `max.message.bytes`. Resolves with the offsets the records were written at.
    */
-  send(records: readonly OutgoingRecord[], maxRequestBytes?: number): Promise<void>;
+  send(records: readonly OutgoingRecord[], maxRequestBytes?: number): Promise<WrittenOffsets>;
   /** Begins a transaction; only for a producer made with a transactional id. */
   beginTransaction(): Promise<TransactionPort>;
   /** Closes the producer. */
@@ -186,6 +202,11 @@ export interface GroupAssignor {
   readonly name: string;
   /** The metadata this member sends when joining (its subscribed topics and user data). */
   memberUserData(): Buffer;
+  /**
+   * The member id the assignor wrote into the user data it gave a member, if it did: how the kafkajs
+   * adapter finds a member's user data again, which kafkajs does not hand on with the assignment.
+   */
+  memberIdOf?(userData: Buffer): string | undefined;
   /** Run on the group leader: assigns partitions, with user data, to each member. */
   assign(
     members: readonly { memberId: string; userData: Buffer }[],

@@ -16,6 +16,7 @@ import kafkajs, {
   type Message,
   type PartitionAssigner,
   type Producer,
+  type RecordMetadata,
   type TopicMessages,
 } from 'kafkajs';
 import { kafkajsLogCreator } from './kafkajs-log.js';
@@ -33,6 +34,7 @@ import type {
   TopicPartition,
   TopicPartitionOffset,
   TransactionPort,
+  WrittenOffsets,
 } from './kafka-port.js';
 import { recordBytes } from './record-size.js';
 
@@ -163,10 +165,11 @@ export const MAX_BYTES_PER_REQUEST = 1_000_000;
  */
 async function sendInRequests(
   records: readonly OutgoingRecord[],
-  send: (topicMessages: TopicMessages[]) => Promise<unknown>,
+  send: (topicMessages: TopicMessages[]) => Promise<readonly RecordMetadata[] | void>,
   maxRequestBytes = MAX_BYTES_PER_REQUEST,
-): Promise<void> {
+): Promise<WrittenOffsets> {
   const limit = Math.min(maxRequestBytes, MAX_BYTES_PER_REQUEST);
+  const written = new Map<string, string>();
   let from = 0;
   while (from < records.length) {
     let to = from;
@@ -178,8 +181,30 @@ async function sendInRequests(
       bytes += size;
       to++;
     }
-    await send(toTopicMessages(records, from, to));
+    const metadata = await send(toTopicMessages(records, from, to));
+    if (metadata !== undefined && metadata.length > 0) noteWritten(written, records, from, to, metadata);
     from = to;
+  }
+  return written;
+}
+
+/**
+ * The last offset a request wrote per partition: the broker answers each partition's base offset,
+ * and the request's records of that partition follow it. acks=0 answers none (-1): nothing noted.
+ */
+function noteWritten(written: Map<string, string>, records: readonly OutgoingRecord[], from: number, to: number, metadata: readonly RecordMetadata[]): void {
+  const counts = new Map<string, number>();
+  for (let i = from; i < to; i++) {
+    const r = records[i]!;
+    const key = `${r.topic}:${r.partition}`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  for (const m of metadata) {
+    const base = m.baseOffset;
+    if (base === undefined || !/^\d+$/.test(base)) continue;
+    const key = `${m.topicName}:${m.partition}`;
+    const count = counts.get(key);
+    if (count !== undefined) written.set(key, (BigInt(base) + BigInt(count) - 1n).toString());
   }
 }
 
@@ -290,8 +315,8 @@ class KafkajsProducer implements ProducerPort {
     }
   }
 
-  async send(records: readonly OutgoingRecord[], maxRequestBytes?: number): Promise<void> {
-    await sendInRequests(
+  send(records: readonly OutgoingRecord[], maxRequestBytes?: number): Promise<WrittenOffsets> {
+    return sendInRequests(
       records,
       (topicMessages) => this.producer.sendBatch({ topicMessages, acks: this.acks, compression: this.compression }),
       maxRequestBytes,
@@ -311,11 +336,15 @@ class KafkajsProducer implements ProducerPort {
     return {
       async send(records, maxRequestBytes) {
         const sent = sendInRequests(records, (topicMessages) => tx.sendBatch({ topicMessages, acks: -1, compression }), maxRequestBytes);
-        sending.add(sent);
+        const tracked = sent.then(
+          () => undefined,
+          () => undefined,
+        );
+        sending.add(tracked);
         try {
-          await sent;
+          return await sent;
         } finally {
-          sending.delete(sent);
+          sending.delete(tracked);
         }
       },
       async sendOffsets(groupId, offsets) {
@@ -376,6 +405,41 @@ function groupOffsets(offsets: readonly TopicPartitionOffset[]) {
 
 function assignmentToList(assignment: Record<string, number[]>): TopicPartition[] {
   return Object.entries(assignment).flatMap(([topic, partitions]) => partitions.map((partition) => ({ topic, partition })));
+}
+
+/**
+ * The user data each member got with its assignment, by member id, until its GROUP_JOIN reads it.
+ * kafkajs decodes the assignment (MemberAssignment.decode, consumer/consumerGroup.js) and keeps only
+ * the partitions; the port's assignors that write the member id into the user data (memberIdOf) get
+ * it back through this wrapper of the decoder, installed once.
+ */
+const assignedUserData = new Map<string, Buffer>();
+const userDataReaders = new Set<(userData: Buffer) => string | undefined>();
+let decodeWrapped = false;
+
+function captureAssignedUserData(assignor: GroupAssignor): void {
+  const memberIdOf = assignor.memberIdOf;
+  if (memberIdOf === undefined) return;
+  userDataReaders.add((userData) => memberIdOf.call(assignor, userData));
+  if (decodeWrapped) return;
+  decodeWrapped = true;
+  const protocol = AssignerProtocol.MemberAssignment as { decode(buffer: Buffer): { userData?: Buffer } | null };
+  const decode = protocol.decode.bind(protocol);
+  protocol.decode = (buffer: Buffer) => {
+    const decoded = decode(buffer);
+    const userData = decoded?.userData;
+    if (userData !== undefined && userData.length > 0) {
+      for (const read of userDataReaders) {
+        const memberId = read(userData);
+        if (memberId === undefined) continue;
+        // Bounded: an entry nobody reads (a consumer that stopped) goes with the oldest.
+        if (assignedUserData.size >= 1_000) assignedUserData.delete(assignedUserData.keys().next().value!);
+        assignedUserData.set(memberId, userData);
+        break;
+      }
+    }
+    return decoded;
+  };
 }
 
 /** Adapts a port assignor to kafkajs's PartitionAssigner. */
@@ -452,6 +516,7 @@ class KafkajsConsumer implements ConsumerPort {
       allowAutoTopicCreation: false,
       ...(options.assignor ? { partitionAssigners: [kafkajsAssigner(options.assignor)] } : {}),
     });
+    if (options.assignor !== undefined) captureAssignedUserData(options.assignor);
   }
 
   connect(): Promise<void> {
@@ -469,7 +534,10 @@ class KafkajsConsumer implements ConsumerPort {
       this.consumer.on(END_BATCH_PROCESS, ({ payload }) => onBatchEnd(payload.topic, payload.partition, payload.lastOffset));
     }
     this.consumer.on(GROUP_JOIN, ({ payload }) => {
+      const userData = assignedUserData.get(payload.memberId);
+      assignedUserData.delete(payload.memberId);
       events.onGroupJoin(assignmentToList(payload.memberAssignment), {
+        ...(userData !== undefined ? { userData } : {}),
         memberId: payload.memberId,
         isLeader: payload.isLeader,
         durationMs: payload.duration,

@@ -82,6 +82,9 @@ export const CLIENT_DEFAULTS = {
   replicationFactor: -1,
   /** Kafka Streams' `task.timeout.ms` default: how long a task may keep failing with retriable errors. */
   taskTimeoutMs: 300_000,
+  numStandbyReplicas: 0,
+  /** Kafka Streams' `max.task.idle.ms` default: wait only for records the consumer knows are on the broker. */
+  maxTaskIdleMs: 0,
 } as const;
 
 /**

@@ -22,7 +22,10 @@ export const ROOT_OPTIONS = [
   'defaultKeySerde',
   'defaultValueSerde',
   'taskTimeoutMs',
+  'numStandbyReplicas',
+  'maxTaskIdleMs',
   'uncaughtExceptionHandler',
+  'stateRestoreListener',
 ] as const;
 
 /** The settings allowed in `retry`. */

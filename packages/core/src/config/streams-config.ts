@@ -3,6 +3,7 @@ import type { ResolvedRetrySetting, RetrySetting, SaslSetting, SslSetting } from
 import type { ResolvedConsumerConfig, StreamsConsumerConfig } from './consumer-config.js';
 import type { ExceptionHandlerSetting } from './exception-handler-setting.js';
 import type { UncaughtExceptionHandler } from './uncaught-exception-handler.js';
+import type { StateRestoreListener } from './state-restore-listener.js';
 import type { LogLevel, Logger } from './logger.js';
 import type { ResolvedProducerConfig, StreamsProducerConfig } from './producer-config.js';
 
@@ -145,11 +146,34 @@ export interface StreamsConfig {
    */
   taskTimeoutMs?: number;
   /**
+   * How many standby copies of each task's stores the group keeps on other instances (0 to 10).
+   * A standby follows the task's changelogs, so when the task moves to its instance (its owner
+   * failed or left) only the tail of the changelog is restored; the assignor prefers such an
+   * instance. Needs that many more instances than 1 to take effect. Default `0`. Kafka Streams'
+   * `num.standby.replicas`.
+   */
+  numStandbyReplicas?: number;
+  /**
+   * How long, in ms, a task with several input partitions (a join, a merge) waits for a partition
+   * that has no buffered records before it processes the others without it. Records are taken in
+   * timestamp order across a task's partitions; `0` waits only while the consumer knows the empty
+   * partition has more records on the broker (its fetch lag), `-1` never waits, and more than `0`
+   * also waits that long when no more records are known. A wait for records the broker has but that
+   * do not arrive ends after `requestTimeoutMs` (or this, if longer): see docs/concepts.md, "Time
+   * across a task's partitions". Default `0`. Kafka Streams' `max.task.idle.ms`.
+   */
+  maxTaskIdleMs?: number;
+  /**
    * Decides what happens after a fatal error; see {@link UncaughtExceptionHandler}. Default: shut
    * this instance down (`'SHUTDOWN_CLIENT'`), state ERROR. Kafka Streams'
    * `setUncaughtExceptionHandler`.
    */
   uncaughtExceptionHandler?: UncaughtExceptionHandler;
+  /**
+   * Hears the progress of state restoration (start, each batch, end) per store and changelog
+   * partition; see {@link StateRestoreListener}. Kafka Streams' `setGlobalStateRestoreListener`.
+   */
+  stateRestoreListener?: StateRestoreListener;
 }
 
 /**
@@ -202,6 +226,12 @@ export interface ResolvedStreamsConfig {
   readonly defaultValueSerde: Serde<unknown> | undefined;
   /** See {@link StreamsConfig.taskTimeoutMs}. */
   readonly taskTimeoutMs: number;
+  /** See {@link StreamsConfig.numStandbyReplicas}. */
+  readonly numStandbyReplicas: number;
+  /** See {@link StreamsConfig.maxTaskIdleMs}. */
+  readonly maxTaskIdleMs: number;
   /** See {@link StreamsConfig.uncaughtExceptionHandler}; the default answers `'SHUTDOWN_CLIENT'`. */
   readonly uncaughtExceptionHandler: UncaughtExceptionHandler;
+  /** See {@link StreamsConfig.stateRestoreListener}; `undefined` when unset. */
+  readonly stateRestoreListener: StateRestoreListener | undefined;
 }

@@ -300,6 +300,22 @@ describe('resolveConfig exception handlers, security and logger', () => {
     expect(messageFor(error, 'uncaughtExceptionHandler')).toContain("'REPLACE_THREAD' | 'SHUTDOWN_CLIENT'");
   });
 
+  it('defaults numStandbyReplicas to 0 and rejects a negative one; checks the stateRestoreListener, naming the bad method', () => {
+    expect(resolveConfig(MINIMAL).numStandbyReplicas).toBe(0);
+    expect(resolveConfig(MINIMAL).stateRestoreListener).toBeUndefined();
+    const error = rejectionOf({ ...MINIMAL, numStandbyReplicas: -1, stateRestoreListener: { onRestoreEnd: 'log' } as never });
+    expect(error.settings).toEqual(['numStandbyReplicas', 'stateRestoreListener.onRestoreEnd']);
+    expect(rejectionOf({ ...MINIMAL, stateRestoreListener: { onRestoreDone: () => undefined } as never }).message).toMatch(/Unknown setting stateRestoreListener.onRestoreDone/);
+  });
+
+  it("defaults maxTaskIdleMs to Kafka Streams' 0, takes -1 (never wait), and rejects less, naming the range", () => {
+    expect(resolveConfig(MINIMAL).maxTaskIdleMs).toBe(0);
+    expect(resolveConfig({ ...MINIMAL, maxTaskIdleMs: -1 }).maxTaskIdleMs).toBe(-1);
+    const error = rejectionOf({ ...MINIMAL, maxTaskIdleMs: -2 });
+    expect(error.settings).toEqual(['maxTaskIdleMs']);
+    expect(messageFor(error, 'maxTaskIdleMs')).toContain('an integer from -1 to');
+  });
+
   it('suggests the right spelling of a handler name', () => {
     const message = messageFor(rejectionOf({ ...MINIMAL, processingExceptionHandler: 'log_and_continue' }), 'processingExceptionHandler');
     expect(message).toContain("write 'log-and-continue'");
@@ -336,6 +352,7 @@ describe('resolveConfig with a custom config', () => {
     const logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
     const handler = (): 'fail' => 'fail';
     const replaceThread = (): 'REPLACE_THREAD' => 'REPLACE_THREAD';
+    const restoreListener = { onRestoreEnd: () => undefined };
     const ssl = { rejectUnauthorized: false };
     const config: StreamsConfig = {
       applicationId: 'payments.v2_eu-west',
@@ -378,12 +395,16 @@ describe('resolveConfig with a custom config', () => {
       productionExceptionHandler: 'log-and-continue',
       logger,
       taskTimeoutMs: 60000,
+      maxTaskIdleMs: 250,
+      numStandbyReplicas: 1,
       uncaughtExceptionHandler: replaceThread,
+      stateRestoreListener: restoreListener,
     };
 
     const resolved = resolveConfig(config);
     expect(resolved).toEqual(config);
     expect(resolved.uncaughtExceptionHandler).toBe(replaceThread);
+    expect(resolved.stateRestoreListener).toBe(restoreListener);
     expect(resolved.producer.partitioner).toBe(partitioner);
     expect(resolved.ssl).toBe(ssl);
     expect(resolved.logger).toBe(logger);

@@ -12,6 +12,7 @@ import type { Acks, ResolvedProducerConfig } from './producer-config.js';
 import { readBrokers } from './read-brokers.js';
 import { readExceptionHandler, readLogger, readSerde } from './read-handlers.js';
 import { readUncaughtExceptionHandler } from './uncaught-exception-handler.js';
+import { readStateRestoreListener } from './state-restore-listener.js';
 import { readSasl, readSsl } from './read-security.js';
 import { isPlainObject, readBoolean, readChoice, readGroup, readInteger, readText } from './read-value.js';
 import type { RuleInput } from './rule-input.js';
@@ -89,7 +90,10 @@ export function resolveConfig(config: StreamsConfig): ResolvedStreamsConfig {
     defaultKeySerde: readSerde(issues, 'defaultKeySerde', user['defaultKeySerde']),
     defaultValueSerde: readSerde(issues, 'defaultValueSerde', user['defaultValueSerde']),
     taskTimeoutMs: readInteger(issues, 'taskTimeoutMs', user['taskTimeoutMs'], { min: 0 }, CLIENT_DEFAULTS.taskTimeoutMs),
+    numStandbyReplicas: readInteger(issues, 'numStandbyReplicas', user['numStandbyReplicas'], { min: 0, max: 10 }, CLIENT_DEFAULTS.numStandbyReplicas),
+    maxTaskIdleMs: readInteger(issues, 'maxTaskIdleMs', user['maxTaskIdleMs'], { min: -1 }, CLIENT_DEFAULTS.maxTaskIdleMs),
     uncaughtExceptionHandler: readUncaughtExceptionHandler(issues, user['uncaughtExceptionHandler']),
+    stateRestoreListener: readStateRestoreListener(issues, user['stateRestoreListener']),
   };
 
   const input: RuleInput = { ...resolved, written, guarantee, isSet: (path) => valueAt(user, path) !== undefined };

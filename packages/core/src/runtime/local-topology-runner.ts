@@ -8,6 +8,7 @@ import type { StateStore } from '../state/state-store.js';
 import { checkDefaultSerdes, type DefaultSerdes } from '../topology/default-serdes.js';
 import type { Topology } from '../topology/topology.js';
 import { ErrorRouter } from './error-router.js';
+import { PartitionGroup } from './partition-group.js';
 import type { MaybeBytes, RecordSink } from './record-collector.js';
 import { StreamTask, taskIdOf } from './stream-task.js';
 
@@ -170,6 +171,11 @@ export class LocalTopologyRunner {
         this.stores.set(name, store);
       }
       for (const t of sub.sourceTopics) this.taskByTopic.set(topicName(t), task);
+      // Several input topics: records go through the partition group, as in the runtime, and what
+      // is buffered together is taken in timestamp order. Nothing is waited for (maxTaskIdleMs -1):
+      // every piped record is processed at once.
+      const inputs = task.inputPartitions();
+      if (inputs.length > 1) task.partitionGroup = new PartitionGroup(task, inputs, { maxTaskIdleMs: -1, maxLagWaitMs: 0 });
       this.tasks.push(task);
     }
     if (this.opening.length === 0) this.startTasks();
@@ -328,10 +334,15 @@ export class LocalTopologyRunner {
         if (list === undefined) byTopic.set(r.topic, [r]);
         else list.push(r);
       }
+      // All are buffered first, so that a task reading several of these topics takes them in timestamp order.
+      const fed = new Set<StreamTask>();
       for (const [topic, records] of byTopic) {
         const next = this.taskByTopic.get(topic);
-        if (next !== undefined) this.deliverBatch(next, topic, records);
+        if (next === undefined) continue;
+        this.deliverBatch(next, topic, records, false);
+        fed.add(next);
       }
+      for (const task of fed) task.partitionGroup?.process(this.wallClock);
     }
   }
 
@@ -339,7 +350,8 @@ export class LocalTopologyRunner {
     this.deliverBatch(task, topic, [{ key, value, timestamp, headers }]);
   }
 
-  private deliverBatch(task: StreamTask, topic: string, records: readonly PipedRecord[]): void {
+  /** Feeds records to a task as one fetched batch; a task with a partition group processes them now, or later if `processNow` is false. */
+  private deliverBatch(task: StreamTask, topic: string, records: readonly PipedRecord[], processNow = true): void {
     const first = this.offsets.get(topic) ?? 0n;
     this.offsets.set(topic, first + BigInt(records.length));
     const batch: FetchedBatch = {
@@ -354,10 +366,15 @@ export class LocalTopologyRunner {
       })),
       highWatermark: (first + BigInt(records.length)).toString(),
     };
-    const decoded = task.decode(batch);
-    if (decoded instanceof Promise) {
-      throw new Error(`a serde of topic '${topic}' is asynchronous (a schema registry serde?): the local runner needs synchronous serdes`);
+    const group = task.partitionGroup;
+    if (group !== undefined) {
+      const added = group.add(batch);
+      if (added instanceof Promise) throw asyncSerdeError(topic);
+      if (processNow) group.process(this.wallClock);
+      return;
     }
+    const decoded = task.decode(batch);
+    if (decoded instanceof Promise) throw asyncSerdeError(topic);
     task.process(batch, decoded);
   }
 
@@ -394,4 +411,8 @@ export class LocalTopologyRunner {
     if (list === undefined) this.outputs.set(topic, [record]);
     else list.push(record);
   }
+}
+
+function asyncSerdeError(topic: string): Error {
+  return new Error(`a serde of topic '${topic}' is asynchronous (a schema registry serde?): the local runner needs synchronous serdes`);
 }

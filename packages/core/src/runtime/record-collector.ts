@@ -1,12 +1,12 @@
 import type { Headers } from '@rivulet/serde';
 import { choosePartition, defaultPartitioner, type Partitioner } from '../client/partitioner.js';
-import type { OutgoingRecord } from '../client/kafka-port.js';
+import type { OutgoingRecord, WrittenOffsets } from '../client/kafka-port.js';
 
 /**
  * Where the collector sends a batch: a producer, or the task's open transaction. `maxRequestBytes`
  * is the smallest request limit of the batch's topics (see `RecordCollectorOptions.maxRequestBytes`).
  */
-export type BatchSender = (records: OutgoingRecord[], maxRequestBytes: number) => Promise<void>;
+export type BatchSender = (records: OutgoingRecord[], maxRequestBytes: number) => Promise<WrittenOffsets | void>;
 
 /**
  * What an async serialization resolves to when it failed and the production handler chose to skip
@@ -107,6 +107,8 @@ export class RecordCollector implements RecordSink {
   private readonly defaultPartitioner: Partitioner;
   /** Records handed to the sender since creation. */
   sentCount = 0;
+  /** Per partition (`topic:partition`): the offset of the last record written there and acknowledged. */
+  private readonly written = new Map<string, bigint>();
 
   private readonly maxRecordsPerSend: number;
 
@@ -263,8 +265,29 @@ export class RecordCollector implements RecordSink {
         headers: p.headers,
       };
     }
-    await this.options.sender(records, maxRequestBytes);
+    const epoch = this.epoch;
+    const written = await this.options.sender(records, maxRequestBytes);
     this.sentCount += records.length;
+    if (written === undefined || epoch !== this.epoch) return;
+    for (const [key, offset] of written) {
+      const last = BigInt(offset);
+      const known = this.written.get(key);
+      if (known === undefined || last > known) this.written.set(key, last);
+    }
+  }
+
+  /**
+   * The offset of the last record of `topic`-`partition` this collector sent and the broker
+   * acknowledged, if any since `forgetWritten`. What a store's checkpoint is made from: the store
+   * holds its changelog up to there.
+   */
+  writtenOffset(topic: string, partition: number): bigint | undefined {
+    return this.written.get(`${topic}:${partition}`);
+  }
+
+  /** Forgets what was written to these partitions (a task opened again starts from its restore). */
+  forgetWritten(partitions: readonly { topic: string; partition: number }[]): void {
+    for (const p of partitions) this.written.delete(`${p.topic}:${p.partition}`);
   }
 
   /**

@@ -8,6 +8,7 @@ import { serdeOrDefault, type DefaultSerdes } from '../topology/default-serdes.j
 import type { NodeDef } from '../topology/nodes.js';
 import type { SubTopology } from '../topology/sub-topologies.js';
 import type { ErrorRouter } from './error-router.js';
+import type { PartitionGroup } from './partition-group.js';
 import { ProcessorRuntime, SinkRuntime, SourceRuntime, type RuntimeNode } from './processor-nodes.js';
 import type { RecordSink } from './record-collector.js';
 
@@ -17,14 +18,15 @@ export function taskIdOf(subTopology: number, partition: number): string {
 }
 
 /** Marks a fetched record that was already processed (before the task's next offset). */
-const SKIPPED = null;
+export const SKIPPED = null;
 
 /** A record whose deserialization failed under the 'fail' handler: processing stops there. */
-class DecodeFailure {
+export class DecodeFailure {
   constructor(readonly error: unknown) {}
 }
 
-type Decoded = StreamRecord<unknown, unknown> | undefined | null | DecodeFailure;
+/** One decoded entry: the record, undefined if the handler dropped it, null if skipped, or the failure. */
+export type Decoded = StreamRecord<unknown, unknown> | undefined | null | DecodeFailure;
 type DecodedEntry = Decoded | Promise<StreamRecord<unknown, unknown> | undefined | DecodeFailure>;
 /**
  * One entry per fetched record: the record, undefined if the handler dropped it, null if already
@@ -89,6 +91,12 @@ export class StreamTask implements ProcessorContext<unknown, unknown> {
   private readonly firstOffsets = new Map<string, string>();
   /** Records processed since the task was created. */
   processedCount = 0;
+  /**
+   * A task with several input partitions takes their records in timestamp order through its
+   * partition group; undefined for a task with one input partition, which processes each batch as
+   * it comes.
+   */
+  partitionGroup: PartitionGroup | undefined;
   /** Timestamp of the record being processed (or of the punctuation running): what changelog writes carry. */
   private currentTimestamp = 0;
   private initialized = false;
@@ -124,9 +132,17 @@ export class StreamTask implements ProcessorContext<unknown, unknown> {
     }
   }
 
-  /** Where a rebuilt task resumes: the committed offset, else the first offset this instance processed. */
+  /** Where a rebuilt task resumes: the committed offset, else the first offset this instance took (processed or buffered). */
   resumeOffset(topic: string): string | undefined {
     return this.committedOffsets.get(topic) ?? this.firstOffsets.get(topic);
+  }
+
+  /**
+   * The partition group buffered records of a source topic from this offset on: a rebuild with no
+   * committed offset must resume there, not where the consumer got to.
+   */
+  noteTaken(topic: string, offset: string): void {
+    if (!this.firstOffsets.has(topic)) this.firstOffsets.set(topic, offset);
   }
 
   /** The next offset to read on a source topic, if known. */
@@ -151,18 +167,21 @@ export class StreamTask implements ProcessorContext<unknown, unknown> {
   /**
    * Deserializes a fetched batch: one entry per fetched record, undefined where the record was
    * skipped (already processed, or dropped by the deserialization handler). Synchronous unless a
-   * serde is async; then the whole batch is awaited once, not per record.
+   * serde is async; then the whole batch is awaited once, not per record. The partition group gives
+   * `skipBefore` (its records buffered so far are skipped too) and `startTime` (the newest
+   * timestamp it buffered, for timestamp extractors).
    */
-  decode(batch: FetchedBatch): DecodedBatch | Promise<DecodedBatch> {
+  decode(batch: FetchedBatch, skipBefore?: bigint, startTime?: number): DecodedBatch | Promise<DecodedBatch> {
     const source = this.sourcesByTopic.get(batch.topic);
     if (source === undefined) throw new Error(`task ${this.id} does not read topic ${batch.topic}`);
     const next = this.nextOffsets.get(batch.topic);
     // Records before the task's next offset are skipped: the consumer may have fetched from an
     // older position than the one the previous owner committed (DESIGN.md, exactly-once on kafkajs).
-    const from = next === undefined ? -1n : BigInt(next);
+    let from = next === undefined ? -1n : BigInt(next);
+    if (skipBefore !== undefined && skipBefore > from) from = skipBefore;
     const records = batch.records;
     const decoded: DecodedEntry[] = new Array(records.length);
-    let partitionTime = this.partitionTime.get(batch.topic) ?? -1;
+    let partitionTime = startTime ?? this.partitionTime.get(batch.topic) ?? -1;
     let async = false;
     // A batch is in offset order: once one record is at or past `from`, the rest are too, so the
     // offsets (decimal strings) are parsed only for the records before that point.
@@ -195,15 +214,22 @@ export class StreamTask implements ProcessorContext<unknown, unknown> {
 
   /** Processes a decoded batch in offset order through the sub-topology. */
   process(batch: FetchedBatch, decoded: DecodedBatch): void {
-    const source = this.sourcesByTopic.get(batch.topic)!;
-    const records = batch.records;
-    let partitionTime = this.partitionTime.get(batch.topic) ?? -1;
+    this.processRange(batch.topic, batch.partition, batch.records, decoded, 0, decoded.length);
+  }
+
+  /**
+   * Processes entries `from` (inclusive) to `to` (exclusive) of a decoded batch, in offset order:
+   * all of it for a batch, or a run of the records the partition group buffered.
+   */
+  processRange(topic: string, partition: number, records: readonly FetchedRecord[], decoded: DecodedBatch, from: number, to: number): void {
+    const source = this.sourcesByTopic.get(topic)!;
+    let partitionTime = this.partitionTime.get(topic) ?? -1;
     // The offsets to commit move once per batch, from the last record done (processed, or dropped
     // by a handler), also when a record fails part-way: the ones before it count as done.
     let first: FetchedRecord | undefined;
     let last: FetchedRecord | undefined;
     try {
-      for (let i = 0; i < decoded.length; i++) {
+      for (let i = from; i < to; i++) {
         const record = decoded[i];
         if (record === SKIPPED) continue;
         const raw = records[i]!;
@@ -211,7 +237,7 @@ export class StreamTask implements ProcessorContext<unknown, unknown> {
         first ??= raw;
         if (record instanceof DecodeFailure) throw record.error;
         if (record !== undefined) {
-          this.metadata = { topic: batch.topic, partition: batch.partition, offset: raw.offset };
+          this.metadata = { topic, partition, offset: raw.offset };
           this.currentRaw = raw;
           if (record.timestamp > partitionTime) partitionTime = record.timestamp;
           if (record.timestamp > this.streamTime) this.streamTime = record.timestamp;
@@ -225,9 +251,9 @@ export class StreamTask implements ProcessorContext<unknown, unknown> {
         if (this.punctuations.length > 0) this.punctuate('stream-time', this.streamTime);
       }
     } finally {
-      if (first !== undefined && !this.firstOffsets.has(batch.topic)) this.firstOffsets.set(batch.topic, first.offset);
-      if (last !== undefined) this.nextOffsets.set(batch.topic, (BigInt(last.offset) + 1n).toString());
-      this.partitionTime.set(batch.topic, partitionTime);
+      if (first !== undefined && !this.firstOffsets.has(topic)) this.firstOffsets.set(topic, first.offset);
+      if (last !== undefined) this.nextOffsets.set(topic, (BigInt(last.offset) + 1n).toString());
+      this.partitionTime.set(topic, partitionTime);
       this.metadata = undefined;
       this.currentRaw = undefined;
       this.current = undefined;
@@ -275,6 +301,8 @@ export class StreamTask implements ProcessorContext<unknown, unknown> {
 
   /** Forgets progress since the last commit (an aborted transaction): processing resumes at the committed offsets. */
   rewindToCommitted(): TopicPartitionOffset[] {
+    // Buffered records come again from the committed offsets.
+    this.partitionGroup?.clear();
     this.nextOffsets.clear();
     for (const [topic, offset] of this.committedOffsets) this.nextOffsets.set(topic, offset);
     return [...this.committedOffsets].map(([topic, offset]) => ({ topic, partition: this.partition, offset }));
@@ -294,6 +322,10 @@ export class StreamTask implements ProcessorContext<unknown, unknown> {
 
   close(): void {
     this.closed = true;
+    // Its buffered records are dropped (never committed: they come again), its paused partitions resumed.
+    this.partitionGroup?.close();
+    // A task closed while it was restoring never initialized its processors.
+    if (!this.initialized) return;
     for (const p of this.processors) p.processor.close?.();
   }
 

@@ -6,8 +6,11 @@ import { resolveConfig } from '../config/validate.js';
 import type { ReadOnlyKeyValueStore } from '../state/key-value-store.js';
 import type { ReadOnlySessionStore } from '../state/session-store.js';
 import type { StateStore } from '../state/state-store.js';
+// eslint-disable-next-line @typescript-eslint/no-unused-vars -- named by the doc comments of the store queries
+import type { InvalidStateStoreError } from '../state/invalid-state-store-error.js';
 import type { ValueAndTimestamp } from '../state/value-and-timestamp.js';
 import type { ReadOnlyWindowStore } from '../state/window-store.js';
+import { cleanUpStateDirectory, lockStateDirectory, type StateDirectoryLock } from '../state/state-directory.js';
 import { checkDefaultSerdes } from '../topology/default-serdes.js';
 import { TopologyError, type Topology } from '../topology/topology.js';
 import { ConfigError } from '../config/config-error.js';
@@ -75,6 +78,16 @@ export interface StreamsMetrics {
   readonly taskMetrics: readonly TaskMetrics[];
 }
 
+/** Options of an interactive query ({@link StreamsApp.store} and the others). */
+export interface StoreQueryOptions {
+  /**
+   * Read the stores of tasks still restoring from their changelogs, as restored so far. Without it
+   * such a query throws an {@link InvalidStateStoreError} until the task is restored. Kafka Streams'
+   * `StoreQueryParameters.enableStaleStores()`.
+   */
+  readonly staleReads?: boolean;
+}
+
 /** The retry key of starting (the admin connection, internal topics, the loop's clients). */
 const START = 'start';
 
@@ -120,12 +133,17 @@ export class StreamsApp {
   private lock: Promise<unknown> = Promise.resolve();
   private assignmentDone: Promise<void> = Promise.resolve();
   private rebalanceStartedAt: number | undefined;
+  /** A rebalance whose tasks are still restoring: it ends when they are. */
+  private pendingRebalance: { started: number; gained: string[]; lost: string[] } | undefined;
   private rebalances = 0;
   private rebalanceTimeMs = 0;
   private timer: NodeJS.Timeout | undefined;
   private stopping = false;
   private closing: Promise<void> | undefined;
   private fatalError: Error | undefined;
+  /** The lock on `stateDir`, held from the start of start() until the app has closed. */
+  private stateDirLock: StateDirectoryLock | undefined;
+  private cleaningUp: Promise<void> | undefined;
   /** Bumped by each build of the processing loop; events of an older build are ignored. */
   private generation = 0;
   private replacing: Promise<void> | undefined;
@@ -178,6 +196,16 @@ export class StreamsApp {
       defaultValue: this.state,
     });
     try {
+      // Before anything connects: another instance on this stateDir would open the same task stores
+      // and wipe what it finds without a checkpoint, data this instance is writing.
+      await this.cleaningUp?.catch(() => undefined);
+      const stateDirLock = await lockStateDirectory(config.stateDir, config.applicationId);
+      if (this.stopping) {
+        // close() came while the lock was being taken: shutdown() did not see it, so release it here.
+        await stateDirLock.release();
+        return;
+      }
+      this.stateDirLock = stateDirLock;
       this.client = this.clientFactory(config);
       const admin = this.client.admin();
       this.admin = admin;
@@ -262,6 +290,8 @@ export class StreamsApp {
     const assignor = new TaskAssignor(
       () => topology.subTopologies().map((s) => ({ id: s.id, sourceTopics: s.sourceTopics.map(topicName) })),
       () => this.manager?.ownedTaskIds() ?? [],
+      config.numStandbyReplicas,
+      () => this.manager?.warmTaskIds() ?? [],
     );
     const consumer = client.consumer({
       ...consumerSettings(config),
@@ -283,6 +313,14 @@ export class StreamsApp {
       partitionCounts: this.partitionCounts,
       onFatal: (error) => this.onFatal(error),
       report: (error) => this.errorSubject.next(error),
+      schedule: (work) => {
+        void this.locked(async () => {
+          if (!this.stopping && manager === this.manager) await work();
+        }).catch((err: unknown) => {
+          if (!isRebalanceError(err)) this.onFatal(err instanceof Error ? err : new Error(String(err)));
+        });
+      },
+      onRestored: () => this.onRestored(manager),
     });
     this.manager = manager;
     // What each output topic accepts, for the pre-send size check (issue 11, problem 3).
@@ -301,14 +339,19 @@ export class StreamsApp {
       throw err;
     }
     await consumer.run((batch, control) => (current() ? this.onBatch(manager, batch, control) : Promise.resolve()), {
-      onGroupJoin: (assignment) => {
-        if (current()) this.onGroupJoin(manager, assignment);
+      onGroupJoin: (assignment, info) => {
+        if (current()) this.onGroupJoin(manager, assignment, info.memberId, info.userData);
       },
       onRebalancing: () => {
         if (current()) this.onRebalancing(manager);
       },
       onCrash: (error, restart) => {
         if (current()) this.onConsumerCrash(error, restart);
+      },
+      // Where the consumer got to, transaction markers and aborted records included: a task waiting
+      // for records of a partition learns there are none (see PartitionGroup).
+      onBatchEnd: (topic, partition, lastOffset) => {
+        if (current()) manager.batchEnded(topic, partition, lastOffset);
       },
     });
   }
@@ -323,15 +366,43 @@ export class StreamsApp {
   }
 
   /**
+   * Deletes this app's local state, as Kafka Streams' `KafkaStreams#cleanUp()`: the task
+   * directories in `stateDir` (named `<subtopology>_<partition>`, such as `0_3`), with the
+   * persistent stores and checkpoints in them; the next start restores every store from its
+   * changelog. Nothing else is deleted: other files and folders in `stateDir`, links, and the
+   * folder itself stay. Call it before `start()` or once the app has closed (NOT_RUNNING or ERROR);
+   * it rejects while the app runs. It takes the `stateDir` lock while it works, so it rejects with a
+   * {@link StateDirectoryLockedError} if another instance runs on that directory.
+   *
+   * @example
+   * const app = new StreamsApp(topology, config);
+   * await app.cleanUp(); // restore from the changelogs rather than from the local state
+   * await app.start();
+   */
+  async cleanUp(): Promise<void> {
+    const state = this.state;
+    if (state !== 'CREATED' && state !== 'NOT_RUNNING' && state !== 'ERROR') {
+      throw new Error(`cleanUp() was called in state ${state}: it deletes the local state, so call it before start() or once close() has completed`);
+    }
+    const { stateDir, applicationId, logger } = this.config;
+    this.cleaningUp ??= cleanUpStateDirectory(stateDir, applicationId)
+      .then((removed) => logger.info(`cleanUp: deleted ${removed.length} task director${removed.length === 1 ? 'y' : 'ies'} in ${stateDir}`))
+      .finally(() => (this.cleaningUp = undefined));
+    return this.cleaningUp;
+  }
+
+  /**
    * The local instances of a key-value store, queryable while the app runs (interactive queries).
-   * Reads see the tasks this instance runs now. Window and session stores are read with
+   * Reads see the tasks this instance runs now. A read that needs a task still restoring its store
+   * throws an {@link InvalidStateStoreError} (retry once the app is RUNNING) unless
+   * `{ staleReads: true }` is given. Window and session stores are read with
    * {@link StreamsApp.windowStore} and {@link StreamsApp.sessionStore}.
    *
    * @example
    * app.store<string, bigint>('word-counts').get('kafka'); // 3n
    */
-  store<K, V>(name: string): ReadOnlyKeyValueStore<K, V> {
-    return compositeKeyValueStore<K, V>(name, this.queryableInstances(name, 'key-value'));
+  store<K, V>(name: string, options?: StoreQueryOptions): ReadOnlyKeyValueStore<K, V> {
+    return compositeKeyValueStore<K, V>(name, this.queryableInstances(name, 'key-value', options));
   }
 
   /**
@@ -346,13 +417,13 @@ export class StreamsApp {
    * clicks.fetch('user-1', 120_000); // the count of user-1 in [120 s, 180 s), or undefined
    * for (const { key: start, value } of clicks.fetch('user-1', 0, Date.now())) console.log(start, value);
    */
-  windowStore<K, V>(name: string): ReadOnlyWindowStore<K, V> {
-    return compositeWindowStore<K, V>(name, this.queryableInstances(name, 'window'), 'without-timestamps');
+  windowStore<K, V>(name: string, options?: StoreQueryOptions): ReadOnlyWindowStore<K, V> {
+    return compositeWindowStore<K, V>(name, this.queryableInstances(name, 'window', options), 'without-timestamps');
   }
 
   /** A timestamped window store (the DSL's windowed aggregations): each value with the timestamp of the newest record in its window. */
-  timestampedWindowStore<K, V>(name: string): ReadOnlyWindowStore<K, ValueAndTimestamp<V>> {
-    return compositeTimestampedWindowStore<K, V>(name, this.queryableInstances(name, 'window'));
+  timestampedWindowStore<K, V>(name: string, options?: StoreQueryOptions): ReadOnlyWindowStore<K, ValueAndTimestamp<V>> {
+    return compositeTimestampedWindowStore<K, V>(name, this.queryableInstances(name, 'window', options));
   }
 
   /**
@@ -364,16 +435,17 @@ export class StreamsApp {
    *   console.log(session.window.start, session.window.end, value);
    * }
    */
-  sessionStore<K, V>(name: string): ReadOnlySessionStore<K, V> {
-    return compositeSessionStore<K, V>(name, this.queryableInstances(name, 'session'));
+  sessionStore<K, V>(name: string, options?: StoreQueryOptions): ReadOnlySessionStore<K, V> {
+    return compositeSessionStore<K, V>(name, this.queryableInstances(name, 'session', options));
   }
 
   /** Checks the store exists and is of the kind asked for; returns its local instances, read at each query. */
-  private queryableInstances(name: string, kind: QueryableStoreKind): () => StateStore[] {
+  private queryableInstances(name: string, kind: QueryableStoreKind, options: StoreQueryOptions | undefined): () => StateStore[] {
     const builder = this.topology.stores().get(name);
     if (builder === undefined) throw new Error(`the topology has no state store named '${name}'`);
     assertStoreKind(name, builder, kind);
-    return () => this.manager?.storeInstances(name) ?? [];
+    const staleReads = options?.staleReads === true;
+    return () => this.manager?.storeInstances(name, staleReads) ?? [];
   }
 
   /** The app's counters now: state, tasks, records processed, commits, rebalances. */
@@ -465,10 +537,14 @@ export class StreamsApp {
       const type = (err as { type?: string }).type;
       if ((type === 'UNKNOWN_MEMBER_ID' || type === 'ILLEGAL_GENERATION') && !this.stopping) {
         // Evicted (a session that timed out) or a stale generation: the member re-joins and its
-        // tasks may have moved. No user handler is involved; errors$ still hears of it.
+        // tasks may have moved. No user handler is involved; errors$ still hears of it. Nothing is
+        // committed (this member no longer owns the partitions), and every task is closed dirty
+        // before the next assignment is applied (issue 12, problem 1).
+        manager.markMembershipLost(`${type} on heartbeat`);
         this.errorSubject.next(
           new StreamsError(`this member left its group's generation (${type}); re-joining`, { category: 'task-migrated', action: 'rejoining', cause: err }),
         );
+        throw err;
       }
       if (isRebalanceError(err) && !this.stopping) {
         await this.locked(() => manager.commitAll()).catch((e: unknown) => {
@@ -506,19 +582,36 @@ export class StreamsApp {
     }).catch(() => undefined);
   }
 
-  private onGroupJoin(manager: TaskManager, assignment: TopicPartition[]): void {
+  private onGroupJoin(manager: TaskManager, assignment: TopicPartition[], memberId: string, userData: Buffer | undefined): void {
     const started = this.rebalanceStartedAt ?? Date.now();
     // Not awaited by kafkajs: batches wait on this promise before touching tasks.
     this.assignmentDone = this.locked(async () => {
       if (this.stopping) return;
-      const { gained, lost } = await manager.applyAssignment(assignment);
-      const durationMs = Date.now() - started;
-      this.rebalanceStartedAt = undefined;
-      this.rebalances++;
-      this.rebalanceTimeMs += durationMs;
-      this.rebalanceSubject.next({ durationMs, gained, lost, tasks: manager.ownedTaskIds() });
-      if (!this.stopping && manager === this.manager) this.setState('RUNNING');
+      const { gained, lost } = await manager.applyAssignment(assignment, memberId, userData);
+      // Gained tasks restore in the background while the others process: the rebalance ends, and
+      // the app is RUNNING, once every task is restored (onRestored).
+      const previous = this.pendingRebalance;
+      this.pendingRebalance = {
+        started: Math.min(started, previous?.started ?? started),
+        gained: [...new Set([...(previous?.gained ?? []), ...gained])].filter((id) => !lost.includes(id)),
+        lost: [...new Set([...(previous?.lost ?? []), ...lost])],
+      };
+      this.onRestored(manager);
     }).catch((err: unknown) => this.onFatal(err instanceof Error ? err : new Error(String(err))));
+  }
+
+  /** Ends the rebalance in hand once no task is restoring any more: the app is RUNNING. */
+  private onRestored(manager: TaskManager): void {
+    const pending = this.pendingRebalance;
+    if (pending === undefined || this.stopping || manager !== this.manager) return;
+    if (manager.restoringTaskIds().length > 0) return;
+    this.pendingRebalance = undefined;
+    const durationMs = Date.now() - pending.started;
+    this.rebalanceStartedAt = undefined;
+    this.rebalances++;
+    this.rebalanceTimeMs += durationMs;
+    this.rebalanceSubject.next({ durationMs, gained: pending.gained, lost: pending.lost, tasks: manager.ownedTaskIds() });
+    this.setState('RUNNING');
   }
 
   /**
@@ -583,6 +676,7 @@ export class StreamsApp {
         if (this.stopping || manager !== this.manager) return;
         const now = Date.now();
         manager.punctuateWallClock(now);
+        await manager.processIdleTasks(now);
         if (manager.commitDue(now)) await manager.commitAll();
         await manager.reopenFencedTasks();
         await manager.retryDueTasks();
@@ -692,17 +786,21 @@ export class StreamsApp {
     const log = (what: string) => (err: unknown) => this.config.logger.warn(`${what} failed during close`, { error: (err as Error)?.message });
     // Each step is bounded: a broker that is down, or a call that never returns, must not keep the
     // app (and the process) from ending.
-    // Commit while still a group member (at-least-once commits need the current generation), then leave.
+    // Commit and close the tasks while still a group member (at-least-once commits need the current
+    // generation, and checkpoints are written before anyone else can own the tasks), then leave.
     await this.lockedWithin(CLOSE_STEP_MS, async () => {
       if (commitFirst && this.manager !== undefined) await bounded(this.manager.commitAll(), CLOSE_STEP_MS, 'the last commit').catch(log('commit'));
     });
-    await bounded(this.consumer?.disconnect() ?? Promise.resolve(), CLOSE_STEP_MS, 'consumer disconnect').catch(log('consumer disconnect'));
     await this.lockedWithin(CLOSE_STEP_MS, async () => {
       await bounded(this.manager?.closeAll(clean) ?? Promise.resolve(), CLOSE_STEP_MS, 'closing tasks').catch(log('closing tasks'));
     });
+    await bounded(this.consumer?.disconnect() ?? Promise.resolve(), CLOSE_STEP_MS, 'consumer disconnect').catch(log('consumer disconnect'));
     await bounded(this.sharedProducer?.disconnect() ?? Promise.resolve(), CLOSE_STEP_MS, 'producer disconnect').catch(log('producer disconnect'));
     await bounded(this.admin?.disconnect() ?? Promise.resolve(), CLOSE_STEP_MS, 'admin disconnect').catch(log('admin disconnect'));
     this.manager?.log.flush();
+    // Last, once the stores are closed: another instance may open them from now on.
+    await this.stateDirLock?.release().catch(log('releasing the stateDir lock'));
+    this.stateDirLock = undefined;
     this.setState(this.fatalError === undefined ? 'NOT_RUNNING' : 'ERROR');
     this.stateSubject.complete();
     this.rebalanceSubject.complete();

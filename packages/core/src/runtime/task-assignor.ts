@@ -14,13 +14,23 @@ interface Task {
   readonly partitions: TopicPartition[];
 }
 
+/** What the assignor gives a member besides its partitions: its active tasks and its standby tasks. */
+export interface MemberTasks {
+  readonly tasks: readonly string[];
+  readonly standbys: readonly string[];
+}
+
 /**
  * Rivulet's group assignor, plugged into the consumer in place of kafkajs's round robin, which would
  * send one task's partitions to different instances. It is:
  * - task-aware: all partitions of a task (a join's co-partitioned inputs) go to one member;
  * - balanced: members' task counts differ by at most one;
  * - sticky: a member keeps the tasks it had (where its state is) as far as balance allows. Each
- *   member tells its current tasks in its join metadata.
+ *   member tells its current tasks in its join metadata;
+ * - warm-aware: a task whose owner left goes, within balance, to a member that keeps a caught-up
+ *   standby copy of its stores (it says which in its join metadata);
+ * - with standbys: `numStandbyReplicas` other members each keep a standby copy of every task
+ *   (fewer when there are not enough members), sticky too.
  */
 export class TaskAssignor implements GroupAssignor {
   readonly name = 'rivulet-tasks';
@@ -28,10 +38,26 @@ export class TaskAssignor implements GroupAssignor {
   constructor(
     private readonly subTopologies: () => readonly AssignableSubTopology[],
     private readonly ownedTasks: () => readonly string[],
+    private readonly numStandbyReplicas = 0,
+    /** Task ids this member keeps a caught-up standby copy of. */
+    private readonly warmTasks: () => readonly string[] = () => [],
   ) {}
 
   memberUserData(): Buffer {
-    return Buffer.from(JSON.stringify({ version: 1, tasks: this.ownedTasks() }));
+    return Buffer.from(JSON.stringify({ version: 2, tasks: this.ownedTasks(), warm: this.warmTasks() }));
+  }
+
+  memberIdOf(userData: Buffer): string | undefined {
+    const parsed = parseJson(userData) as { assignor?: unknown; memberId?: unknown } | undefined;
+    return parsed?.assignor === this.name && typeof parsed.memberId === 'string' ? parsed.memberId : undefined;
+  }
+
+  /** Reads what the leader gave this member (undefined user data: an older leader; no standbys). */
+  static memberTasks(userData: Buffer | undefined): MemberTasks | undefined {
+    if (userData === undefined) return undefined;
+    const parsed = parseJson(userData) as { tasks?: unknown; standbys?: unknown } | undefined;
+    if (parsed === undefined) return undefined;
+    return { tasks: strings(parsed.tasks), standbys: strings(parsed.standbys) };
   }
 
   assign(
@@ -42,6 +68,7 @@ export class TaskAssignor implements GroupAssignor {
     const taskById = new Map(tasks.map((t) => [t.id, t]));
     const ids = members.map((m) => m.memberId).sort();
     const previous = new Map(members.map((m) => [m.memberId, parseTasks(m.userData)]));
+    const warm = new Map(members.map((m) => [m.memberId, new Set(parseWarm(m.userData))]));
     const owned = new Map<string, string[]>(ids.map((id) => [id, []]));
     const taken = new Set<string>();
 
@@ -69,22 +96,63 @@ export class TaskAssignor implements GroupAssignor {
     }
     // The rest go to the least loaded member, in (sub-topology, partition) order so that consecutive
     // tasks of one sub-topology land on different members.
+    // A member with a caught-up standby copy of the task comes first, within balance.
+    const ceil = Math.ceil(tasks.length / Math.max(ids.length, 1));
     const rest = tasks.filter((t) => !taken.has(t.id)).sort((a, b) => a.subTopology - b.subTopology || a.partition - b.partition);
     for (const t of rest) {
-      let best = ids[0]!;
-      for (const id of ids) if (owned.get(id)!.length < owned.get(best)!.length) best = id;
+      let best: string | undefined;
+      for (const id of ids) {
+        if (!warm.get(id)!.has(t.id) || owned.get(id)!.length >= ceil) continue;
+        if (best === undefined || owned.get(id)!.length < owned.get(best)!.length) best = id;
+      }
+      if (best === undefined) {
+        best = ids[0]!;
+        for (const id of ids) if (owned.get(id)!.length < owned.get(best)!.length) best = id;
+      }
       owned.get(best)!.push(t.id);
     }
+    const standbys = this.assignStandbys(ids, owned, warm, tasks);
 
     const result = new Map<string, { partitions: TopicPartition[]; userData: Buffer }>();
     for (const id of ids) {
       const list = owned.get(id)!;
       result.set(id, {
         partitions: list.flatMap((t) => taskById.get(t)!.partitions),
-        userData: Buffer.from(JSON.stringify({ version: 1, tasks: list })),
+        userData: Buffer.from(JSON.stringify({ version: 2, assignor: this.name, memberId: id, tasks: list, standbys: standbys.get(id)! })),
       });
     }
     return result;
+  }
+
+  /**
+   * `numStandbyReplicas` standby copies of each task on members other than its owner: a member
+   * that already keeps a copy first, then the member with the fewest standbys.
+   */
+  private assignStandbys(ids: readonly string[], owned: ReadonlyMap<string, string[]>, warm: ReadonlyMap<string, ReadonlySet<string>>, tasks: readonly Task[]): Map<string, string[]> {
+    const standbys = new Map<string, string[]>(ids.map((id) => [id, []]));
+    if (this.numStandbyReplicas <= 0) return standbys;
+    const ownerOf = new Map<string, string>();
+    for (const [id, list] of owned) for (const t of list) ownerOf.set(t, id);
+    for (const t of tasks) {
+      const chosen = new Set<string>();
+      for (let n = 0; n < this.numStandbyReplicas; n++) {
+        let best: string | undefined;
+        for (const id of ids) {
+          if (id === ownerOf.get(t.id) || chosen.has(id)) continue;
+          if (best === undefined) {
+            best = id;
+            continue;
+          }
+          const w = warm.get(id)!.has(t.id);
+          const bw = warm.get(best)!.has(t.id);
+          if ((w && !bw) || (w === bw && standbys.get(id)!.length < standbys.get(best)!.length)) best = id;
+        }
+        if (best === undefined) break;
+        chosen.add(best);
+        standbys.get(best)!.push(t.id);
+      }
+    }
+    return standbys;
   }
 
   /** One task per sub-topology and partition number, up to the largest partition count of its sources. */
@@ -102,12 +170,23 @@ export class TaskAssignor implements GroupAssignor {
   }
 }
 
-function parseTasks(userData: Buffer): string[] {
+function parseJson(userData: Buffer): unknown {
   try {
-    const parsed = JSON.parse(userData.toString()) as { tasks?: unknown };
-    return Array.isArray(parsed.tasks) ? parsed.tasks.filter((t): t is string => typeof t === 'string') : [];
+    return JSON.parse(userData.toString());
   } catch {
-    // A member of another version or with no metadata: it keeps nothing and gets its share.
-    return [];
+    return undefined;
   }
+}
+
+function strings(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((t): t is string => typeof t === 'string') : [];
+}
+
+/** A member of another version or with no metadata keeps nothing and gets its share. */
+function parseTasks(userData: Buffer): string[] {
+  return strings((parseJson(userData) as { tasks?: unknown } | undefined)?.tasks);
+}
+
+function parseWarm(userData: Buffer): string[] {
+  return strings((parseJson(userData) as { warm?: unknown } | undefined)?.warm);
 }

@@ -1,11 +1,8 @@
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import type {
   AdminPort,
   ConsumerPort,
   FetchedBatch,
   KafkaClientPort,
-  OutgoingRecord,
   ProducerPort,
   TopicPartition,
   TopicPartitionOffset,
@@ -14,18 +11,22 @@ import type {
 import { classifyError, isRecordProductionError } from '../errors/error-classification.js';
 import { BrokerCallTimeoutError, StreamsError } from '../errors/streams-error.js';
 import type { ResolvedStreamsConfig } from '../config/streams-config.js';
-import { changelogTopic } from '../state/changelog-topic.js';
 import type { RestorableStateStore, StateStore } from '../state/state-store.js';
 import type { Topology } from '../topology/topology.js';
 import type { SubTopology } from '../topology/sub-topologies.js';
-import { restoreChangelogs, type RestoreRequest } from './changelog-reader.js';
+import { ChangelogRestore, type RestoreRequest } from './changelog-reader.js';
 import { consumerSettings, producerOptions } from './client-options.js';
 import { ProcessingError } from '../errors/processing-error.js';
 import { ErrorRouter } from './error-router.js';
-import { RecordCollector, SendFailedError } from './record-collector.js';
+import { RecordCollector, SendFailedError, type BatchSender } from './record-collector.js';
+import { InvalidStateStoreError } from '../state/invalid-state-store-error.js';
 import { StreamTask, taskIdOf } from './stream-task.js';
+import { PartitionGroup, type EnforcedProcessing } from './partition-group.js';
 import { TaskRetries, bounded } from './task-retries.js';
 import { TopicLimits } from './topic-limits.js';
+import { StandbyTasks } from './standby-tasks.js';
+import { TaskAssignor } from './task-assignor.js';
+import { openTaskStores } from './task-stores.js';
 import { throttleLogger, type ThrottledLogger } from '../config/log-throttle.js';
 
 /** A task with what it owns at run time: stores, and under exactly-once its producer and transaction. */
@@ -39,6 +40,29 @@ export interface ActiveTask {
   transaction: TransactionPort | undefined;
   /** Set when the producer was fenced: the task is closed without writing. */
   fenced: boolean;
+  /**
+   * RESTORING while its stores catch up with their changelogs (its partitions paused, its batches
+   * dropped), then RUNNING. Kafka Streams' task states CREATED and SUSPENDED have no counterpart:
+   * a task is created and restored in one step, and closed (clean or dirty) instead of suspended.
+   */
+  state: 'RESTORING' | 'RUNNING';
+  /** Per logged store (by name): its changelog partition and how far the store holds it. */
+  readonly changelogs: Map<string, StoreChangelog>;
+  /** Changelog records appended since the task's last successful commit (or its restore). */
+  appendsSinceCommit: number;
+}
+
+/** A logged store's changelog partition and the store's position in it. */
+interface StoreChangelog {
+  readonly topic: string;
+  readonly partition: number;
+  /**
+   * The offset after the last changelog record the store holds (restored, or written by this task
+   * and acknowledged by the brokers at a commit): what a checkpoint records. Undefined until restored.
+   */
+  position: bigint | undefined;
+  /** The position last written to the store's checkpoint. */
+  checkpointed: bigint | undefined;
 }
 
 /** Everything the task manager needs from the app. */
@@ -61,6 +85,13 @@ export interface TaskManagerDeps {
   readonly onFatal: (error: Error) => void;
   /** Reports an error the runtime handled or is about to escalate (StreamsApp.errors$). */
   readonly report: (error: StreamsError) => void;
+  /**
+   * Runs work under the app's lock, later (a restore that finished or failed in the background); a
+   * fatal error it throws goes to the uncaught-exception handler.
+   */
+  readonly schedule: (work: () => Promise<void>) => void;
+  /** A background restore finished or failed: the app may now be RUNNING. */
+  readonly onRestored: () => void;
 }
 
 /**
@@ -94,6 +125,17 @@ export class TaskManager {
   committedOffsetsCount = 0;
   commits = 0;
   private processedByClosedTasks = 0;
+  /**
+   * Enforced processing: waits of multi-partition tasks for an empty partition that ended by their
+   * bound, the task going on without it (see PartitionGroup). Kafka Streams' enforced-processing count.
+   */
+  enforcedProcessing = 0;
+  /**
+   * Per partition whose task is not running (not started yet, restoring, waiting for a retry): how
+   * far the consumer covered it with batches that held only transaction markers or aborted records,
+   * which no later fetch reports again; null once it handed over records here (they come again).
+   */
+  private readonly coveredWithoutTask = new Map<string, string | null>();
   /** Task ids of the current assignment. */
   private assigned = new Set<string>();
   /** Tasks closed as fenced that the group still assigns here, and when: reopened by `reopenFencedTasks`. */
@@ -106,6 +148,17 @@ export class TaskManager {
   private readonly resumeOffsets = new Map<string, Map<string, string>>();
   /** Per task: a sendOffsets or commit abandoned after its bound and still in flight, settled or not. */
   private readonly unsettled = new Map<string, Promise<void>>();
+  /** Per task being restored: its background restore. */
+  private readonly restores = new Map<string, ChangelogRestore>();
+  /**
+   * Per partition (`topic:partition`) whose task was not there (restoring, or waiting for a retry):
+   * the first offset of the batches dropped meanwhile. The consumer's position moved past them, so
+   * the task seeks back there when it starts, if it has no committed offset to seek to.
+   */
+  private readonly droppedFrom = new Map<string, string>();
+  /** The group member id of the last assignment, and a membership loss seen since (evicted, a missed generation). */
+  private memberId: string | undefined;
+  private membershipLost: string | undefined;
   /** Per task: aborted rounds in a row caused by an output record the broker refused. */
   private readonly productionRounds = new Map<string, number>();
   /** Since when commits of the shared producer's offsets keep failing with retriable errors (at-least-once). */
@@ -115,6 +168,8 @@ export class TaskManager {
   private sharedProducerBroken = false;
   /** What each output topic accepts: the pre-send size check. */
   readonly limits: TopicLimits;
+  /** This member's standby tasks, when `numStandbyReplicas` > 0. */
+  readonly standbys: StandbyTasks | undefined;
   /** The bound of a single call to the brokers made while tasks are locked (abort, commit, connect). */
   private readonly callTimeoutMs: number;
   /** The app's logger, with repeats of a line (a retry loop) written once per interval with a count. */
@@ -129,6 +184,10 @@ export class TaskManager {
       maxMs: config.retry.maxRetryTimeMs,
     });
     this.limits = new TopicLimits(deps.admin);
+    this.standbys =
+      config.numStandbyReplicas > 0
+        ? new StandbyTasks({ config, topology: deps.topology, client: deps.client, log: (level, message) => this.log[level](message) })
+        : undefined;
     this.log = throttleLogger(config.logger);
     // A call that holds the app's lock blocks the consumer's heartbeats: bound it well inside the
     // session timeout, so a broker that hangs cannot get the member evicted (issue 11, problem 10).
@@ -163,8 +222,17 @@ export class TaskManager {
    * gained ones. A gained task that cannot be opened for a retriable reason (a broker down) waits
    * for its backoff instead of failing the app. Returns the ids of both.
    */
-  async applyAssignment(assignment: readonly TopicPartition[]): Promise<{ gained: string[]; lost: string[] }> {
+  async applyAssignment(assignment: readonly TopicPartition[], memberId?: string, userData?: Buffer): Promise<{ gained: string[]; lost: string[] }> {
+    // A member that was evicted (a new member id) or missed a generation may be handed back tasks
+    // that another member owned meanwhile: its own are stale, so every one is closed dirty first,
+    // and those handed back are opened as new tasks (issue 12, problem 1).
+    const lostReason = this.membershipLost ?? (this.memberId !== undefined && memberId !== undefined && memberId !== this.memberId ? 'it re-joined with a new member id' : undefined);
+    if (memberId !== undefined) this.memberId = memberId;
+    this.membershipLost = undefined;
+    if (lostReason !== undefined) await this.closeAllLost(lostReason);
     const wanted = this.taskIdsOf(assignment);
+    const partitions = new Set(assignment.map((tp) => `${tp.topic}:${tp.partition}`));
+    for (const k of [...this.droppedFrom.keys()]) if (!partitions.has(k)) this.droppedFrom.delete(k);
     this.assigned = wanted;
     this.fencedAssigned.clear();
     const lost = [...this.tasks.keys()].filter((id) => !wanted.has(id));
@@ -173,7 +241,55 @@ export class TaskManager {
     // Tasks waiting for a retry that went elsewhere are not this member's to retry any more.
     for (const id of this.retries.ids()) if (!wanted.has(id)) this.forgetTask(id);
     await this.openTasks(gained);
+    if (this.standbys !== undefined) {
+      const standbys = new Set(TaskAssignor.memberTasks(userData)?.standbys ?? []);
+      for (const id of wanted) standbys.delete(id);
+      await this.standbys.apply(standbys);
+    }
     return { gained, lost };
+  }
+
+  /**
+   * This member is no longer in the group's generation (evicted, or a generation it missed): its
+   * tasks may have run elsewhere meanwhile. Applied at the next assignment (see applyAssignment).
+   */
+  markMembershipLost(reason: string): void {
+    this.membershipLost ??= reason;
+  }
+
+  /**
+   * Closes every task dirty after a loss of membership, as Kafka Streams' handleLostAll: nothing is
+   * committed; records not yet sent are dropped (their input offsets were not committed, so the
+   * partitions' next owner processes them again); exactly-once transactions are aborted and stores
+   * with writes since their last commit wiped. Tasks handed back are opened as new tasks, restored
+   * from their checkpoint (or from scratch) to the changelog's end.
+   */
+  private async closeAllLost(reason: string): Promise<void> {
+    const ids = [...this.tasks.keys()];
+    if (ids.length > 0) {
+      this.log.info(`this member lost its group membership (${reason}): closing its task(s) ${ids.join(', ')} dirty`);
+    }
+    this.sharedCollector?.discard();
+    for (const id of ids) {
+      const active = this.tasks.get(id);
+      if (active === undefined) continue;
+      active.collector.discard();
+      await this.closeTask(active, false);
+    }
+    for (const id of this.retries.ids()) this.forgetTask(id);
+    this.fencedAssigned.clear();
+    this.droppedFrom.clear();
+    this.assigned = new Set();
+  }
+
+  /** Ids of the standby tasks whose stores are caught up with their changelogs: told to the assignor. */
+  warmTaskIds(): string[] {
+    return this.standbys?.warm() ?? [];
+  }
+
+  /** Ids of the tasks whose stores are being restored. */
+  restoringTaskIds(): string[] {
+    return [...this.tasks.values()].filter((a) => a.state === 'RESTORING').map((a) => a.task.id);
   }
 
   /** Opens, restores and starts these tasks; a retriable failure schedules a retry of each, anything else is thrown. */
@@ -187,37 +303,134 @@ export class TaskManager {
     if (ids.length === 0) return;
     const subs = this.deps.topology.subTopologies();
     const opened: ActiveTask[] = [];
+    let requests: RestoreRequest[];
     try {
       for (const id of ids) {
         const [sub, partition] = id.split('_').map(Number) as [number, number];
         opened.push(await this.openTask(subs[sub]!, partition));
       }
-      await this.restoreAndStart(opened);
+      requests = await this.prepareRestore(opened);
     } catch (err) {
       for (const active of opened) await this.closeTask(active, false);
       for (const id of ids) await this.onRetriable(id, err);
       return;
     }
+    const restoring = new Set(requests.map((r) => r.taskId));
     for (const active of opened) {
       const id = active.task.id;
       if (this.retries.isWaiting(id)) this.retries.reopened(id);
-      if (!seekToCommitted) continue;
-      const resume = this.resumeOffsets.get(id);
-      this.resumeOffsets.delete(id);
-      for (const tp of active.task.inputPartitions()) {
-        // No offset committed yet: resume where the aborted work began, not where the consumer got to.
-        const offset = active.task.nextOffset(tp.topic) ?? resume?.get(tp.topic);
-        if (offset !== undefined) {
-          active.task.setCommittedOffsets(new Map([[`${tp.topic}:${tp.partition}`, offset]]));
-          try {
-            this.deps.consumer.seek({ ...tp, offset });
-          } catch (err) {
-            // The consumer is restarting (kafkajs: "Consumer group was not initialized"): when it has
-            // re-joined it fetches from the committed offsets, and the task skips what it has done.
-            this.log.info(`could not seek ${tp.topic}-${tp.partition} now (${toError(err).message}); the consumer re-joins from the committed offsets`);
-          }
-        }
+      if (restoring.has(id)) this.pauseInputs(active, true);
+      else this.startTask(active, seekToCommitted);
+    }
+    if (requests.length > 0) this.restoreInBackground(requests);
+  }
+
+  /** Stops (or starts again) fetching a task's input partitions; a consumer that is restarting cannot, and need not. */
+  private pauseInputs(active: ActiveTask, pause: boolean): void {
+    const partitions = active.task.inputPartitions();
+    try {
+      if (pause) this.deps.consumer.pause(partitions);
+      else this.deps.consumer.resume(partitions);
+    } catch (err) {
+      this.log.info(`could not ${pause ? 'pause' : 'resume'} the partitions of task ${active.task.id} now: ${toError(err).message}`);
+    }
+  }
+
+  /**
+   * A task's stores are restored: it processes from here. Where it seeks to: its committed offset,
+   * else where its aborted work began, else the first offset dropped while it was not running.
+   */
+  private startTask(active: ActiveTask, seek: boolean): void {
+    const { task } = active;
+    const id = task.id;
+    active.state = 'RUNNING';
+    active.appendsSinceCommit = 0;
+    try {
+      task.initProcessors();
+    } catch (err) {
+      // A processor's init failed: the user's code, fatal (the uncaught-exception handler decides).
+      throw asStreamsError(toError(err), id);
+    }
+    for (const tp of task.inputPartitions()) this.byPartition.set(`${tp.topic}:${tp.partition}`, active);
+    const resume = this.resumeOffsets.get(id);
+    this.resumeOffsets.delete(id);
+    for (const tp of task.inputPartitions()) {
+      const key = `${tp.topic}:${tp.partition}`;
+      const dropped = this.droppedFrom.get(key);
+      this.droppedFrom.delete(key);
+      if (!seek && dropped === undefined) continue;
+      // No offset committed yet: resume where the aborted work began, not where the consumer got to.
+      const offset = task.nextOffset(tp.topic) ?? resume?.get(tp.topic) ?? dropped;
+      if (offset === undefined) continue;
+      task.setCommittedOffsets(new Map([[key, offset]]));
+      try {
+        this.deps.consumer.seek({ ...tp, offset });
+      } catch (err) {
+        // The consumer is restarting (kafkajs: "Consumer group was not initialized"): when it has
+        // re-joined it fetches from the committed offsets, and the task skips what it has done.
+        this.log.info(`could not seek ${tp.topic}-${tp.partition} now (${toError(err).message}); the consumer re-joins from the committed offsets`);
       }
+    }
+    if (active.changelogs.size > 0 || seek) this.pauseInputs(active, false);
+    this.startPartitionGroup(active, seek);
+  }
+
+  /**
+   * Restores the stores of these tasks in the background: the app's other tasks keep processing,
+   * and each task starts as soon as its own stores have caught up (issue 12, problem 4).
+   */
+  private restoreInBackground(requests: RestoreRequest[]): void {
+    const { config } = this.deps;
+    const restore: ChangelogRestore = new ChangelogRestore(
+      {
+        client: this.deps.client,
+        admin: this.deps.admin,
+        applicationId: config.applicationId,
+        settings: consumerSettings(config),
+        // No global limit: a restore fails only when it stops moving, and is then retried within taskTimeoutMs.
+        stallMs: Math.max(config.requestTimeoutMs, 2 * config.consumer.sessionTimeoutMs),
+        listener: config.stateRestoreListener,
+        log: (message) => this.log.info(message),
+        events: {
+          onTaskRestored: (taskId, positions) => this.deps.schedule(() => this.finishRestore(taskId, restore, positions)),
+          onFailed: (taskIds, error) => this.deps.schedule(() => this.restoreFailed(taskIds, restore, error)),
+        },
+      },
+      requests,
+    );
+    for (const id of restore.taskIds()) this.restores.set(id, restore);
+    restore.start();
+  }
+
+  private async finishRestore(taskId: string, restore: ChangelogRestore, positions: ReadonlyMap<string, bigint>): Promise<void> {
+    if (this.restores.get(taskId) !== restore) return;
+    this.restores.delete(taskId);
+    const active = this.tasks.get(taskId);
+    if (active === undefined || active.state !== 'RESTORING') return;
+    for (const c of active.changelogs.values()) {
+      const position = positions.get(`${c.topic}:${c.partition}`);
+      if (position !== undefined) c.position = position;
+    }
+    // At-least-once: a crash before the first commit restores from here, not from the beginning.
+    if (!this.eos) await this.checkpointStores(active);
+    this.log.info(`task ${taskId} is restored (${restore.records} changelog records so far in ${restore.durationMs} ms) and processes`, { taskId });
+    this.startTask(active, true);
+    this.deps.onRestored();
+  }
+
+  private async restoreFailed(taskIds: readonly string[], restore: ChangelogRestore, error: Error): Promise<void> {
+    try {
+      for (const id of taskIds) {
+        if (this.restores.get(id) !== restore) continue;
+        this.restores.delete(id);
+        const active = this.tasks.get(id);
+        if (active === undefined || active.state !== 'RESTORING') continue;
+        this.rememberResume(active);
+        await this.closeTask(active, false);
+        await this.onRetriable(id, error);
+      }
+    } finally {
+      this.deps.onRestored();
     }
   }
 
@@ -279,6 +492,8 @@ export class TaskManager {
    */
   async processBatch(batch: FetchedBatch, isStale: () => boolean, heartbeat?: () => Promise<void>): Promise<void> {
     const active = this.byPartition.get(`${batch.topic}:${batch.partition}`);
+    if (active === undefined && batch.records.length > 0 && !isStale()) this.noteDropped(batch);
+    if (active === undefined) this.coveredWithoutTask.set(`${batch.topic}:${batch.partition}`, null);
     if (active === undefined || active.fenced || isStale()) {
       // A batch of a task closed as fenced: reopen it if the group still assigns it here. The seek
       // makes this batch stale; the records come again from the committed offset. (A task waiting
@@ -296,8 +511,18 @@ export class TaskManager {
       task.markCommitted([offset]);
     }
     try {
-      const decoded = task.decode(batch);
-      task.process(batch, decoded instanceof Promise ? await decoded : decoded);
+      const group = task.partitionGroup;
+      if (group === undefined) {
+        const decoded = task.decode(batch);
+        task.process(batch, decoded instanceof Promise ? await decoded : decoded);
+      } else {
+        // Several input partitions: buffered, then taken in timestamp order as far as the task is
+        // processable. Never waits here for another partition's records: kafkajs hands over the
+        // batches of one fetch one after another, so they come after this call returns.
+        const added = group.add(batch);
+        if (added !== undefined) await added;
+        group.process(Date.now());
+      }
       const pending = task.pendingWork();
       if (pending !== undefined) await awaitWithHeartbeats(pending, heartbeat, this.deps.config.consumer.heartbeatIntervalMs);
       if (!active.collector.hasCapacity()) await active.collector.waitForCapacity();
@@ -305,6 +530,108 @@ export class TaskManager {
       await this.onTaskError(active, err);
       await this.reopenFencedTasks(heartbeat);
     }
+  }
+
+  /** A batch of a partition whose task is not running here (restoring, or waiting for a retry): remember where it began. */
+  private noteDropped(batch: FetchedBatch): void {
+    const sub = this.subTopologyOfTopic.get(batch.topic);
+    if (sub === undefined || !this.assigned.has(taskIdOf(sub.id, batch.partition))) return;
+    const key = `${batch.topic}:${batch.partition}`;
+    if (!this.droppedFrom.has(key)) this.droppedFrom.set(key, batch.records[0]!.offset);
+  }
+
+  /**
+   * Processes what multi-partition tasks buffered and may now process: a wait for an empty
+   * partition that ended (maxTaskIdleMs, or the bound on waiting for records that do not arrive),
+   * or records of it that proved to be only transaction markers. Run from the timer, under the lock.
+   */
+  async processIdleTasks(now: number): Promise<void> {
+    for (const active of [...this.tasks.values()]) {
+      const group = active.task.partitionGroup;
+      if (group === undefined || group.bufferedRecords === 0 || active.fenced || this.tasks.get(active.task.id) !== active) continue;
+      try {
+        if (group.process(now) === 0) continue;
+        const pending = active.task.pendingWork();
+        if (pending !== undefined) await pending;
+        if (!active.collector.hasCapacity()) await active.collector.waitForCapacity();
+      } catch (err) {
+        await this.onTaskError(active, err);
+      }
+    }
+  }
+
+  /** The consumer covered a partition up to `lastOffset`, markers and aborted records included: what tells a waiting task that no record is coming. */
+  batchEnded(topic: string, partition: number, lastOffset: string): void {
+    const key = `${topic}:${partition}`;
+    const active = this.byPartition.get(key);
+    if (active !== undefined) active.task.partitionGroup?.batchEnded(topic, lastOffset);
+    else if (this.coveredWithoutTask.get(key) !== null && this.subTopologyOfTopic.has(topic)) this.coveredWithoutTask.set(key, lastOffset);
+  }
+
+  /**
+   * A task with several input partitions gets its partition group when it starts: it then reads
+   * them in timestamp order. Their end offsets are read now, in the background, so that an empty
+   * partition with records on the broker is waited for from the first batch (until they are known,
+   * each counts as having some). `seeked`: the consumer was sent back to the committed offsets, so
+   * how far it had covered the partitions before says nothing any more.
+   */
+  private startPartitionGroup(active: ActiveTask, seeked: boolean): void {
+    const { config, consumer, admin } = this.deps;
+    const { task } = active;
+    const covered = new Map<string, string>();
+    for (const tp of task.inputPartitions()) {
+      const key = `${tp.topic}:${tp.partition}`;
+      const offset = this.coveredWithoutTask.get(key);
+      this.coveredWithoutTask.delete(key);
+      if (typeof offset === 'string' && !seeked) covered.set(tp.topic, offset);
+    }
+    // A topic with fewer partitions than the task's number (a merge) has no partition here.
+    const partitions = task.inputPartitions().filter((tp) => tp.partition < (this.deps.partitionCounts.get(tp.topic) ?? Infinity));
+    if (partitions.length < 2) return;
+    const group = new PartitionGroup(task, partitions, {
+      maxTaskIdleMs: config.maxTaskIdleMs,
+      // The bound on waiting for records the broker has but that do not come (only transaction
+      // markers or aborted records behind the end offset, an open transaction): a broker's answer time.
+      maxLagWaitMs: Math.max(config.requestTimeoutMs, config.maxTaskIdleMs),
+      fromBeginning: config.consumer.autoOffsetReset === 'earliest',
+      awaitEndOffsets: true,
+      pause: (tp) => this.pauseOrResume(consumer.pause.bind(consumer), tp, 'pause'),
+      resume: (tp) => this.pauseOrResume(consumer.resume.bind(consumer), tp, 'resume'),
+      onEnforced: (e) => this.onEnforcedProcessing(e),
+    });
+    task.partitionGroup = group;
+    for (const [topic, offset] of covered) group.batchEnded(topic, offset);
+    for (const tp of partitions) {
+      void bounded(admin.offsetRange(tp.topic), this.callTimeoutMs, `reading the end offsets of ${tp.topic}`).then(
+        (ranges) => group.setEndOffsets(tp.topic, ranges.get(tp.partition)),
+        (err: unknown) => {
+          this.log.info(`task ${task.id}: could not read the end offsets of ${tp.topic}-${tp.partition} (${toError(err).message}); its lag is known from its fetches only`);
+          group.setEndOffsets(tp.topic, undefined);
+        },
+      );
+    }
+  }
+
+  private pauseOrResume(call: (partitions: readonly TopicPartition[]) => void, tp: TopicPartition, what: string): void {
+    try {
+      call([tp]);
+    } catch (err) {
+      // A consumer that is restarting: it fetches every partition again anyway.
+      this.log.debug(`could not ${what} ${tp.topic}-${tp.partition} now: ${toError(err).message}`);
+    }
+  }
+
+  private onEnforcedProcessing(e: EnforcedProcessing): void {
+    this.enforcedProcessing++;
+    if (e.reason === 'idle') {
+      this.log.debug(`task ${e.taskId} processes without ${e.topic}-${e.partition}: no records of it for maxTaskIdleMs (${e.waitedMs} ms)`);
+      return;
+    }
+    this.log.warn(
+      `task ${e.taskId} processes without waiting longer for ${e.topic}-${e.partition} (enforced processing): the broker has records of it ` +
+        `that did not arrive in ${e.waitedMs} ms; records of its other partitions may be processed before earlier ones of it`,
+      { taskId: e.taskId },
+    );
   }
 
   /**
@@ -368,6 +695,7 @@ export class TaskManager {
     } else {
       await this.commitShared();
     }
+    await this.standbys?.checkpoint();
     this.commits++;
   }
 
@@ -388,7 +716,11 @@ export class TaskManager {
     }
     const offsets: TopicPartitionOffset[] = [];
     for (const { task } of this.tasks.values()) offsets.push(...task.offsetsToCommit());
-    if (offsets.length === 0) return;
+    if (offsets.length === 0) {
+      // Nothing to commit, but a punctuator may have written to a store.
+      await this.checkpointAll();
+      return;
+    }
     try {
       await bounded(this.deps.consumer.commitOffsets(offsets), this.callTimeoutMs, 'committing offsets');
     } catch (err) {
@@ -396,6 +728,7 @@ export class TaskManager {
         // Evicted or a stale generation: the member re-joins, and whoever owns the partitions next
         // processes what was not committed (at least once). Nothing for a handler.
         this.log.info(`committing offsets failed: this member left the group's generation (${toError(err).message}); re-joining`);
+        this.markMembershipLost(`committing offsets: ${toError(err).message}`);
         this.deps.report(new StreamsError(`committing offsets: ${toError(err).message}`, { category: 'task-migrated', action: 'rejoining', cause: err }));
         return;
       }
@@ -420,6 +753,16 @@ export class TaskManager {
       this.retries.clear(task.id);
     }
     this.committedOffsetsCount += offsets.length;
+    await this.checkpointAll();
+  }
+
+  /** At-least-once, after a commit: every running task's stores move to what was written, and are checkpointed. */
+  private async checkpointAll(): Promise<void> {
+    for (const active of [...this.tasks.values()]) {
+      if (active.state !== 'RUNNING') continue;
+      this.advanceChangelogs(active);
+      await this.checkpointStores(active);
+    }
   }
 
   /** The shared producer's send failed: classify it; a retriable failure rewinds every task (see commitShared). */
@@ -481,17 +824,29 @@ export class TaskManager {
     return rounds;
   }
 
-  /** Closes every task: committed and checkpointed when `clean`, otherwise as after a crash. */
+  /** Closes every task: committed and checkpointed when `clean`, otherwise as after a crash; and the standby tasks. */
   async closeAll(clean: boolean): Promise<void> {
     for (const active of [...this.tasks.values()]) await this.closeTask(active, clean);
+    await this.standbys?.closeAll();
   }
 
-  /** A task's store instances by name, for interactive queries. */
-  storeInstances(name: string): StateStore[] {
+  /**
+   * A store's instances in this member's tasks, for interactive queries. A task still restoring
+   * makes the query fail with an InvalidStateStoreError (its store is partial), unless the caller
+   * accepts stale reads; then its partial store is read too.
+   */
+  storeInstances(name: string, staleReads = false): StateStore[] {
     const result: StateStore[] = [];
     for (const a of this.tasks.values()) {
       const s = a.stores.get(name);
-      if (s !== undefined) result.push(s);
+      if (s === undefined) continue;
+      if (a.state === 'RESTORING' && !staleReads) {
+        throw new InvalidStateStoreError(
+          name,
+          `task ${a.task.id} is restoring it from its changelog; query again once the app is RUNNING, or pass { staleReads: true } to read it as restored so far`,
+        );
+      }
+      result.push(s);
     }
     return result;
   }
@@ -512,7 +867,7 @@ export class TaskManager {
     const { task } = active;
     if (active.fenced) return false;
     const offsets = task.offsetsToCommit();
-    if (active.transaction === undefined && offsets.length === 0) return true;
+    if (active.transaction === undefined && offsets.length === 0 && active.collector.buffered === 0) return true;
     try {
       await bounded(active.collector.flush(), this.callTimeoutMs, `task ${task.id}: sending output records`);
       const tx = active.transaction ?? (await active.producer!.beginTransaction());
@@ -521,6 +876,7 @@ export class TaskManager {
       await this.boundedTxnCall(task.id, tx.commit(), 'commit');
       active.transaction = undefined;
       task.markCommitted(offsets);
+      this.advanceChangelogs(active);
       this.committedOffsetsCount += offsets.length;
       this.retries.clear(task.id);
       this.productionRounds.delete(task.id);
@@ -638,7 +994,7 @@ export class TaskManager {
   private rememberResume(active: ActiveTask): void {
     const resume = new Map<string, string>();
     for (const tp of active.task.inputPartitions()) {
-      const offset = active.task.resumeOffset(tp.topic);
+      const offset = active.task.resumeOffset(tp.topic) ?? this.droppedFrom.get(`${tp.topic}:${tp.partition}`);
       if (offset !== undefined) resume.set(tp.topic, offset);
     }
     this.resumeOffsets.set(active.task.id, resume);
@@ -650,7 +1006,14 @@ export class TaskManager {
     let producer: ProducerPort | undefined;
     let collector: RecordCollector;
     let router: ErrorRouter;
-    const active = { producer: undefined, transaction: undefined, fenced: false } as unknown as ActiveTask;
+    const active = {
+      producer: undefined,
+      transaction: undefined,
+      fenced: false,
+      state: 'RESTORING',
+      changelogs: new Map<string, StoreChangelog>(),
+      appendsSinceCommit: 0,
+    } as unknown as ActiveTask;
     if (this.eos) {
       // Exactly-once: one transactional producer per task. Initializing it fences the previous owner
       // and completes or aborts its open transaction, so it must happen before reading offsets.
@@ -666,7 +1029,7 @@ export class TaskManager {
       collector = this.newCollector(
         async (records, maxRequestBytes) => {
           active.transaction ??= await txProducer.beginTransaction();
-          await active.transaction.send(records, maxRequestBytes);
+          return active.transaction.send(records, maxRequestBytes);
         },
         // A background send (linger, batch size) failed: handle it at the next tick or batch, not
         // only at the next commit, which may be a whole commit interval away.
@@ -677,7 +1040,17 @@ export class TaskManager {
       collector = this.sharedCollector!;
       router = this.sharedRouter!;
     }
-    const stores = new Map<string, StateStore & RestorableStateStore>();
+    // A standby copy of this task's stores kept here is taken as it is: only the changelog's tail
+    // is restored. Otherwise the stores are opened from local state (checkpoint) or empty.
+    const warm = this.standbys?.take(id);
+    let opened;
+    try {
+      opened = warm?.stores ?? (await openTaskStores(config, topology, sub, id, partition));
+    } catch (err) {
+      if (producer !== undefined) void producer.disconnect().catch(() => undefined);
+      throw err;
+    }
+    const { stores, link } = opened;
     const defaultSerdes = { key: config.defaultKeySerde, value: config.defaultValueSerde };
     const task = new StreamTask(id, sub, partition, {
       applicationId: config.applicationId,
@@ -689,27 +1062,15 @@ export class TaskManager {
       stores,
       requestCommit: () => this.requestCommit(),
     });
-    const taskDir = join(config.stateDir, id);
-    mkdirSync(taskDir, { recursive: true });
-    for (const name of sub.stores) {
-      const builder = topology.stores().get(name)!;
-      const store = builder.build(defaultSerdes) as StateStore & RestorableStateStore;
-      const changelog = builder.loggingEnabled
-        ? {
-            topic: changelogTopic(config.applicationId, name),
-            partition,
-            append: (key: Buffer, value: Buffer | null, timestamp: number) =>
-              collector.send(changelogTopic(config.applicationId, name), key, value, timestamp, undefined, partition),
-          }
-        : undefined;
-      await store.init({
-        taskId: id,
-        taskDir,
-        applicationId: config.applicationId,
-        ...(changelog !== undefined ? { changelog } : {}),
-        currentTimestamp: () => task.currentRecordTimestamp(),
-      });
-      stores.set(name, store);
+    link.timestamp = () => task.currentRecordTimestamp();
+    link.append = (topic, key, value, timestamp) => {
+      active.appendsSinceCommit++;
+      collector.send(topic, key, value, timestamp, undefined, partition);
+    };
+    for (const [name, { topic }] of opened.changelogs) {
+      active.changelogs.set(name, { topic, partition, position: warm?.positions.get(name), checkpointed: undefined });
+      // What a previous instance of this task wrote says nothing about this one's store.
+      collector.forgetWritten([{ topic, partition }]);
     }
     Object.assign(active, { task, stores, collector, router, producer });
     this.tasks.set(id, active);
@@ -718,41 +1079,70 @@ export class TaskManager {
 
   /**
    * Reads the committed offsets of the gained tasks (after their producers fenced the previous
-   * owners), restores their stores from the changelogs, then lets them process.
+   * owners) and lists the changelog partitions their stores restore from.
    */
-  private async restoreAndStart(opened: ActiveTask[]): Promise<void> {
-    if (opened.length === 0) return;
+  private async prepareRestore(opened: ActiveTask[]): Promise<RestoreRequest[]> {
+    if (opened.length === 0) return [];
     const { config, admin } = this.deps;
     const topics = [...new Set(opened.flatMap((a) => a.task.inputPartitions().map((p) => p.topic)))];
     const committed = await admin.committedOffsets(config.applicationId, topics);
     const requests: RestoreRequest[] = [];
     for (const active of opened) {
       active.task.setCommittedOffsets(committed);
-      for (const [name, store] of active.stores) {
-        const builder = this.deps.topology.stores().get(name)!;
-        if (!builder.loggingEnabled) continue;
+      for (const [name, changelog] of active.changelogs) {
+        const store = active.stores.get(name)!;
         requests.push({
-          topic: changelogTopic(config.applicationId, name),
-          partition: active.task.partition,
-          from: store.restoredOffset,
+          taskId: active.task.id,
+          storeName: name,
+          topic: changelog.topic,
+          partition: changelog.partition,
+          from: changelog.position?.toString() ?? store.restoredOffset,
           apply: (records) => store.restoreBatch(records.map((r) => ({ key: r.key!, value: r.value, offset: r.offset }))),
+          reset: () => store.wipe(),
         });
       }
     }
-    if (requests.length > 0) {
-      const result = await restoreChangelogs(this.deps.client, admin, config.applicationId, consumerSettings(config), requests);
-      config.logger.info(`restored ${result.records} changelog records for ${opened.length} task(s) in ${result.durationMs} ms`);
-    }
-    for (const active of opened) {
-      active.task.initProcessors();
-      for (const tp of active.task.inputPartitions()) this.byPartition.set(`${tp.topic}:${tp.partition}`, active);
+    return requests;
+  }
+
+  /**
+   * After a commit: each logged store now holds its changelog up to the last record this task
+   * wrote and the brokers acknowledged (the commit flushed every write before it).
+   */
+  private advanceChangelogs(active: ActiveTask): void {
+    active.appendsSinceCommit = 0;
+    for (const c of active.changelogs.values()) {
+      const written = active.collector.writtenOffset(c.topic, c.partition);
+      if (written !== undefined && (c.position === undefined || written + 1n > c.position)) c.position = written + 1n;
     }
   }
 
   /**
-   * Closes a task. Clean: commit what it did, then checkpoint persistent stores at the changelog end
-   * and close them. Dirty (fenced, failed, crashed): no writes; under exactly-once the local state
-   * may hold uncommitted writes, so persistent stores are wiped and will be restored.
+   * At-least-once: writes the checkpoint of each persistent logged store whose position moved, after
+   * its data is on disk (the store's flush writes the checkpoint last). A crash then restores only
+   * what came after. Exactly-once checkpoints only at a clean close: while a transaction is open the
+   * store may hold writes that will abort.
+   */
+  private async checkpointStores(active: ActiveTask): Promise<void> {
+    for (const [name, c] of active.changelogs) {
+      const store = active.stores.get(name)!;
+      if (!store.persistent || c.position === undefined || c.position === c.checkpointed) continue;
+      try {
+        store.checkpoint(c.position.toString());
+        await store.flush();
+        c.checkpointed = c.position;
+      } catch (err) {
+        // No checkpoint is always safe: the store is restored from further back.
+        this.log.warn(`could not checkpoint store '${name}' of task ${active.task.id}: ${toError(err).message}`);
+      }
+    }
+  }
+
+  /**
+   * Closes a task. Clean: commit what it did, then checkpoint persistent stores at the position of
+   * their changelog they hold (the last record written and acknowledged) and close them. Dirty
+   * (fenced, failed, crashed, membership lost): no writes; under exactly-once a store that may hold
+   * uncommitted writes is wiped and will be restored.
    */
   private async closeTask(active: ActiveTask, clean: boolean): Promise<void> {
     const { task } = active;
@@ -761,8 +1151,14 @@ export class TaskManager {
     for (const tp of task.inputPartitions()) {
       if (this.byPartition.get(`${tp.topic}:${tp.partition}`) === active) this.byPartition.delete(`${tp.topic}:${tp.partition}`);
     }
+    const restore = this.restores.get(task.id);
+    if (restore !== undefined) {
+      this.restores.delete(task.id);
+      restore.cancel(task.id);
+    }
+    if (active.state === 'RESTORING') this.pauseInputs(active, false);
     let committed = false;
-    if (clean && !active.fenced) {
+    if (clean && !active.fenced && active.state === 'RUNNING') {
       try {
         const pending = task.pendingWork();
         if (pending !== undefined) await pending;
@@ -773,6 +1169,7 @@ export class TaskManager {
           const offsets = task.offsetsToCommit();
           await this.deps.consumer.commitOffsets(offsets);
           task.markCommitted(offsets);
+          this.advanceChangelogs(active);
           committed = true;
         }
       } catch (err) {
@@ -784,13 +1181,21 @@ export class TaskManager {
     } catch (err) {
       this.deps.config.logger.warn(`a processor of task ${task.id} failed to close`, { error: (err as Error).message });
     }
+    // The store holds its changelog up to its position when every write it made is in the
+    // changelog and committed: after the last commit (clean), or when nothing was written since the
+    // last one (dirty). Otherwise, under exactly-once it may hold writes of an aborted transaction:
+    // wiped, and restored from the beginning. (At-least-once keeps its data and last checkpoint and
+    // is restored from there: its extra writes are ones the reprocessed records make again.)
+    const consistent = active.state === 'RUNNING' && (committed || active.appendsSinceCommit === 0);
     for (const [name, store] of active.stores) {
-      if (committed && store.persistent) {
-        const range = (await this.deps.admin.offsetRange(changelogTopic(this.deps.config.applicationId, name))).get(task.partition);
-        if (range !== undefined) store.checkpoint(range.high);
+      try {
+        const position = active.changelogs.get(name)?.position;
+        if (consistent && store.persistent && position !== undefined) store.checkpoint(position.toString());
+        else if (!consistent && this.eos && store.persistent) await store.wipe();
+        await store.close();
+      } catch (err) {
+        this.log.warn(`store '${name}' of task ${task.id} failed to close: ${toError(err).message}`);
       }
-      if (!committed && this.eos && store.persistent) await store.wipe();
-      await store.close();
     }
     if (active.producer !== undefined) {
       if (!committed && active.transaction !== undefined && !active.fenced) {
@@ -802,7 +1207,7 @@ export class TaskManager {
     }
   }
 
-  private newCollector(sender: (records: OutgoingRecord[], maxRequestBytes: number) => Promise<void>, onFailure?: () => void): RecordCollector {
+  private newCollector(sender: BatchSender, onFailure?: () => void): RecordCollector {
     const { config, admin, partitionCounts } = this.deps;
     return new RecordCollector({
       lingerMs: config.producer.lingerMs,

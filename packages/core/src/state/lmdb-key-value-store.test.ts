@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { open } from 'lmdb';
@@ -137,6 +137,34 @@ describe('LmdbKeyValueStore', () => {
     expect(store.isOpen).toBe(false);
     expect(existsSync(join(taskDir, 'counts'))).toBe(false);
     expect(existsSync(join(taskDir, 'counts.checkpoint'))).toBe(false);
+  });
+
+  it('deletes only its own data folder and checkpoint: not a file in its place, its neighbours, or what a link points to', async () => {
+    const counts = await openStore();
+    counts.put(b('a'), b('1'));
+    counts.checkpoint('7');
+    await counts.close();
+    const checkpoint = readFileSync(join(taskDir, 'counts.checkpoint'), 'utf8');
+    writeFileSync(join(taskDir, 'notes.txt'), 'the user’s');
+    // A store named 'counts.checkpoint' finds the checkpoint of 'counts' where its data folder would be.
+    const clash = new LmdbKeyValueStore('counts.checkpoint');
+    await expect(clash.init(context)).rejects.toThrow(/'counts\.checkpoint': expects its data directory at .*, but a file is there/);
+    expect(readFileSync(join(taskDir, 'counts.checkpoint'), 'utf8')).toBe(checkpoint);
+    await counts.wipe();
+    expect(readFileSync(join(taskDir, 'notes.txt'), 'utf8')).toBe('the user’s');
+
+    // A data folder that is a link to a folder elsewhere: the link goes, what it points to stays.
+    const elsewhere = mkdtempSync(join(tmpdir(), 'rivulet-lmdb-elsewhere-'));
+    try {
+      writeFileSync(join(elsewhere, 'keep.txt'), 'keep');
+      symlinkSync(elsewhere, join(taskDir, 'counts'));
+      const reopened = await openStore();
+      expect(pairs(reopened.all())).toEqual([]);
+      expect(lstatSync(join(taskDir, 'counts')).isDirectory()).toBe(true);
+      expect(readFileSync(join(elsewhere, 'keep.txt'), 'utf8')).toBe('keep');
+    } finally {
+      rmSync(elsewhere, { recursive: true, force: true });
+    }
   });
 
   it('writes its buffer to lmdb when it holds writeBufferEntries keys, without a flush', async () => {

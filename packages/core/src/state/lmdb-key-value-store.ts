@@ -1,4 +1,4 @@
-import { mkdir, rm, stat } from 'node:fs/promises';
+import { lstat, mkdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { open } from 'lmdb';
 import type { RootDatabase } from 'lmdb';
@@ -113,7 +113,7 @@ export class LmdbKeyValueStore implements KeyValueBytesStore {
     // Data without a checkpoint is at an unknown position (a crash, or a dirty close): under
     // exactly_once it may hold writes of an aborted transaction, which replaying the changelog over
     // it would not undo. The restore reads the whole changelog either way, so start empty.
-    if (offset === undefined) await rm(dir, { recursive: true, force: true });
+    if (offset === undefined) await this.removeDataDir(dir);
     this.restored = offset;
     await removeCheckpoint(checkpointPath);
     await mkdir(dir, { recursive: true });
@@ -155,7 +155,7 @@ export class LmdbKeyValueStore implements KeyValueBytesStore {
     const wasOpen = this.db !== undefined;
     if (wasOpen) await this.closeDb();
     const dir = this.dataDir(context);
-    await rm(dir, { recursive: true, force: true });
+    await this.removeDataDir(dir);
     await removeCheckpoint(this.checkpointPath(context));
     this.restored = undefined;
     if (wasOpen) {
@@ -381,6 +381,25 @@ export class LmdbKeyValueStore implements KeyValueBytesStore {
 
   private dataDir(context: StateStoreContext): string {
     return join(context.taskDir, this.name);
+  }
+
+  /**
+   * Deletes the store's data directory, and only that: a file in its place is another's (a store
+   * named `x.checkpoint` would find the checkpoint of store `x` there), so it is refused, not
+   * deleted. A symbolic link is removed as a link; what it points to is left alone.
+   */
+  private async removeDataDir(dir: string): Promise<void> {
+    let entry;
+    try {
+      entry = await lstat(dir);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw error;
+    }
+    if (!entry.isDirectory() && !entry.isSymbolicLink()) {
+      throw new InvalidStateStoreError(this.name, `expects its data directory at ${dir}, but a file is there: its name clashes with another store's files; rename the store`);
+    }
+    await rm(dir, { recursive: true, force: true });
   }
 
   private checkpointPath(context: StateStoreContext): string {

@@ -231,7 +231,12 @@ export class FakeConsumer implements ConsumerPort {
     this.positions.clear();
     this.mustJoin = false;
     notify(() =>
-      events.onGroupJoin([...result.assignment], { memberId: result.memberId, isLeader: result.isLeader, durationMs: Date.now() - started }),
+      events.onGroupJoin([...result.assignment], {
+        memberId: result.memberId,
+        isLeader: result.isLeader,
+        durationMs: Date.now() - started,
+        ...(result.userData !== undefined ? { userData: result.userData } : {}),
+      }),
     );
   }
 

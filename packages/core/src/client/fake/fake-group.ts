@@ -19,6 +19,8 @@ export interface JoinResult {
   readonly generation: number;
   readonly isLeader: boolean;
   readonly assignment: TopicPartition[];
+  /** The user data the leader's assignor gave this member, as kafkajs's MemberAssignment carries it. */
+  readonly userData?: Buffer;
 }
 
 interface Member {
@@ -184,13 +186,17 @@ export class FakeGroup {
     const topics = [...new Set(members.flatMap((m) => m.request.topics))].sort();
     const counts = this.hooks.partitionCounts(topics);
     let assignments: Map<string, TopicPartition[]>;
+    const assignedUserData = new Map<string, Buffer>();
     try {
       const assignor = leader.request.assignor;
       assignments =
         assignor === undefined
           ? roundRobin(members.map((m) => m.memberId), counts)
           : new Map(
-              [...assignor.assign(members.map((m) => ({ memberId: m.memberId, userData: m.userData })), counts)].map(([id, a]) => [id, a.partitions]),
+              [...assignor.assign(members.map((m) => ({ memberId: m.memberId, userData: m.userData })), counts)].map(([id, a]) => {
+                assignedUserData.set(id, a.userData);
+                return [id, a.partitions];
+              }),
             );
     } catch (err) {
       // The leader's assignor failed: no one gets an assignment; the members crash and re-join.
@@ -206,7 +212,14 @@ export class FakeGroup {
       m.assignment = assignments.get(m.memberId) ?? [];
       const pending = m.pending!;
       m.pending = undefined;
-      pending.resolve({ memberId: m.memberId, generation: this.gen, isLeader: m.memberId === this.leaderId, assignment: m.assignment });
+      const userData = assignedUserData.get(m.memberId);
+      pending.resolve({
+        memberId: m.memberId,
+        generation: this.gen,
+        isLeader: m.memberId === this.leaderId,
+        assignment: m.assignment,
+        ...(userData !== undefined ? { userData } : {}),
+      });
     }
   }
 

@@ -69,8 +69,8 @@ export class FakePartitionLog {
     return lso;
   }
 
-  /** Appends records (copied, as a broker would); those of a transaction stay invisible to read_committed until it commits. */
-  append(records: readonly OutgoingRecord[], txn?: TransactionState): void {
+  /** Appends records (copied, as a broker would) and returns the offset of the last; those of a transaction stay invisible to read_committed until it commits. */
+  append(records: readonly OutgoingRecord[], txn?: TransactionState): string {
     if (txn !== undefined && !this.openTransactions.has(txn)) this.openTransactions.set(txn, this.entries.length);
     for (const r of records) {
       const record: FetchedRecord = {
@@ -82,6 +82,7 @@ export class FakePartitionLog {
       };
       this.entries.push({ record, txn, control: false, bytes: recordBytes(r) });
     }
+    return String(this.entries.length - 1);
   }
 
   /** Ends a transaction here with its marker (commit or abort, as its status says); it takes an offset. */

@@ -1,4 +1,4 @@
-import type { OutgoingRecord, ProducerOptions, ProducerPort, TopicPartitionOffset, TransactionPort } from '../kafka-port.js';
+import type { OutgoingRecord, ProducerOptions, ProducerPort, TopicPartitionOffset, TransactionPort, WrittenOffsets } from '../kafka-port.js';
 import type { FakeCluster } from './fake-cluster.js';
 import { KafkaJSError, KafkaJSNonRetriableError, KafkaJSNumberOfRetriesExceeded, protocolError } from './fake-errors.js';
 import type { CallContext } from './fake-faults.js';
@@ -44,12 +44,14 @@ export class FakeProducer implements ProducerPort {
    * Sends records outside any transaction: appended at once, visible to every reader. (kafkajs lets
    * a transactional producer do this too, as an idempotent send.)
    */
-  async send(records: readonly OutgoingRecord[]): Promise<void> {
+  async send(records: readonly OutgoingRecord[]): Promise<WrittenOffsets> {
     this.assertConnected('send');
-    await this.cluster.call('send', this.context(records), () => {
+    return this.cluster.call('send', this.context(records), () => {
       this.assertConnected('send');
-      for (const { log, records: list } of this.validate(records)) log.append(list);
+      const written = new Map<string, string>();
+      for (const { log, records: list } of this.validate(records)) written.set(`${list[0]!.topic}:${list[0]!.partition}`, log.append(list));
       this.cluster.signal.notify();
+      return written;
     });
   }
 
@@ -126,12 +128,13 @@ export class FakeTransaction implements TransactionPort {
   }
 
   /** Sends records within the transaction. */
-  async send(records: readonly OutgoingRecord[]): Promise<void> {
+  async send(records: readonly OutgoingRecord[]): Promise<WrittenOffsets> {
     this.assertOpen('send');
-    await this.cluster.call('txSend', this.producer.context(records), () => {
+    return this.cluster.call('txSend', this.producer.context(records), () => {
       this.assertOpen('send');
-      this.cluster.transactions.append(this.transactionalId, this.epoch, this.producer.validate(records));
+      const written = this.cluster.transactions.append(this.transactionalId, this.epoch, this.producer.validate(records));
       this.cluster.signal.notify();
+      return written;
     });
   }
 

@@ -60,14 +60,16 @@ export class FakeTransactionCoordinator {
     if (this.stateOf(transactionalId).epoch !== epoch) throw this.hooks.fencedError();
   }
 
-  /** Writes records in the id's transaction (opening it at its first write, as AddPartitionsToTxn does). */
-  append(transactionalId: string, epoch: number, writes: ReadonlyArray<{ log: FakePartitionLog; records: readonly OutgoingRecord[] }>): void {
+  /** Writes records in the id's transaction (opening it at its first write, as AddPartitionsToTxn does); returns the last offset written per partition. */
+  append(transactionalId: string, epoch: number, writes: ReadonlyArray<{ log: FakePartitionLog; records: readonly OutgoingRecord[] }>): Map<string, string> {
     this.check(transactionalId, epoch);
     const open = this.openOf(transactionalId);
+    const written = new Map<string, string>();
     for (const { log, records } of writes) {
       open.partitions.add(log);
-      log.append(records, open.state);
+      written.set(`${records[0]!.topic}:${records[0]!.partition}`, log.append(records, open.state));
     }
+    return written;
   }
 
   /** Adds a group's offsets to the id's transaction: they reach the group only if it commits. */
