@@ -69,7 +69,9 @@ export interface StreamsConfig {
   /**
    * The folder of the app's persistent state stores and checkpoints. Default
    * `<os.tmpdir()>/rivulet/<applicationId>`; set a lasting path in production, as a temp folder
-   * may be wiped and state then restored from the changelogs. Kafka Streams' `state.dir`.
+   * may be wiped and state then restored from the changelogs. One running instance at a time: it
+   * holds `<stateDir>/.lock` while it runs, and a second instance on the same folder fails at
+   * `start()` with a `StateDirectoryLockedError`. Kafka Streams' `state.dir`.
    */
   stateDir?: string;
   /**
