@@ -1,6 +1,6 @@
 import type { ProcessorSupplier, StreamRecord } from '@rivulet/core';
 import { serdes } from '@rivulet/serde';
-import { filter, map, mergeMap, scan, tap } from 'rxjs';
+import { filter, map, mergeMap, tap } from 'rxjs';
 import { describe, expectTypeOf, it } from 'vitest';
 import type { KGroupedStream } from './kgrouped-stream.js';
 import type { KStream } from './kstream.js';
@@ -67,7 +67,7 @@ describe('KStream types', () => {
         filter((r) => r.value > 0),
         mergeMap((r) => [r.withKey(r.value), r.withKey(-r.value)]),
         tap((r) => void r.key.toFixed()),
-        scan((acc, r) => r.withValue(acc.value + r.value)),
+        map((r) => r.withValue(r.value * 2)),
         map((r) => r.withValue(String(r.value))),
       ),
     ).toEqualTypeOf<KStream<number, string>>();

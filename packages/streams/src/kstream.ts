@@ -188,13 +188,29 @@ export class KStream<K, V> {
   }
 
   /**
-   * Applies standard synchronous RxJS operators to the records (`map`, `filter`, `mergeMap` over
-   * arrays, `tap`, `scan`...). Each operator sees and emits {@link StreamRecord}s. An operator that
-   * emits later than the record that caused it (`delay`, `bufferTime`, `debounceTime`) would move
-   * records outside the commit that covers them: the stream fails with an error saying so.
+   * Applies standard synchronous RxJS operators to the records, one record at a time (`map`,
+   * `filter`, `mergeMap` over arrays, `tap`...). Each operator sees and emits {@link StreamRecord}s.
+   *
+   * What the operators emit for a record must come from that record alone: state kept between
+   * records (`bufferCount`, `pairwise`, `scan`, `reduce`, `toArray`, `distinct`, `skip`...) lives
+   * outside any store, so a crash would lose it and exactly-once could not cover it. Each record is
+   * therefore also run through the operators on a chain of its own, and when the results differ the
+   * task stops with a `ProcessingError` naming this node, at the first record where the state shows
+   * and before anything of that record is forwarded, whatever the processing exception handler.
+   * Keep state in a store instead: `groupByKey()` then `aggregate` / `reduce` / `count`, or
+   * `windowedBy(...)` (with `emit: 'final'` for one result per window). So the operators run twice
+   * per record (a side effect in `tap` happens twice: use {@link KStream.peek}), and their output
+   * must be a function of the record (no `Date.now()` or `Math.random()`: use `mapValues`).
+   *
+   * An operator that emits later than the record that caused it (`delay`, `bufferTime`) would move
+   * records outside the commit that covers them, and one that completes (`take`, `first`) would
+   * drop the records after it: the stream fails with an error saying so. See docs/rxjs-and-async.md.
    *
    * @example
-   * stream.pipe(filter((r) => r.value > 0), map((r) => r.withValue(r.value * 2)));
+   * stream.pipe(
+   *   filter((r) => r.value.total > 0),
+   *   mergeMap((r) => r.value.items.map((item) => r.withKey(item.sku).withValue(item.quantity))),
+   * );
    */
   pipe<K1, V1>(op1: OperatorFunction<StreamRecord<K, V>, StreamRecord<K1, V1>>): KStream<K1, V1>;
   pipe<K1, V1, K2, V2>(

@@ -13,7 +13,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { ProcessingError, StreamRecord, StreamsApp, type ProcessingGuarantee } from '@rivulet/core';
+import { ProcessingError, StreamsApp, type ProcessingGuarantee, type StreamRecord } from '@rivulet/core';
 import { serdes } from '@rivulet/serde';
 import { StreamsBuilder } from '@rivulet/streams';
 import { bufferCount, lastValueFrom, map, scan, type OperatorFunction } from 'rxjs';
@@ -187,6 +187,7 @@ describe.each(['at_least_once', 'exactly_once'] as const)('a stateless pipe kill
 
     await produce(input, inputs(0, UP_FRONT));
     const first = new PipeAppChild(args);
+    await eventually(() => (first.states.includes('RUNNING') ? true : undefined), 'the app to run', 45_000);
     // The rest arrives while the app runs, so the kill lands in the middle of the stream.
     let produced = UP_FRONT;
     const feeding = (async () => {
@@ -204,6 +205,8 @@ describe.each(['at_least_once', 'exactly_once'] as const)('a stateless pipe kill
     await first.kill();
     const producedAtKill = produced;
     expect(first.errors, first.output.join('\n')).toEqual([]);
+    // Mid-stream: input was still to come, and part of what came was not committed.
+    expect(producedAtKill).toBeLessThan(TOTAL);
     expect(committedAtKill).toBeLessThan(BigInt(TOTAL));
 
     const second = new PipeAppChild(args);

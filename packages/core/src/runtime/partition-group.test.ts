@@ -11,8 +11,6 @@ import { PartitionGroup, type EnforcedProcessing, type PartitionGroupOptions } f
 import { StreamTask } from './stream-task.js';
 
 const PARTITION = 0;
-const LEFT = { topic: 'left', partition: PARTITION };
-const RIGHT = { topic: 'right', partition: PARTITION };
 
 /** A string serde that cannot read the value `poison`. */
 const pickyStrings: Serde<string> = {

@@ -67,7 +67,7 @@ export class StandbyTasks {
     const result: string[] = [];
     for (const t of this.tasks.values()) {
       let caughtUp = true;
-      for (const c of t.changelogs.values()) {
+      for (const c of [...t.changelogs.values()].map((f) => this.byPartitionOf(f) ?? f)) {
         if (c.highWatermark === undefined || c.highWatermark - (c.position ?? 0n) > BigInt(ACCEPTABLE_RECOVERY_LAG)) caughtUp = false;
       }
       if (caughtUp) result.push(t.id);

@@ -192,11 +192,13 @@ describe('a member that lost its group membership (issue 12, item 1)', { timeout
     async (guarantee, kind) => {
       world = new FakeWorld({ input: 1, output: 1 });
       const w = world;
-      const run = w.start(countTopology(kind), { processingGuarantee: guarantee });
+      const { listener, calls } = recordingListener();
+      const run = w.start(countTopology(kind), { processingGuarantee: guarantee, stateRestoreListener: listener });
       await started(run);
       feed(w, 0, ['k0', 'k1', 'k0', 'k1', 'k0', 'k1']);
       await waitAllCommitted(w);
       expect(storeState(run)).toEqual(new Map([['k0', 3n], ['k1', 3n]]));
+      const ownEnd = afterLastRecord(w, 0);
 
       // Evicted (a session that timed out). Before it re-joins, another member owned the task: it
       // counted two more records of k0 (to 5, in the changelog) and committed the input offsets
@@ -220,6 +222,11 @@ describe('a member that lost its group membership (issue 12, item 1)', { timeout
       expect(storeState(run)).toEqual(new Map([['k0', 6n], ['k1', 4n]]));
       expect(storeState(run)).toEqual(changelogState(w, 0));
       expect(lostMembershipLines(run)).toEqual([{ reason: 'it re-joined with a new member id', tasks: '0_0' }]);
+      // Restored again: a persistent store from the checkpoint its dirty close could still write (it
+      // had written nothing since its last commit), an in-memory one from the beginning.
+      const starts = calls.filter((c) => c.call === 'start');
+      expect(starts).toHaveLength(2);
+      expect(starts[1]).toMatchObject({ start: kind === 'persistent' ? ownEnd : '0' });
       // Opened again as a new task: under exactly_once with a new transactional producer.
       if (guarantee === 'exactly_once') expect(producersOf(run, '0_0')).toBe(2);
       expect(run.errors.filter((e) => e.category === 'fatal')).toEqual([]);
@@ -254,7 +261,6 @@ describe('a member that lost its group membership (issue 12, item 1)', { timeout
       const w = world;
       const commitCalls = (): number => w.cluster.callCount('commitOffsets') + w.cluster.callCount('sendOffsets') + w.cluster.callCount('commit');
       let evictedAt: number | undefined;
-      let run!: FakeAppRun;
       // Commits happen only when a record asks for one (the `v…` records), and records are sent only
       // at a commit (a linger longer than the test): so the batch that holds the eviction asks for no
       // commit, and what it did is still unsent when the member learns it was evicted. The member is
@@ -266,7 +272,7 @@ describe('a member that lost its group membership (issue 12, item 1)', { timeout
         if (value.startsWith('v')) context.commit();
         if (value !== 'evict' || evictedAt !== undefined) return;
         evictedAt = commitCalls();
-        w.cluster.evict(run.client.consumers[0]!);
+        w.cluster.evict(w.runs[0]!.client.consumers[0]!);
         feed(w, 0, ['k0'], 8);
         const other: [string, bigint][] = [['k0', 3n], ['k1', 3n], ['k0', 4n], ['k1', 4n], ['k0', 5n]];
         writeChangelog(w, 0, other);
@@ -280,7 +286,7 @@ describe('a member that lost its group membership (issue 12, item 1)', { timeout
         atAssignment.push(commitCalls());
         return apply.apply(this, args);
       });
-      run = w.start(topology, { processingGuarantee: guarantee, commitIntervalMs: 20_000, producer: { lingerMs: 60_000 } });
+      const run = w.start(topology, { processingGuarantee: guarantee, commitIntervalMs: 20_000, producer: { lingerMs: 60_000 } });
       await started(run);
       feed(w, 0, ['k0', 'k1', 'k0', 'k1']);
       feed(w, 1, ['k2', 'k2']);
@@ -338,5 +344,343 @@ describe('a member that lost its group membership (issue 12, item 1)', { timeout
     await waitAllCommitted(w);
     expect(outputCounts(w).get('k0')!.at(-1)).toBe(8);
     expect(storeState(run)).toEqual(changelogState(w, 0));
+  });
+});
+
+/** One call of a persistent store's checkpoint(offset), with what the store held then and what the changelog said up to that offset. */
+interface CheckpointCall {
+  readonly taskId: string;
+  readonly offset: bigint;
+  readonly store: Map<string, bigint>;
+  readonly changelog: Map<string, bigint>;
+  /** The changelog partition's end offset at that moment. */
+  readonly changelogEnd: bigint;
+}
+
+/** Records every checkpoint a persistent store is asked to take, with the store's contents at that moment. */
+function spyOnCheckpoints(w: FakeWorld): CheckpointCall[] {
+  const calls: CheckpointCall[] = [];
+  const checkpoint = LmdbKeyValueStore.prototype.checkpoint;
+  vi.spyOn(LmdbKeyValueStore.prototype, 'checkpoint').mockImplementation(function (this: LmdbKeyValueStore, offset: string) {
+    // The store's context is private: the task and changelog partition it was opened for.
+    const { taskId, changelog } = (this as unknown as { context: { taskId: string; changelog: { partition: number } } }).context;
+    const store = new Map([...this.all()].map(({ key, value }) => [key.toString(), value.readBigInt64BE()]));
+    calls.push({
+      taskId,
+      offset: BigInt(offset),
+      store,
+      changelog: changelogState(w, changelog.partition, BigInt(offset)),
+      changelogEnd: BigInt(w.cluster.log(CHANGELOG, changelog.partition)!.highWatermark),
+    });
+    checkpoint.call(this, offset);
+  });
+  return calls;
+}
+
+describe('checkpoints say what the store holds (issue 12, item 2)', { timeout: 15_000 }, () => {
+  it('at_least_once: after every commit that moved it, the checkpoint is the last acknowledged changelog offset + 1, and the store then holds exactly the changelog before it', async () => {
+    world = new FakeWorld({ input: 2, output: 2 });
+    const w = world;
+    const dir = stateDir();
+    const calls = spyOnCheckpoints(w);
+    const run = w.start(countTopology('persistent'), { processingGuarantee: 'at_least_once', stateDir: dir });
+    await started(run);
+    for (let round = 0; round < 3; round++) {
+      feed(w, 0, ['k0', 'k1', 'k0'], round * 10);
+      feed(w, 1, ['k2', 'k3'], round * 10);
+      await waitAllCommitted(w);
+      // The file is written once the store's data is on disk, after the commit.
+      for (const p of [0, 1]) {
+        await vi.waitFor(() => expect(readCheckpointJson(dir, `0_${p}`)).toEqual({ version: 1, offset: afterLastRecord(w, p), topic: CHANGELOG, partition: p }), {
+          timeout: 2_000,
+        });
+      }
+    }
+    // Taken after each round's commit (and after the empty restore at the start), per task.
+    for (const taskId of ['0_0', '0_1']) {
+      const offsets = calls.filter((c) => c.taskId === taskId).map((c) => c.offset);
+      expect(offsets, taskId).toEqual(taskId === '0_0' ? [0n, 3n, 6n, 9n] : [0n, 2n, 4n, 6n]);
+    }
+    // Never an offset whose record the store has not applied, nor one short of what it holds: the
+    // store at each checkpoint is exactly the changelog before the offset, which is all there is.
+    for (const c of calls) {
+      expect(c.store, `checkpoint ${c.offset} of ${c.taskId}`).toEqual(c.changelog);
+      expect(c.offset, `checkpoint ${c.offset} of ${c.taskId}`).toBe(c.changelogEnd);
+    }
+    expect(storeState(run)).toEqual(new Map([['k0', 6n], ['k1', 3n], ['k2', 3n], ['k3', 3n]]));
+  });
+
+  it('exactly_once: no checkpoint while running (the store may hold writes of an open transaction); one at a clean close, after the last changelog record', async () => {
+    world = new FakeWorld({ input: 2, output: 2 });
+    const w = world;
+    const dir = stateDir();
+    const calls = spyOnCheckpoints(w);
+    const run = w.start(countTopology('persistent'), { processingGuarantee: 'exactly_once', stateDir: dir });
+    await started(run);
+    for (let round = 0; round < 3; round++) {
+      feed(w, 0, ['k0', 'k1', 'k0'], round * 10);
+      feed(w, 1, ['k2', 'k3'], round * 10);
+      await waitAllCommitted(w);
+    }
+    await sleep(100);
+    expect(calls).toEqual([]);
+    expect(existsSync(checkpointFile(dir, '0_0'))).toBe(false);
+    expect(existsSync(checkpointFile(dir, '0_1'))).toBe(false);
+    await run.app.close();
+    for (const p of [0, 1]) {
+      // The offset after the last data record: the commit marker after it is not a record the store holds.
+      const after = afterLastRecord(w, p);
+      expect(BigInt(after)).toBeLessThan(BigInt(w.cluster.log(CHANGELOG, p)!.highWatermark));
+      expect(readCheckpointJson(dir, `0_${p}`)).toEqual({ version: 1, offset: after, topic: CHANGELOG, partition: p });
+    }
+    expect(calls.map((c) => c.taskId).sort()).toEqual(['0_0', '0_1']);
+    for (const c of calls) expect(c.store).toEqual(c.changelog);
+  });
+
+  it.each(['at_least_once', 'exactly_once'] as const)(
+    '%s: a restart after a clean close restores only the changelog records written after the checkpoint',
+    async (guarantee) => {
+      world = new FakeWorld({ input: 1, output: 1 });
+      const w = world;
+      const dirA = stateDir();
+      const dirB = stateDir();
+      const config = (dir: string, listener?: StateRestoreListener): Partial<StreamsConfig> => ({
+        processingGuarantee: guarantee,
+        stateDir: dir,
+        ...(listener !== undefined ? { stateRestoreListener: listener } : {}),
+      });
+      // Instance A counts, and closes: its store is checkpointed.
+      const a = w.start(countTopology('persistent'), config(dirA));
+      await started(a);
+      feed(w, 0, ['k0', 'k1', 'k0', 'k1', 'k0']);
+      await waitAllCommitted(w);
+      await a.app.close();
+      const checkpoint = readCheckpointJson(dirA, '0_0').offset;
+      expect(checkpoint).toBe(afterLastRecord(w, 0));
+      // Instance B, on another machine (state folder), restores it all and counts on.
+      const b = recordingListener();
+      const runB = w.start(countTopology('persistent'), config(dirB, b.listener));
+      await started(runB);
+      expect(b.calls[0]).toMatchObject({ call: 'start', start: '0' });
+      feed(w, 0, ['k0', 'k1', 'k2'], 5);
+      await waitAllCommitted(w);
+      await runB.app.close();
+      // A again, on its own state: it reads only what B wrote after A's checkpoint.
+      const again = recordingListener();
+      const runA = w.start(countTopology('persistent'), config(dirA, again.listener));
+      await started(runA);
+      const end = w.cluster.log(CHANGELOG, 0)!.highWatermark;
+      const tp = { topic: CHANGELOG, partition: 0 };
+      const written = w.cluster.records(CHANGELOG, { readCommitted: true, partition: 0 }).filter((r) => BigInt(r.offset) >= BigInt(checkpoint));
+      expect(written).toHaveLength(3);
+      expect(again.calls[0]).toEqual({ call: 'start', tp, store: STORE, start: checkpoint, end: String(end) });
+      expect(again.calls.at(-1)).toEqual({ call: 'end', tp, store: STORE, total: 3 });
+      const batches = again.calls.filter((c) => c.call === 'batch');
+      expect(batches.reduce((n, c) => n + c.n, 0)).toBe(3);
+      expect(batches.at(-1)).toMatchObject({ batchEnd: written.at(-1)!.offset });
+      expect(storeState(runA)).toEqual(new Map([['k0', 4n], ['k1', 3n], ['k2', 1n]]));
+      expect(storeState(runA)).toEqual(changelogState(w, 0));
+      // at_least_once checkpoints right after the restore; exactly_once only when it closes.
+      if (guarantee === 'at_least_once') {
+        await vi.waitFor(() => expect(readCheckpointJson(dirA, '0_0').offset).toBe(String(end)), { timeout: 2_000 });
+      } else {
+        expect(existsSync(checkpointFile(dirA, '0_0'))).toBe(false);
+      }
+      feed(w, 0, ['k0'], 8);
+      await waitAllCommitted(w);
+      expect(outputCounts(w).get('k0')).toEqual([1, 2, 3, 4, 5]);
+    },
+  );
+
+  it('a checkpoint past the end of the changelog (the topic was made again) wipes the store, which is restored from the beginning', async () => {
+    const dir = stateDir();
+    const first = new FakeWorld({ input: 1, output: 1 });
+    world = first;
+    const a = first.start(countTopology('persistent'), { stateDir: dir });
+    await started(a);
+    feed(first, 0, ['k0', 'k0', 'k0', 'k1', 'k1']);
+    await waitAllCommitted(first);
+    await a.app.close();
+    expect(readCheckpointJson(dir, '0_0').offset).toBe('5');
+    await first.dispose();
+    // Another cluster: the same topics, made again, empty.
+    world = new FakeWorld({ input: 1, output: 1 });
+    const w = world;
+    const run = w.start(countTopology('persistent'), { stateDir: dir });
+    await started(run);
+    expect(run.logger.lines.map((l) => l.message)).toContain(
+      `store '${STORE}' of task 0_0: its checkpoint (5) is past the end of ${CHANGELOG}-0 (0); restoring it from the beginning`,
+    );
+    expect(storeState(run)).toEqual(new Map());
+    feed(w, 0, ['k0']);
+    await waitAllCommitted(w);
+    expect(outputCounts(w).get('k0')).toEqual([1]);
+  });
+});
+
+
+/** Fills changelog partition `partition` with `n` records over `keys` keys `<prefix><i>`, counting up: each key ends at n / keys. */
+function prefillChangelog(w: FakeWorld, partition: number, n: number, keys: number, prefix: string): void {
+  // As the app would make it: as many partitions as its input.
+  w.cluster.createTopic(CHANGELOG, w.cluster.partitionCounts(['input']).get('input')!, { 'cleanup.policy': 'compact' });
+  const records = [];
+  for (let i = 0; i < n; i++) {
+    records.push({ key: `${prefix}${i % keys}`, value: int64.serialize(CHANGELOG, BigInt(Math.floor(i / keys) + 1)) as Buffer, partition });
+  }
+  w.cluster.produce(CHANGELOG, records);
+}
+
+describe('restoring in the background (issue 12, item 3)', { timeout: 15_000 }, () => {
+  it('a task restoring a big changelog while the other task processes: the app stays REBALANCING and start() waits; queries throw, stale reads read; then RUNNING with one rebalance event', async () => {
+    world = new FakeWorld({ input: 2, output: 2 });
+    const w = world;
+    // Task 0_0's store: 50,000 changelog records over 100 keys (each at 500); task 0_1's: none.
+    prefillChangelog(w, 0, 50_000, 100, 'p0-');
+    // The restore's first fetch takes 1 s: long enough to watch the other task work meanwhile.
+    w.cluster.hang('fetch', 1_000, { topic: CHANGELOG });
+    const { listener, calls } = recordingListener();
+    const restoredAt: number[] = [];
+    const run = w.start(countTopology('memory'), {
+      processingGuarantee: 'exactly_once',
+      stateRestoreListener: {
+        ...listener,
+        onRestoreEnd: (tp, store, total) => {
+          if (tp.partition === 0) restoredAt.push(Date.now());
+          listener.onRestoreEnd!(tp, store, total);
+        },
+      },
+    });
+    const rebalances: string[][] = [];
+    run.app.rebalances$.subscribe((e) => rebalances.push([...e.gained].sort()));
+    w.cluster.produce('input', [
+      { key: 'x', value: 'v0', partition: 1 },
+      { key: 'x', value: 'v1', partition: 1 },
+      { key: 'p0-7', value: 'v2', partition: 0 },
+    ]);
+    // Task 0_1 processes while 0_0 is still restoring.
+    await vi.waitFor(() => expect(outputCounts(w).get('x')).toEqual([1, 2]), { timeout: 900, interval: 5 });
+    const processedAt = Date.now();
+    expect(calls.filter((c) => c.call === 'end' && c.tp.partition === 0)).toEqual([]);
+    expect(run.app.state).toBe('REBALANCING');
+    expect(await settled(run.started)).toBe(false);
+    expect(rebalances).toEqual([]);
+    // A query needs every task of the store: one is restoring. Stale reads see what there is.
+    expect(() => run.app.store<string, bigint>(STORE).get('x')).toThrow(InvalidStateStoreError);
+    expect(() => storeState(run)).toThrow(/task 0_0 is restoring it from its changelog/);
+    expect(run.app.store<string, bigint>(STORE, { staleReads: true }).get('x')).toBe(2n);
+    expect(outputCounts(w).get('p0-7')).toBeUndefined();
+
+    await started(run);
+    expect(restoredAt[0]).toBeGreaterThan(processedAt);
+    expect(run.app.state).toBe('RUNNING');
+    expect(rebalances).toEqual([['0_0', '0_1']]);
+    expect(run.states).toEqual(['CREATED', 'REBALANCING', 'RUNNING']);
+    // The input of the restored task that came during its restore is processed after it.
+    await waitAllCommitted(w);
+    expect(outputCounts(w).get('p0-7')).toEqual([501]);
+    const store = storeState(run);
+    expect(store.size).toBe(101);
+    expect(store.get('p0-7')).toBe(501n);
+    expect(store.get('p0-99')).toBe(500n);
+    expect(store.get('x')).toBe(2n);
+    const tp0 = { topic: CHANGELOG, partition: 0 };
+    const tp1 = { topic: CHANGELOG, partition: 1 };
+    expect(calls.filter((c) => c.tp.partition === 1)).toEqual([
+      { call: 'start', tp: tp1, store: STORE, start: '0', end: '0' },
+      { call: 'end', tp: tp1, store: STORE, total: 0 },
+    ]);
+    const p0 = calls.filter((c) => c.tp.partition === 0);
+    expect(p0[0]).toEqual({ call: 'start', tp: tp0, store: STORE, start: '0', end: '50000' });
+    expect(p0.at(-1)).toEqual({ call: 'end', tp: tp0, store: STORE, total: 50_000 });
+  });
+
+  it('the restore listener hears start, each batch and the end, in order, with the offsets of the changelog partition', async () => {
+    world = new FakeWorld({ input: 2, output: 2 });
+    const w = world;
+    prefillChangelog(w, 0, 3_000, 10, 'k');
+    const { listener, calls } = recordingListener();
+    // Small fetches: the restore reads the 3,000 records in many batches.
+    const run = w.start(countTopology('memory'), { stateRestoreListener: listener, consumer: { maxBytesPerPartition: 2_048 } });
+    await started(run);
+    const p0 = calls.filter((c) => c.tp.partition === 0);
+    const tp = { topic: CHANGELOG, partition: 0 };
+    expect(p0[0]).toEqual({ call: 'start', tp, store: STORE, start: '0', end: '3000' });
+    expect(p0.at(-1)).toEqual({ call: 'end', tp, store: STORE, total: 3_000 });
+    const batches = p0.slice(1, -1);
+    expect(batches.length).toBeGreaterThan(5);
+    // Contiguous batches: each starts right after the last one ended.
+    let previousEnd = -1;
+    for (const b of batches) {
+      expect(b.call).toBe('batch');
+      if (b.call !== 'batch') continue;
+      expect(b.store).toBe(STORE);
+      expect(Number(b.batchEnd) - previousEnd).toBe(b.n);
+      previousEnd = Number(b.batchEnd);
+    }
+    expect(previousEnd).toBe(2_999);
+    expect(storeState(run)).toEqual(changelogState(w, 0));
+  });
+
+  it('a restore listener that throws is logged and the restore goes on', async () => {
+    world = new FakeWorld({ input: 1, output: 1 });
+    const w = world;
+    prefillChangelog(w, 0, 100, 10, 'k');
+    const boom = (): never => {
+      throw new Error('listener bug');
+    };
+    const run = w.start(countTopology('memory'), { stateRestoreListener: { onRestoreStart: boom, onBatchRestored: boom, onRestoreEnd: boom } });
+    await started(run);
+    expect(storeState(run)).toEqual(changelogState(w, 0));
+    expect(run.logger.lines.map((l) => l.message)).toContain('the stateRestoreListener threw: listener bug');
+  });
+
+  /** Settings under which a restore that does not move fails after 300 ms: max(requestTimeoutMs, 2 x sessionTimeoutMs). */
+  const STALL_300: Partial<StreamsConfig> = { requestTimeoutMs: 200, consumer: { sessionTimeoutMs: 150, heartbeatIntervalMs: 30 } };
+  const restoreConsumers = (run: FakeAppRun) => run.client.consumers.filter((c) => c.groupId.startsWith('app-restore-')).length;
+
+  // Found by these two tests: when a restore failed, the task was closed to wait for its retry and
+  // restoreFailed's onRestored() saw no task restoring: the app went RUNNING and start() resolved
+  // with a task of its assignment not restored (a query then silently missed its keys); and when the
+  // retries ran out, RUNNING came just before PENDING_ERROR, so start() resolved instead of
+  // rejecting. The stall's StreamsError is reported without its task id.
+  it('a restore that stalls once is retried as a retriable failure, and the task then starts', async () => {
+    world = new FakeWorld({ input: 1, output: 1 });
+    const w = world;
+    prefillChangelog(w, 0, 1_000, 10, 'k');
+    // The first restore's fetch hangs past the stall bound; the retry's does not.
+    w.cluster.hang('fetch', 2_000, { topic: CHANGELOG });
+    const run = w.start(countTopology('memory'), STALL_300);
+    await started(run);
+    // start() resolves once the task is restored, by its second restore.
+    expect(restoreConsumers(run)).toBe(2);
+    expect(storeState(run)).toEqual(changelogState(w, 0));
+    expect(run.states).toEqual(['CREATED', 'REBALANCING', 'RUNNING']);
+    expect(run.errors.map((e) => [e.category, e.action])).toEqual([['retriable', 'retrying']]);
+    expect(run.errors[0]!.message).toMatch(/restoring app-counts-changelog:0 made no progress for 300 ms/);
+    expect(run.errors[0]!.taskId, 'errors$ names the task whose restore stalled').toBe('0_0');
+  });
+
+  it('a restore that never moves is retried with backoff until taskTimeoutMs, then fails the app with a TaskTimeoutError', async () => {
+    world = new FakeWorld({ input: 1, output: 1 });
+    const w = world;
+    prefillChangelog(w, 0, 1_000, 10, 'k');
+    w.cluster.hang('fetch', 60_000, { topic: CHANGELOG, times: 1_000 });
+    const startedAt = Date.now();
+    const run = w.start(countTopology('memory'), { ...STALL_300, taskTimeoutMs: 1_500 });
+    const outcome = await run.started;
+    const failedAfter = Date.now() - startedAt;
+    expect(outcome.ok).toBe(false);
+    expect(!outcome.ok && outcome.error).toBeInstanceOf(TaskTimeoutError);
+    expect(run.states).toEqual(['CREATED', 'REBALANCING', 'PENDING_ERROR', 'ERROR']);
+    const retries = run.errors.filter((e) => e.action === 'retrying');
+    expect(retries.length).toBeGreaterThanOrEqual(3);
+    for (const e of retries) expect(e.message).toMatch(/made no progress for 300 ms/);
+    expect(retries.map((e) => e.taskId), 'errors$ names the task whose restore stalled').toEqual(retries.map(() => '0_0'));
+    expect(run.errors.at(-1)).toBeInstanceOf(TaskTimeoutError);
+    expect(run.errors.at(-1)!.taskId).toBe('0_0');
+    expect(restoreConsumers(run)).toBe(retries.length + 1);
+    // The first failure came after one stall bound; the fatal one a taskTimeoutMs later.
+    expect(failedAfter).toBeGreaterThanOrEqual(300 + 1_500);
+    expect(failedAfter).toBeLessThan(300 + 1_500 + 1_500);
   });
 });

@@ -3,6 +3,7 @@
  * calls it `InvalidStateStoreException`; interactive queries see it while a task is being moved.
  */
 export class InvalidStateStoreError extends Error {
+  /** The store's name, as the topology names it. */
   readonly storeName: string;
 
   constructor(storeName: string, message: string, options?: { cause?: unknown }) {

@@ -21,6 +21,10 @@
  *                                         stderr), and Rivulet's own info lines (on stderr per --log-level)
  *   {"event":"metrics","state":"...","tasks":[...],"recordsProcessed":n}  every --metrics-interval-ms
  *   {"event":"option-unsupported","message":"..."}  an option this build of StreamsConfig rejects
+ *   {"event":"restore-start","topic":"...","partition":n,"store":"...","start":"o","end":"o","at":ms}
+ *   {"event":"restore-end","topic":"...","partition":n,"store":"...","restored":n,"at":ms}
+ *                                         each changelog partition a task restores (the app's
+ *                                         stateRestoreListener), `at` the wall-clock time in ms
  *   {"event":"closed","state":"NOT_RUNNING"|"ERROR"}
  * The library owns no signal: this entry point closes the app on SIGTERM/SIGINT itself, with a
  * deadline (--shutdown-timeout-ms, default 30 s) after which it exits 1. Otherwise it never calls
@@ -30,6 +34,8 @@
  * `--task-timeout-ms` is passed as StreamsConfig's `taskTimeoutMs` (issue 11: how long a task may
  * retry retriable errors before they are fatal). While the option does not exist yet the config
  * rejects it: the app then runs without it and says so with an `option-unsupported` event.
+ *
+ * `--standbys n` is StreamsConfig's `numStandbyReplicas` (default 0).
  */
 import { parseArgs } from 'node:util';
 import { createConsoleLogger, StreamsApp, type LogLevel, type Logger, type ProcessingGuarantee, type StreamsConfig } from '../../src/index.js';
@@ -54,6 +60,7 @@ const OPTIONS = {
   'log-level': { type: 'string' },
   'task-timeout-ms': { type: 'string' },
   'metrics-interval-ms': { type: 'string' },
+  standbys: { type: 'string' },
 } as const;
 
 type OptionName = keyof typeof OPTIONS;
@@ -126,6 +133,7 @@ const logger: Logger = {
 
 const topology = countingTopology(required('input'), required('copies'), required('counts'), { persistent: store === 'persistent' });
 const taskTimeoutMs = integer('task-timeout-ms');
+const numStandbyReplicas = integer('standbys');
 const config: StreamsConfig = {
   applicationId: required('application-id'),
   brokers: required('brokers'),
@@ -137,6 +145,11 @@ const config: StreamsConfig = {
   logger,
   consumer,
   ...(commitIntervalMs !== undefined ? { commitIntervalMs } : {}),
+  ...(numStandbyReplicas !== undefined ? { numStandbyReplicas } : {}),
+  stateRestoreListener: {
+    onRestoreStart: (tp, storeName, start, end) => emit({ event: 'restore-start', topic: tp.topic, partition: tp.partition, store: storeName, start, end, at: Date.now() }),
+    onRestoreEnd: (tp, storeName, restored) => emit({ event: 'restore-end', topic: tp.topic, partition: tp.partition, store: storeName, restored, at: Date.now() }),
+  },
 };
 
 /** The app, with `taskTimeoutMs` if StreamsConfig takes it (a cast while it is not in the type yet). */

@@ -23,7 +23,7 @@ type AnyRecord = StreamRecord<unknown, unknown>;
  * processing exception handler decides, nothing of the record is forwarded, and the chain is
  * rebuilt for the next one. Whatever the handler, the task fails on:
  * - state across records, as above;
- * - an emission outside a push (an async operator such as delay or bufferTime): it would escape
+ * - an emission outside a push (an async operator such as delay or observeOn): it would escape
  *   the commit covering its record. It is reported as soon as it happens (the work the runtime
  *   waits for after each batch and before each commit rejects), so no later commit covers the
  *   record it dropped, unless that commit came before the emission (a delay longer than the
@@ -129,7 +129,7 @@ export class StreamRxPipe implements Processor<unknown, unknown, unknown, unknow
             !this.subscribing,
             this.subscribing
               ? 'emitted before any record (startWith, or an operator that emits when subscribed): such a record comes from no input record and no commit covers it.'
-              : 'emitted outside the processing of a record (an asynchronous operator such as delay, bufferTime, debounceTime or a Promise): ' +
+              : 'emitted outside the processing of a record (an asynchronous operator such as delay, observeOn, bufferTime or a Promise): ' +
                   'that would escape the commit covering the record. Use mapAsync/flatMapAsync for async work.',
           );
         },

@@ -13,7 +13,7 @@
  */
 import { LocalTopologyRunner, StreamRecord, type PipedRecord, type ProcessorContext } from '@rivulet/core';
 import { serdes } from '@rivulet/serde';
-import { StreamsBuilder } from '@rivulet/streams';
+import { StreamsBuilder } from '../../src/index.js';
 import { filter, map, mergeMap, tap, type OperatorFunction } from 'rxjs';
 import { StreamRxPipe } from '../../src/rx/stream-rx-pipe.js';
 

@@ -10,13 +10,19 @@ import { StreamsBuilder } from '@rivulet/streams';
 import {
   asyncScheduler,
   bufferCount,
+  bufferTime,
+  catchError,
+  count,
   debounceTime,
   distinct,
   distinctUntilChanged,
+  EMPTY,
   filter,
+  from,
   last,
   map,
   mergeMap,
+  of,
   pairwise,
   reduce,
   scan,
@@ -71,6 +77,38 @@ describe('pipe(): stateless operators', () => {
     expect(tapped).toEqual(['the', 'cat', 'the', 'cat', 'sat', 'sat']);
   });
 
+  it('per-record state inside a mergeMap works: scan over the parts of one record, catchError for one record', () => {
+    const b = new StreamsBuilder({ warn: () => undefined });
+    b.source('in', { key: str, value: str })
+      .pipe(
+        mergeMap((r: StreamRecord<string, string>) =>
+          of(r).pipe(
+            map((one) => {
+              if (one.value.includes('!')) throw new Error('unreadable');
+              return one;
+            }),
+            // Drops this record only: the inner chain completes, the task's chain goes on.
+            catchError(() => EMPTY),
+          ),
+        ),
+        mergeMap((r) => from(r.value.split(',')).pipe(scan((total, part) => r.withValue(total.value + Number(part)), r.withValue(0)))),
+      )
+      .sink('out', { key: str, value: int });
+    const driver = new TopologyTestDriver(b.build(), { logger: quiet });
+    driver.createInputTopic('in', str, str).pipeKeyValueList([
+      ['a', '1,2,3'],
+      ['b', '4!'],
+      ['c', '5,5'],
+    ]);
+    expect(driver.createOutputTopic('out', str, int).readKeyValuesToList()).toEqual([
+      ['a', 1],
+      ['a', 3],
+      ['a', 6],
+      ['c', 5],
+      ['c', 10],
+    ]);
+  });
+
   it("a failure of the operators on a record goes to the handler, and nothing of that record is forwarded", () => {
     const b = new StreamsBuilder({ warn: () => undefined });
     b.source('in', { key: str, value: str })
@@ -117,6 +155,8 @@ const STATEFUL: readonly StatefulCase[] = [
   { name: 'reduce(sum)', ops: () => [reduce(sum)], inputs: [1], failsAt: 0, before: [], says: /only when their input completed/ },
   { name: 'last()', ops: () => [last()], inputs: [1], failsAt: 0, before: [], says: /only when their input completed/ },
   { name: 'debounceTime(10)', ops: () => [debounceTime(10)], inputs: [1], failsAt: 0, before: [], says: /only when their input completed/ },
+  { name: 'bufferTime(60 s)', ops: () => [bufferTime(60_000)], inputs: [1], failsAt: 0, before: [], says: /only when their input completed/ },
+  { name: 'count()', ops: () => [count()], inputs: [1], failsAt: 0, before: [], says: /only when their input completed/ },
   { name: 'pairwise()', ops: () => [pairwise()], inputs: [1, 2], failsAt: 1, before: [], says: /emitted 1 record, but 0 records given this record alone/ },
   { name: 'skip(1)', ops: () => [skip(1)], inputs: [1, 2], failsAt: 1, before: [], says: /emitted 1 record, but 0 records/ },
   { name: 'scan(sum)', ops: () => [scan(sum)], inputs: [1, 2], failsAt: 1, before: [1], says: /emitted 1 record, as many as given this record alone, but with other contents/ },
@@ -204,11 +244,27 @@ describe('pipe(): operators that keep state across records stop the task', () =>
   });
 });
 
-describe('pipe(): operators that emit before any record or subscribe late', () => {
+describe('pipe(): operators that complete, emit before any record or subscribe late', () => {
   it('startWith stops the task at the first record: its record comes from no input', () => {
     const driver = pipeDriver([startWith(new StreamRecord('first', 0, 0))]);
     expect(() => driver.createInputTopic('in', str, int).pipeInput('a', 1)).toThrow(/emitted before any record \(startWith/);
     expect(driver.createOutputTopic('out', str, serdes.json<unknown>()).isEmpty()).toBe(true);
+  });
+
+  it('catchError(() => EMPTY) at the top level completes the chain at the first failure: the task stops', () => {
+    const driver = pipeDriver([
+      map((r: Rec) => {
+        if (r.value < 0) throw new Error('negative');
+        return r;
+      }),
+      catchError(() => EMPTY),
+    ]);
+    const input = driver.createInputTopic('in', str, int);
+    input.pipeInput('a', 1);
+    expect(() => input.pipeInput('b', -1)).toThrow(
+      expect.objectContaining({ name: 'ProcessingError', offset: '1', message: expect.stringMatching(/completed \(an operator such as take or first\)/) }),
+    );
+    expect(driver.createOutputTopic('out', str, serdes.json<unknown>()).readValuesToList()).toEqual([1]);
   });
 
   it('subscribeOn stops the task instead of dropping the records pushed before it subscribes', () => {
