@@ -181,7 +181,8 @@ export class StreamTask implements ProcessorContext<unknown, unknown> {
     if (skipBefore !== undefined && skipBefore > from) from = skipBefore;
     const records = batch.records;
     const decoded: DecodedEntry[] = new Array(records.length);
-    let partitionTime = startTime ?? this.partitionTime.get(batch.topic) ?? -1;
+    let partitionTime = this.partitionTime.get(batch.topic) ?? -1;
+    if (startTime !== undefined && startTime > partitionTime) partitionTime = startTime;
     let async = false;
     // A batch is in offset order: once one record is at or past `from`, the rest are too, so the
     // offsets (decimal strings) are parsed only for the records before that point.
