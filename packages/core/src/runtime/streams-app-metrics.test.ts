@@ -22,6 +22,10 @@ describe('StreamsApp.metrics$', () => {
       rebalances: 0,
       rebalanceTimeMsTotal: 0,
       taskMetrics: [],
+      restoringTasks: [],
+      recordsRestored: 0,
+      standbyTasks: [],
+      enforcedProcessing: 0,
     });
     const all = lastValueFrom(a.metrics$(5).pipe(toArray()));
     await new Promise((resolve) => setTimeout(resolve, 20));

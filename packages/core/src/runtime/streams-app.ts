@@ -76,6 +76,17 @@ export interface StreamsMetrics {
   readonly rebalanceTimeMsTotal: number;
   /** Per task this instance runs now. */
   readonly taskMetrics: readonly TaskMetrics[];
+  /** Ids of the tasks whose stores are being restored now (they process once restored). */
+  readonly restoringTasks: readonly string[];
+  /** Changelog records applied to restoring stores since the app started. */
+  readonly recordsRestored: number;
+  /** Ids of the standby tasks this instance keeps (`numStandbyReplicas`). */
+  readonly standbyTasks: readonly string[];
+  /**
+   * Times a task with several input partitions stopped waiting for an empty one and went on
+   * without it (Kafka Streams' enforced-processing count); see `maxTaskIdleMs`.
+   */
+  readonly enforcedProcessing: number;
 }
 
 /** Options of an interactive query ({@link StreamsApp.store} and the others). */
@@ -458,6 +469,10 @@ export class StreamsApp {
       rebalances: this.rebalances,
       rebalanceTimeMsTotal: this.rebalanceTimeMs,
       taskMetrics: [...(this.manager?.tasks.values() ?? [])].map(({ task }) => ({ taskId: task.id, recordsProcessed: task.processedCount })),
+      restoringTasks: this.manager?.restoringTaskIds() ?? [],
+      recordsRestored: this.manager?.recordsRestored ?? 0,
+      standbyTasks: this.manager?.standbys?.ids() ?? [],
+      enforcedProcessing: this.manager?.enforcedProcessing ?? 0,
     };
   }
 

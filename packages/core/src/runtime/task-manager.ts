@@ -130,6 +130,8 @@ export class TaskManager {
    * bound, the task going on without it (see PartitionGroup). Kafka Streams' enforced-processing count.
    */
   enforcedProcessing = 0;
+  /** Changelog records applied to restoring stores since the app started. */
+  recordsRestored = 0;
   /**
    * Per partition whose task is not running (not started yet, restoring, waiting for a retry): how
    * far the consumer covered it with batches that held only transaction markers or aborted records,
@@ -493,6 +495,7 @@ export class TaskManager {
   async processBatch(batch: FetchedBatch, isStale: () => boolean, heartbeat?: () => Promise<void>): Promise<void> {
     const active = this.byPartition.get(`${batch.topic}:${batch.partition}`);
     if (active === undefined && batch.records.length > 0 && !isStale()) this.noteDropped(batch);
+    // Dropped records come again: how far the consumer covered this partition no longer tells its lag.
     if (active === undefined) this.coveredWithoutTask.set(`${batch.topic}:${batch.partition}`, null);
     if (active === undefined || active.fenced || isStale()) {
       // A batch of a task closed as fenced: reopen it if the group still assigns it here. The seek
@@ -1097,7 +1100,10 @@ export class TaskManager {
           topic: changelog.topic,
           partition: changelog.partition,
           from: changelog.position?.toString() ?? store.restoredOffset,
-          apply: (records) => store.restoreBatch(records.map((r) => ({ key: r.key!, value: r.value, offset: r.offset }))),
+          apply: (records) => {
+            store.restoreBatch(records.map((r) => ({ key: r.key!, value: r.value, offset: r.offset })));
+            this.recordsRestored += records.length;
+          },
           reset: () => store.wipe(),
         });
       }
