@@ -97,6 +97,8 @@ export interface ConsumerGroupEvents {
    * records (which never reach the batch handler): `lastOffset` is the last offset it covered.
    */
   onBatchEnd?(topic: string, partition: number, lastOffset: string): void;
+  /** A heartbeat succeeded: the member is still in its group's generation. */
+  onHeartbeat?(): void;
 }
 
 /** The group consumer: subscribes, runs a loop of batches, commits and seeks. */

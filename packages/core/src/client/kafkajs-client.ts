@@ -528,7 +528,9 @@ class KafkajsConsumer implements ConsumerPort {
   }
 
   async run(onBatch: Parameters<ConsumerPort['run']>[0], events: Parameters<ConsumerPort['run']>[1]): Promise<void> {
-    const { GROUP_JOIN, REBALANCING, CRASH, END_BATCH_PROCESS } = this.consumer.events;
+    const { GROUP_JOIN, REBALANCING, CRASH, END_BATCH_PROCESS, HEARTBEAT } = this.consumer.events;
+    const onHeartbeat = events.onHeartbeat;
+    if (onHeartbeat !== undefined) this.consumer.on(HEARTBEAT, () => onHeartbeat());
     const onBatchEnd = events.onBatchEnd;
     if (onBatchEnd !== undefined) {
       this.consumer.on(END_BATCH_PROCESS, ({ payload }) => onBatchEnd(payload.topic, payload.partition, payload.lastOffset));

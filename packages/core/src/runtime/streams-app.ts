@@ -364,6 +364,9 @@ export class StreamsApp {
       onBatchEnd: (topic, partition, lastOffset) => {
         if (current()) manager.batchEnded(topic, partition, lastOffset);
       },
+      onHeartbeat: () => {
+        if (current()) manager.onHeartbeat();
+      },
     });
   }
 
@@ -603,6 +606,9 @@ export class StreamsApp {
     this.assignmentDone = this.locked(async () => {
       if (this.stopping) return;
       const { gained, lost } = await manager.applyAssignment(assignment, memberId, userData);
+      // kafkajs re-joins after an eviction without a REBALANCING event: the app is not RUNNING
+      // while the tasks it was given restore.
+      if (manager.restoringTaskIds().length > 0) this.setState('REBALANCING');
       // Gained tasks restore in the background while the others process: the rebalance ends, and
       // the app is RUNNING, once every task is restored (onRestored).
       const previous = this.pendingRebalance;
@@ -685,6 +691,7 @@ export class StreamsApp {
   private async onTick(): Promise<void> {
     if (this.stopping || this.manager === undefined) return;
     const manager = this.manager;
+    manager.noteAlive(Date.now());
     this.checkConsumerDeadline(Date.now());
     try {
       await this.locked(async () => {

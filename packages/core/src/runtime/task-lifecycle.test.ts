@@ -22,11 +22,11 @@ import { FakeWorld, producersOf, sleep, waitAllCommitted, waitForState, type Fak
  * in a logged store (in memory, or persistent on lmdb):
  * - a member that lost its group membership closes every task dirty, and a task handed back is a
  *   new task, restored to the changelog's end: its store is what the changelog says, including what
- *   another owner wrote meanwhile (item 1);
+ *   another owner wrote meanwhile (problem 1);
  * - checkpoints say what the store holds: at_least_once after each commit, exactly_once only at a
- *   clean close; a restart restores only what came after (item 2);
+ *   clean close; a restart restores only what came after (problem 2);
  * - restoring in the background: a task restoring while another processes, interactive queries
- *   during a restore, a stalled restore retried and then fatal, the restore listener (item 3).
+ *   during a restore, a stalled restore retried and then fatal, the restore listener (problem 4).
  */
 
 const STORE = 'counts';
@@ -186,7 +186,7 @@ const CASES = [
   ['exactly_once', 'persistent'],
 ] as const satisfies readonly (readonly [Guarantee, StoreKind])[];
 
-describe('a member that lost its group membership (issue 12, item 1)', { timeout: 15_000 }, () => {
+describe('a member that lost its group membership (issue 12, problem 1)', { timeout: 15_000 }, () => {
   it.each(CASES)(
     '%s, %s store: evicted, it re-joins as a new member; its task is closed dirty and opened as a new one, whose store is what the changelog says (another owner wrote meanwhile)',
     async (guarantee, kind) => {
@@ -221,7 +221,9 @@ describe('a member that lost its group membership (issue 12, item 1)', { timeout
       expect(counts.get('k1')!.at(-1)).toBe(4);
       expect(storeState(run)).toEqual(new Map([['k0', 6n], ['k1', 4n]]));
       expect(storeState(run)).toEqual(changelogState(w, 0));
-      expect(lostMembershipLines(run)).toEqual([{ reason: 'it re-joined with a new member id', tasks: '0_0' }]);
+      // Found out by the consumer's own heartbeat (a new member id), or by the app's heartbeat when
+      // the eviction came while the last batch was still being handled.
+      expect(lostMembershipLines(run)).toEqual([{ reason: expect.stringMatching(/^(it re-joined with a new member id|UNKNOWN_MEMBER_ID on heartbeat)$/), tasks: '0_0' }]);
       // Restored again: a persistent store from the checkpoint its dirty close could still write (it
       // had written nothing since its last commit), an in-memory one from the beginning.
       const starts = calls.filter((c) => c.call === 'start');
@@ -342,7 +344,11 @@ describe('a member that lost its group membership (issue 12, item 1)', { timeout
     await waitForState(run, 'RUNNING');
     feed(w, 0, ['k0'], 3);
     await waitAllCommitted(w);
-    expect(outputCounts(w).get('k0')!.at(-1)).toBe(8);
+    // The other owner's 7, then the records this member processes again: 8 for record 3, or 9 when
+    // record 2 (processed but never committed) is processed again too. A stale store gives 4.
+    const last = outputCounts(w).get('k0')!.at(-1)!;
+    expect(last).toBeGreaterThanOrEqual(8);
+    expect(last).toBeLessThanOrEqual(9);
     expect(storeState(run)).toEqual(changelogState(w, 0));
   });
 });
@@ -377,7 +383,7 @@ function spyOnCheckpoints(w: FakeWorld): CheckpointCall[] {
   return calls;
 }
 
-describe('checkpoints say what the store holds (issue 12, item 2)', { timeout: 15_000 }, () => {
+describe('checkpoints say what the store holds (issue 12, problem 2)', { timeout: 15_000 }, () => {
   it('at_least_once: after every commit that moved it, the checkpoint is the last acknowledged changelog offset + 1, and the store then holds exactly the changelog before it', async () => {
     world = new FakeWorld({ input: 2, output: 2 });
     const w = world;
@@ -530,7 +536,7 @@ function prefillChangelog(w: FakeWorld, partition: number, n: number, keys: numb
   w.cluster.produce(CHANGELOG, records);
 }
 
-describe('restoring in the background (issue 12, item 3)', { timeout: 15_000 }, () => {
+describe('restoring in the background (issue 12, problem 4)', { timeout: 15_000 }, () => {
   it('a task restoring a big changelog while the other task processes: the app stays REBALANCING and start() waits; queries throw, stale reads read; then RUNNING with one rebalance event', async () => {
     world = new FakeWorld({ input: 2, output: 2 });
     const w = world;

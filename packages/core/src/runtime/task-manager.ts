@@ -150,6 +150,12 @@ export class TaskManager {
   private readonly resumeOffsets = new Map<string, Map<string, string>>();
   /** Per task: a sendOffsets or commit abandoned after its bound and still in flight, settled or not. */
   private readonly unsettled = new Map<string, Promise<void>>();
+  /** Tasks whose restore failed and that wait for their retry: still restoring, for the app's state. */
+  private readonly restoreRetrying = new Set<string>();
+  /** When the event loop last ran the app's timer: a long gap means it was frozen (see assertMayWrite). */
+  private lastAlive = Date.now();
+  /** Set after a freeze longer than the session timeout: nothing is sent nor retried until a heartbeat proves the membership. */
+  private heldUntilHeartbeat = false;
   /** Per task being restored: its background restore. */
   private readonly restores = new Map<string, ChangelogRestore>();
   /**
@@ -161,6 +167,9 @@ export class TaskManager {
   /** The group member id of the last assignment, and a membership loss seen since (evicted, a missed generation). */
   private memberId: string | undefined;
   private membershipLost: string | undefined;
+  private membershipLostAt = 0;
+  /** The last assignment applied, and its user data: re-applied if a loss of membership is never followed by one. */
+  private lastAssignment: { partitions: readonly TopicPartition[]; userData: Buffer | undefined } | undefined;
   /** Per task: aborted rounds in a row caused by an output record the broker refused. */
   private readonly productionRounds = new Map<string, number>();
   /** Since when commits of the shared producer's offsets keep failing with retriable errors (at-least-once). */
@@ -199,7 +208,10 @@ export class TaskManager {
     }
     if (!this.eos) {
       this.sharedProducer = deps.sharedProducer;
-      this.sharedCollector = this.newCollector((records, maxRequestBytes) => this.sharedProducer!.send(records, maxRequestBytes));
+      this.sharedCollector = this.newCollector((records, maxRequestBytes) => {
+        this.assertMayWrite();
+        return this.sharedProducer!.send(records, maxRequestBytes);
+      });
       this.sharedRouter = this.newRouter(this.sharedCollector);
     }
   }
@@ -231,6 +243,8 @@ export class TaskManager {
     const lostReason = this.membershipLost ?? (this.memberId !== undefined && memberId !== undefined && memberId !== this.memberId ? 'it re-joined with a new member id' : undefined);
     if (memberId !== undefined) this.memberId = memberId;
     this.membershipLost = undefined;
+    this.heldUntilHeartbeat = false;
+    this.lastAssignment = { partitions: assignment, userData };
     if (lostReason !== undefined) await this.closeAllLost(lostReason);
     const wanted = this.taskIdsOf(assignment);
     const partitions = new Set(assignment.map((tp) => `${tp.topic}:${tp.partition}`));
@@ -256,7 +270,9 @@ export class TaskManager {
    * tasks may have run elsewhere meanwhile. Applied at the next assignment (see applyAssignment).
    */
   markMembershipLost(reason: string): void {
-    this.membershipLost ??= reason;
+    if (this.membershipLost !== undefined) return;
+    this.membershipLost = reason;
+    this.membershipLostAt = Date.now();
   }
 
   /**
@@ -284,6 +300,57 @@ export class TaskManager {
     this.assigned = new Set();
   }
 
+  /** The app's timer ran: the event loop is not frozen. */
+  noteAlive(now: number): void {
+    this.lastAlive = now;
+  }
+
+  /** A heartbeat succeeded: this member is still in its generation; writes and retries held after a freeze go on. */
+  onHeartbeat(): void {
+    if (this.heldUntilHeartbeat) {
+      this.heldUntilHeartbeat = false;
+      this.log.info('a heartbeat proved this member is still in its group: its tasks re-open');
+    }
+    // A loss of membership is followed by a new assignment (the client re-joins). If heartbeats
+    // succeed for a session timeout and none came, the loss was of a generation this member has
+    // left behind already: its tasks are closed dirty and the last assignment applied again, so
+    // it does not stay idle.
+    const last = this.lastAssignment;
+    if (this.membershipLost !== undefined && last !== undefined && Date.now() - this.membershipLostAt > this.deps.config.consumer.sessionTimeoutMs) {
+      this.log.info(`no new assignment came after this member lost its membership (${this.membershipLost}); applying its last one again`);
+      this.deps.schedule(async () => {
+        if (this.membershipLost !== undefined) await this.applyAssignment(last.partitions, this.memberId, last.userData);
+      });
+    }
+  }
+
+  /**
+   * At-most-once and at-least-once, before each send of the shared producer (which, unlike an
+   * exactly-once task's producer, no newer owner fences): refuses to write for a member that may no
+   * longer own its partitions, as its writes would land after the new owner's, and a stale
+   * changelog record after a newer one corrupts the store of whoever restores it (issue 12, problem
+   * 1). That is a member that lost its membership, or whose event loop was frozen (a long GC pause,
+   * SIGSTOP) past the session timeout, until a heartbeat proves it is still in its group. The
+   * failure is retriable: every task is rewound to its committed offsets.
+   */
+  private assertMayWrite(): void {
+    if (this.membershipLost !== undefined) {
+      throw new StreamsError(
+        `this member lost its group membership (${this.membershipLost}): its output is not sent, and the partitions' next owner processes their input again`,
+        { category: 'retriable', action: 'retrying' },
+      );
+    }
+    const frozenMs = Date.now() - this.lastAlive;
+    if (frozenMs > this.deps.config.consumer.sessionTimeoutMs) this.heldUntilHeartbeat = true;
+    if (this.heldUntilHeartbeat) {
+      throw new StreamsError(
+        `the event loop was blocked for longer than consumer.sessionTimeoutMs (${this.deps.config.consumer.sessionTimeoutMs} ms): this member may have been ` +
+          'evicted meanwhile, so its output is not sent until a heartbeat proves its membership; its tasks are rewound to their committed offsets',
+        { category: 'retriable', action: 'retrying' },
+      );
+    }
+  }
+
   /** Ids of the standby tasks whose stores are caught up with their changelogs: told to the assignor. */
   warmTaskIds(): string[] {
     return this.standbys?.warm() ?? [];
@@ -291,7 +358,10 @@ export class TaskManager {
 
   /** Ids of the tasks whose stores are being restored. */
   restoringTaskIds(): string[] {
-    return [...this.tasks.values()].filter((a) => a.state === 'RESTORING').map((a) => a.task.id);
+    const ids = [...this.tasks.values()].filter((a) => a.state === 'RESTORING').map((a) => a.task.id);
+    // A task whose restore failed and waits for its retry is still to be restored.
+    for (const id of this.restoreRetrying) if (this.assigned.has(id) && !this.tasks.has(id)) ids.push(id);
+    return ids;
   }
 
   /** Opens, restores and starts these tasks; a retriable failure schedules a retry of each, anything else is thrown. */
@@ -347,6 +417,7 @@ export class TaskManager {
     const id = task.id;
     active.state = 'RUNNING';
     active.appendsSinceCommit = 0;
+    this.restoreRetrying.delete(id);
     try {
       task.initProcessors();
     } catch (err) {
@@ -421,19 +492,28 @@ export class TaskManager {
   }
 
   private async restoreFailed(taskIds: readonly string[], restore: ChangelogRestore, error: Error): Promise<void> {
-    try {
-      for (const id of taskIds) {
-        if (this.restores.get(id) !== restore) continue;
-        this.restores.delete(id);
-        const active = this.tasks.get(id);
-        if (active === undefined || active.state !== 'RESTORING') continue;
-        this.rememberResume(active);
-        await this.closeTask(active, false);
-        await this.onRetriable(id, error);
-      }
-    } finally {
-      this.deps.onRestored();
+    for (const id of taskIds) {
+      if (this.restores.get(id) !== restore) continue;
+      this.restores.delete(id);
+      const active = this.tasks.get(id);
+      if (active === undefined || active.state !== 'RESTORING') continue;
+      this.rememberResume(active);
+      await this.closeTask(active, false);
+      // Still to be restored: the app is not RUNNING until it is (restoringTaskIds).
+      this.restoreRetrying.add(id);
+      const category = classifyError(error);
+      await this.onRetriable(
+        id,
+        new StreamsError(`task ${id}: restoring its stores failed: ${error.message}`, {
+          category,
+          action: category === 'retriable' ? 'retrying' : 'fatal',
+          cause: error,
+          taskId: id,
+        }),
+      );
     }
+    // Not after a fatal failure (thrown above): the app goes to PENDING_ERROR, never RUNNING.
+    this.deps.onRestored();
   }
 
   /**
@@ -455,6 +535,7 @@ export class TaskManager {
 
   /** Drops what this member kept about a task it no longer owns. */
   private forgetTask(id: string): void {
+    this.restoreRetrying.delete(id);
     this.retries.clear(id);
     this.resumeOffsets.delete(id);
     this.productionRounds.delete(id);
@@ -467,6 +548,8 @@ export class TaskManager {
    * resume from their committed offsets (or where their aborted work began). Run from the timer.
    */
   async retryDueTasks(): Promise<void> {
+    // A member that may no longer own its partitions re-opens nothing until its membership is settled.
+    if (this.heldUntilHeartbeat || this.membershipLost !== undefined) return;
     const due = this.retries.due().filter((id) => {
       if (this.assigned.has(id) && !this.tasks.has(id)) return true;
       if (!this.assigned.has(id)) this.forgetTask(id);
@@ -493,6 +576,9 @@ export class TaskManager {
    * a long wait heartbeats through `heartbeat`.
    */
   async processBatch(batch: FetchedBatch, isStale: () => boolean, heartbeat?: () => Promise<void>): Promise<void> {
+    // This member lost its membership: its tasks are closed at the next assignment, and nothing
+    // more is processed until then (the partitions' next owner processes these records).
+    if (this.membershipLost !== undefined) return;
     const active = this.byPartition.get(`${batch.topic}:${batch.partition}`);
     if (active === undefined && batch.records.length > 0 && !isStale()) this.noteDropped(batch);
     // Dropped records come again: how far the consumer covered this partition no longer tells its lag.
@@ -688,6 +774,8 @@ export class TaskManager {
   async commitAll(): Promise<void> {
     this.commitRequested = false;
     this.lastCommit = Date.now();
+    // No longer a member: there is nothing this member may commit.
+    if (this.membershipLost !== undefined) return;
     // Async work a wall-clock punctuator started is finished first: a commit covers only finished work.
     for (const { task, fenced } of this.tasks.values()) {
       const pending = fenced ? undefined : task.pendingWork();
@@ -731,7 +819,8 @@ export class TaskManager {
         // Evicted or a stale generation: the member re-joins, and whoever owns the partitions next
         // processes what was not committed (at least once). Nothing for a handler.
         this.log.info(`committing offsets failed: this member left the group's generation (${toError(err).message}); re-joining`);
-        this.markMembershipLost(`committing offsets: ${toError(err).message}`);
+        // Evicted, or a generation this member missed (not a rebalance it takes part in).
+        if (membershipLossType(err) !== undefined) this.markMembershipLost(`committing offsets: ${toError(err).message}`);
         this.deps.report(new StreamsError(`committing offsets: ${toError(err).message}`, { category: 'task-migrated', action: 'rejoining', cause: err }));
         return;
       }
@@ -1268,6 +1357,15 @@ async function awaitWithHeartbeats(work: Promise<void>, heartbeat: (() => Promis
   } finally {
     clearInterval(beat);
   }
+}
+
+/** The error's protocol type when it says this member is out of its group's generation: evicted, or a generation it missed. */
+function membershipLossType(err: unknown): string | undefined {
+  for (let e = err as { type?: string; cause?: unknown; originalError?: unknown } | undefined, depth = 0; e && depth < 4; depth++) {
+    if (e.type === 'UNKNOWN_MEMBER_ID' || e.type === 'ILLEGAL_GENERATION' || e.type === 'FENCED_INSTANCE_ID') return e.type;
+    e = (e.cause ?? e.originalError) as typeof e;
+  }
+  return undefined;
 }
 
 function toError(err: unknown): Error {

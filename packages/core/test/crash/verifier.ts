@@ -125,6 +125,13 @@ export interface CountsReport {
   readonly wrongLastCount: number;
   /** Keys whose counts are not exactly 1, 2, ..., n in order (a gap, a repeat, a step back). */
   readonly notOneToN: number;
+  /**
+   * Keys whose last count is below the number of input records with that key: an update lost, which
+   * no guarantee but at_most_once allows (at_least_once may count a record twice, never zero times).
+   */
+  readonly lostUpdates: number;
+  /** One line per key whose last count is too low (the first few). */
+  readonly lostUpdateExamples: readonly string[];
   /** One line per key that is wrong (the first few). */
   readonly problems: readonly string[];
 }
@@ -132,7 +139,9 @@ export interface CountsReport {
 /**
  * Checks the running counts a read_committed reader sees: for each key the last count must be the
  * number of input records with that key, and under exactly-once the counts must run 1..n in order,
- * which holds only if the store and the outputs stayed consistent across every crash.
+ * which holds only if the store and the outputs stayed consistent across every crash. Under
+ * at-least-once a last count above n is a record counted twice; below n, an update lost (a stale
+ * store kept counting after its task had moved and come back).
  */
 export function verifyCounts(records: readonly { key: string | null; count: bigint }[], input: CrashInput): CountsReport {
   const expected = expectedCounts(input);
@@ -152,12 +161,18 @@ export function verifyCounts(records: readonly { key: string | null; count: bigi
   }
   let wrongLastCount = 0;
   let notOneToN = 0;
+  let lostUpdates = 0;
+  const lost = new ProblemList();
   for (const [key, n] of expected) {
     const counts = byKey.get(key) ?? [];
     const last = counts[counts.length - 1];
     if (last !== BigInt(n)) {
       wrongLastCount++;
       problems.add(`${key}: last count ${last ?? 'none'}, expected ${n}`);
+    }
+    if (last === undefined || last < BigInt(n)) {
+      lostUpdates++;
+      lost.add(`${key}: last count ${last ?? 'none'}, below its ${n} input records`);
     }
     const breakAt = counts.findIndex((c, i) => c !== BigInt(i + 1));
     if (breakAt >= 0 || counts.length !== n) {
@@ -170,5 +185,5 @@ export function verifyCounts(records: readonly { key: string | null; count: bigi
       }
     }
   }
-  return { keys: byKey.size, wrongLastCount, notOneToN, problems: problems.list() };
+  return { keys: byKey.size, wrongLastCount, notOneToN, lostUpdates, lostUpdateExamples: lost.list(), problems: problems.list() };
 }

@@ -164,11 +164,16 @@ export class FaultApp {
     };
   }
 
-  /** Asserts what the guarantee promises: no loss; under exactly_once no duplicate and counts 1..n per key. */
+  /**
+   * Asserts what the guarantee promises: no loss, and no count update lost (each key's last count
+   * at least its number of input records: a stale store would count too low); under exactly_once
+   * no duplicate and counts 1..n per key.
+   */
   expectGuaranteeHeld(report: { copies: CopiesReport; counts: CountsReport }, input?: CrashInput): void {
     const { copies, counts } = report;
     expect(copies.problems, 'copies that no correct run could produce').toEqual([]);
     expect(copies.missing, `lost input records, e.g. ${copies.examples.missing.join(', ')}`).toBe(0);
+    expect(counts.lostUpdates, `lost count updates: ${counts.lostUpdateExamples.join('; ')}`).toBe(0);
     if (this.guarantee === 'exactly_once') {
       // A duplicate seen by kafkajs's read_committed reader: the Java consumer, the reference, says
       // whether a read_committed reader really sees it (a written duplicate) or kafkajs let an

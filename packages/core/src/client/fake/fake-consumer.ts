@@ -111,6 +111,7 @@ export class FakeConsumer implements ConsumerPort {
     if (!this.connected) await this.connect();
     this.running = true;
     this.mustJoin = true;
+    this.onHeartbeat = events.onHeartbeat;
     let firstAttempt!: () => void;
     const ready = new Promise<void>((resolve) => (firstAttempt = resolve));
     this.loopDone = this.loop(onBatch, events, firstAttempt);
@@ -297,7 +298,12 @@ export class FakeConsumer implements ConsumerPort {
   private async heartbeat(): Promise<void> {
     if (!this.running) return;
     await this.cluster.call('heartbeat', { groupId: this.groupId }, () => this.cluster.group(this.groupId).heartbeat(this.member, this.generation));
+    // As kafkajs's HEARTBEAT event.
+    notify(() => this.onHeartbeat?.());
   }
+
+  /** The run's heartbeat listener (ConsumerGroupEvents.onHeartbeat). */
+  private onHeartbeat: (() => void) | undefined;
 
   private leaveGroup(): void {
     if (this.member !== undefined) this.cluster.group(this.groupId).leave(this.member);
