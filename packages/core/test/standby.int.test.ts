@@ -7,8 +7,11 @@
  * their restores start at the changelog's end, not at 0, and restore (almost) nothing. B then
  * counts more input, and a read_committed verifier checks that every input record was copied
  * exactly once and that per key the counts run 1..n: B's stores went on from A's exactly.
+ *
+ * Then the same hand-over followed by a crash of B while its transaction is open (persistent
+ * stores): restarted on its state folder, B must still count 1..n per key.
  */
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { changelogTopic } from '../src/index.js';
 import { expectedCounts, inputRecords, verifyCopies, verifyCounts, type CrashInput } from './crash/verifier.js';
@@ -162,6 +165,92 @@ describe('standby replicas (real broker)', () => {
         );
         expect(countsReport.problems).toEqual([]);
         expect(countsReport.keys).toBe(expectedCounts(INPUT).size);
+      } catch (err) {
+        for (const c of children) console.error(`--- ${c.label} (last lines)\n${c.tail(60)}`);
+        throw err;
+      } finally {
+        await Promise.all(children.map((c) => c.kill()));
+        await Promise.all([admin.disconnect(), producer.disconnect()]);
+        rmSync(stateRoot, { recursive: true, force: true });
+      }
+    },
+    60_000,
+  );
+
+  it.concurrent(
+    'persistent store: the new owner crashes mid-transaction after taking a standby copy over; restarted on its state folder, its counts still run 1..n',
+    async () => {
+      // 20,000 keys and a 3 s commit interval: B's open transaction writes more keys than the lmdb
+      // store buffers (10,000 entries), so some of its uncommitted writes are on disk when it dies.
+      const input: CrashInput = { total: 60_000, keys: 20_000 };
+      const applicationId = uniqueName('standby-crash');
+      const inputTopic = uniqueName('standby-crash-in');
+      const copies = uniqueName('standby-crash-copies');
+      const counts = uniqueName('standby-crash-counts');
+      await createTopicsAndWait([inputTopic, copies, counts], 2);
+      await createTopicsAndWait([changelogTopic(applicationId, 'counts')], 2, { 'cleanup.policy': 'compact' });
+      const stateRoot = `/tmp/rivulet-standby/${applicationId}`;
+      const launch = (label: string, name: 'a' | 'b') =>
+        startCrashApp(label, {
+          brokers: brokers(),
+          applicationId,
+          input: inputTopic,
+          copies,
+          counts,
+          guarantee: 'exactly_once',
+          stateDir: `${stateRoot}/${name}`,
+          store: 'persistent',
+          clientId: name,
+          sessionTimeoutMs: SESSION_TIMEOUT_MS,
+          heartbeatIntervalMs: 1_000,
+          maxBytesPerPartition: 65_536,
+          commitIntervalMs: 3_000,
+          logLevel: 'warn',
+        });
+      const kafka = testKafka('rivulet-standby-crash-test');
+      const admin = kafka.admin();
+      const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+      await Promise.all([admin.connect(), producer.connect()]);
+      const children: CrashAppChild[] = [];
+      let produced = 0;
+      const feed = async (to: number, pauseMs: number) => {
+        while (produced < to) {
+          const next = Math.min(produced + 500, to);
+          await producer.send({ topic: inputTopic, acks: -1, messages: inputRecords(input, produced, next) });
+          produced = next;
+          await sleep(pauseMs);
+        }
+      };
+      try {
+        const a = launch('a', 'a');
+        children.push(a);
+        await a.waitForRunning(30_000);
+        const b = launch('b', 'b');
+        children.push(b);
+        const kept = await b.waitForEvent((e) => e.event === 'log' && /^keeping a standby copy of task /.test(e.message!), 30_000, 'B keeping a standby');
+        const task = kept.message!.split(' ').at(-1)!;
+        // Input keeps coming; B commits its own task, which checkpoints its standby copy of A's.
+        const feeding = feed(45_000, 40);
+        await eventually(async () => (existsSync(`${stateRoot}/b/${task}/counts.checkpoint`) ? true : undefined), 30_000, "B's standby copy checkpointed");
+        await a.kill();
+        await b.waitForEvent((e) => e.event === 'log' && e.message === `task ${task} takes over its standby copy's stores`, SESSION_TIMEOUT_MS + 20_000, `B taking ${task} over`);
+        await sleep(2_500);
+        await b.kill();
+        await feeding;
+        const restarted = launch('b#2', 'b');
+        children.push(restarted);
+        await feed(input.total, 5);
+        await eventually(async () => ((await groupLag(admin, applicationId, inputTopic)) === 0 ? true : undefined), 60_000, 'the restarted B processing the rest');
+        const closed = await restarted.terminate(30_000);
+        expect(closed.exit, restarted.tail(40)).toEqual({ code: 0, signal: null });
+        const [copied, counted] = await Promise.all([readAll(copies, { timeoutMs: 60_000 }), readAll(counts, { timeoutMs: 60_000 })]);
+        const copiesReport = verifyCopies(copied, input);
+        expect({ missing: copiesReport.missing, duplicated: copiesReport.duplicated, problems: copiesReport.problems }).toEqual({ missing: 0, duplicated: 0, problems: [] });
+        const countsReport = verifyCounts(
+          counted.map((r) => ({ key: r.key, count: r.valueBytes!.readBigInt64BE() })),
+          input,
+        );
+        expect({ notOneToN: countsReport.notOneToN, problems: countsReport.problems }).toEqual({ notOneToN: 0, problems: [] });
       } catch (err) {
         for (const c of children) console.error(`--- ${c.label} (last lines)\n${c.tail(60)}`);
         throw err;

@@ -119,15 +119,30 @@ export class StandbyTasks {
    * Hands a standby's stores over to the active task that takes its place here: they are no
    * longer followed. Returns undefined when this member keeps no standby of that task.
    */
-  take(id: string): { stores: TaskStores; positions: Map<string, bigint | undefined> } | undefined {
+  async take(id: string, exactlyOnce: boolean): Promise<{ stores: TaskStores; positions: Map<string, bigint | undefined> } | undefined> {
     const task = this.tasks.get(id);
     if (task === undefined) return undefined;
     this.forget(task);
     this.refollow();
     const positions = new Map<string, bigint | undefined>();
     for (const [name, c] of task.changelogs) positions.set(name, this.byPartitionOf(c)?.position ?? c.position);
+    // Under exactly-once an active task's store may hold writes of a transaction that will abort:
+    // the checkpoint the standby wrote must not outlive the hand-over, or a crash would restore
+    // from it on top of those writes.
+    if (exactlyOnce) for (const store of task.stores.stores.values()) if (store.persistent) await store.discardCheckpoint?.();
     this.deps.log('info', `task ${id} takes over its standby copy's stores`);
     return { stores: task.stores, positions };
+  }
+
+  /** True when a persistent standby store moved past its last checkpoint. */
+  needsCheckpoint(): boolean {
+    for (const task of this.tasks.values()) {
+      for (const [name, c] of task.changelogs) {
+        const live = this.byPartitionOf(c);
+        if (task.stores.stores.get(name)!.persistent && live?.position !== undefined && live.position !== live.checkpointed) return true;
+      }
+    }
+    return false;
   }
 
   /** Checkpoints persistent standby stores whose position moved (they only hold committed writes). */

@@ -1,3 +1,6 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { serdes } from '@rivulet/serde';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { StateRestoreListener } from '../config/state-restore-listener.js';
@@ -17,7 +20,9 @@ import { FakeWorld, waitAllCommitted, waitForState, type FakeAppRun } from './te
  * `numStandbyReplicas: 1` the second app (B) keeps a standby copy of 0_0 that follows the
  * changelog; when A closes (a clean leave), B takes the task over with the standby's store and
  * restores only the changelog's tail, and the counts go on from where A left them. Without a
- * standby the same hand-over restores the whole changelog from offset 0.
+ * standby the same hand-over restores the whole changelog from offset 0. Then the checkpoints of
+ * persistent standby copies: written as the member commits, and gone once the copy is an active
+ * exactly_once task's store (both found by these tests).
  */
 
 const STORE = 'counts';
@@ -28,11 +33,20 @@ type StoreKind = 'memory' | 'persistent';
 type Guarantee = 'at_least_once' | 'exactly_once';
 
 let world: FakeWorld | undefined;
+const dirs: string[] = [];
 afterEach(async () => {
   vi.restoreAllMocks();
   await world?.dispose();
   world = undefined;
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
+
+/** A state folder the test can look into. */
+function stateDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'rivulet-standby-'));
+  dirs.push(dir);
+  return dir;
+}
 
 /** input -> the running count of each key, kept in the logged store `counts` -> output (`key:count`). */
 function countTopology(kind: StoreKind): Topology {
@@ -150,6 +164,7 @@ describe.each<[StoreKind, Guarantee]>([
       const end = changelogEnd(w);
       await vi.waitFor(() => expect(standbyPosition(standbyTasks!)).toBe(end), { timeout: 5_000, interval: 5 });
       expect(standbyTasks!.ids()).toEqual(['0_0']);
+      expect(runB.app.metrics().standbyTasks).toEqual(['0_0']);
       expect(standbyTasks!.warm()).toEqual(['0_0']);
       caughtUpAt = end;
     } else {
@@ -200,4 +215,78 @@ describe.each<[StoreKind, Guarantee]>([
     expect(restore.end).toBe(endBeforeHandOver);
     expect(restoredRecords).toEqual([250]);
   });
+});
+
+describe('standby replicas, persistent store: checkpoints', () => {
+  /** The checkpoint file of task `taskId`'s store in a state folder. */
+  const checkpointFile = (dir: string, taskId: string) => join(dir, taskId, `${STORE}.checkpoint`);
+
+  // Found by this test: commitDue() was false while no active task had anything to commit, so a
+  // member that keeps only standby copies never checkpointed them, and after a crash it followed the
+  // whole changelog again.
+  it('a member that keeps only standby copies checkpoints them as it commits', async () => {
+    const w = (world = new FakeWorld({ input: 1, output: 1 }));
+    const config = { processingGuarantee: 'at_least_once', numStandbyReplicas: 1 } as const;
+    const runA = w.start(countTopology('persistent'), { ...config, stateDir: stateDir() });
+    await waitForState(runA, 'RUNNING');
+    w.produce('input', input(200, 0));
+    await waitAllCommitted(w);
+    const dirB = stateDir();
+    const runB = w.start(countTopology('persistent'), { ...config, stateDir: dirB });
+    await waitForState(runB, 'RUNNING');
+    const standbys = manager(runB).standbys!;
+    await vi.waitFor(() => expect(standbyPosition(standbys)).toBe(changelogEnd(w)), { timeout: 2_000, interval: 5 });
+    // The commit interval is 30 ms: a few of them later the copy's position is on disk.
+    await vi.waitFor(() => expect(existsSync(checkpointFile(dirB, '0_0'))).toBe(true), { timeout: 1_000, interval: 5 });
+  });
+
+  // Found by this test: the standby copy's checkpoint file stayed on disk when take() handed the
+  // store to the active task. Under exactly_once an active task's persistent store must leave no
+  // checkpoint behind (LmdbKeyValueStore.init deletes it; it is written again only at a clean
+  // close): after a crash the store holds writes of an aborted transaction past the checkpoint,
+  // and a restore from that checkpoint would keep them.
+  /**
+   * Exactly-once, two partitions: A owns 0_0, B owns 0_1 (B's commits checkpoint its standby copy
+   * of 0_0, if it keeps one). A closes; B takes 0_0 over and processes it. Returns B's state folder.
+   */
+  async function takeOverWhileBRuns(standbys: 0 | 1): Promise<{ dirB: string; runB: FakeAppRun }> {
+    const w = (world = new FakeWorld({ input: 2, output: 2 }));
+    const config = { processingGuarantee: 'exactly_once', numStandbyReplicas: standbys } as const;
+    const runA = w.start(countTopology('persistent'), { ...config, stateDir: stateDir() });
+    await waitForState(runA, 'RUNNING');
+    const dirB = stateDir();
+    const runB = w.start(countTopology('persistent'), { ...config, stateDir: dirB });
+    await vi.waitFor(() => expect([runA.app.metrics().tasks, runB.app.metrics().tasks, runB.app.state]).toEqual([['0_0'], ['0_1'], 'RUNNING']), { timeout: 5_000, interval: 5 });
+    w.produce('input', input(200, 0));
+    await waitAllCommitted(w);
+    if (standbys === 1) {
+      // Once the copy holds all of 0_0's changelog, B's next commits (it processes 0_1) checkpoint it.
+      await vi.waitFor(() => expect(standbyPosition(manager(runB).standbys!)).toBe(changelogEnd(w)), { timeout: 2_000, interval: 5 });
+      w.produce('input', input(50, 200));
+      await waitAllCommitted(w);
+      await vi.waitFor(() => expect(existsSync(checkpointFile(dirB, '0_0'))).toBe(true), { timeout: 2_000, interval: 5 });
+    }
+    await runA.app.close();
+    await vi.waitFor(() => expect([...runB.app.metrics().tasks].sort()).toEqual(['0_0', '0_1']), { timeout: 5_000, interval: 5 });
+    w.produce('input', input(50, 250));
+    await waitAllCommitted(w);
+    expect(existsSync(join(dirB, '0_0'))).toBe(true);
+    return { dirB, runB };
+  }
+
+  // Found by this test: the standby copy's checkpoint file stayed on disk when take() handed the
+  // store to the active task. Under exactly_once an active task's persistent store must leave no
+  // checkpoint behind (LmdbKeyValueStore.init deletes it; it is written again only at a clean
+  // close): after a crash the store holds writes of an aborted transaction past the checkpoint,
+  // and a restore from that checkpoint would keep them.
+  it('exactly_once: a standby copy taken over by the active task leaves no checkpoint on disk while the task runs', async () => {
+    const { dirB, runB } = await takeOverWhileBRuns(1);
+    expect(runB.logger.lines.map((l) => l.message)).toContain("task 0_0 takes over its standby copy's stores");
+    expect(existsSync(checkpointFile(dirB, '0_0'))).toBe(false);
+  }, 15_000);
+
+  it('exactly_once: without a standby, the task opened on the new owner keeps no checkpoint while it runs (the invariant above)', async () => {
+    const { dirB } = await takeOverWhileBRuns(0);
+    expect(existsSync(checkpointFile(dirB, '0_0'))).toBe(false);
+  }, 15_000);
 });

@@ -96,20 +96,23 @@ export class TaskAssignor implements GroupAssignor {
     }
     // The rest go to the least loaded member, in (sub-topology, partition) order so that consecutive
     // tasks of one sub-topology land on different members.
-    // A member with a caught-up standby copy of the task comes first, within balance.
-    const ceil = Math.ceil(tasks.length / Math.max(ids.length, 1));
+    // A member with a caught-up standby copy of the task comes first, within balance: only
+    // `tasks % members` members may hold floor + 1 tasks.
+    let slotsAboveFloor = (tasks.length % Math.max(ids.length, 1)) - ids.filter((id) => owned.get(id)!.length > floor).length;
     const rest = tasks.filter((t) => !taken.has(t.id)).sort((a, b) => a.subTopology - b.subTopology || a.partition - b.partition);
     for (const t of rest) {
       let best: string | undefined;
       for (const id of ids) {
-        if (!warm.get(id)!.has(t.id) || owned.get(id)!.length >= ceil) continue;
-        if (best === undefined || owned.get(id)!.length < owned.get(best)!.length) best = id;
+        const n = owned.get(id)!.length;
+        if (!warm.get(id)!.has(t.id) || !(n < floor || (n === floor && slotsAboveFloor > 0))) continue;
+        if (best === undefined || n < owned.get(best)!.length) best = id;
       }
       if (best === undefined) {
         best = ids[0]!;
         for (const id of ids) if (owned.get(id)!.length < owned.get(best)!.length) best = id;
       }
       owned.get(best)!.push(t.id);
+      if (owned.get(best)!.length === floor + 1) slotsAboveFloor--;
     }
     const standbys = this.assignStandbys(ids, owned, warm, tasks);
 

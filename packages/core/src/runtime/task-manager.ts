@@ -766,6 +766,8 @@ export class TaskManager {
     if (!this.commitRequested && now - this.lastCommit < this.deps.config.commitIntervalMs) return false;
     for (const a of this.tasks.values()) if (a.transaction !== undefined || a.task.offsetsToCommit().length > 0) return true;
     if (this.sharedCollector !== undefined && this.sharedCollector.buffered > 0) return true;
+    // A member that keeps only standby copies still checkpoints them at the commit interval.
+    if (this.standbys?.needsCheckpoint() === true) return true;
     this.lastCommit = now;
     return false;
   }
@@ -1134,7 +1136,7 @@ export class TaskManager {
     }
     // A standby copy of this task's stores kept here is taken as it is: only the changelog's tail
     // is restored. Otherwise the stores are opened from local state (checkpoint) or empty.
-    const warm = this.standbys?.take(id);
+    const warm = await this.standbys?.take(id, this.eos);
     let opened;
     try {
       opened = warm?.stores ?? (await openTaskStores(config, topology, sub, id, partition));

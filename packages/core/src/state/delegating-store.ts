@@ -56,6 +56,10 @@ export abstract class DelegatingStore<S extends RestorableStateStore> implements
     return this.inner.wipe();
   }
 
+  async discardCheckpoint(): Promise<void> {
+    await this.inner.discardCheckpoint?.();
+  }
+
   /** Called once the store below is open, with the context `init` was given. */
   protected abstract opened(context: StateStoreContext): void;
 }

@@ -149,6 +149,11 @@ export class LmdbKeyValueStore implements KeyValueBytesStore {
     this.pendingCheckpoint = offset;
   }
 
+  async discardCheckpoint(): Promise<void> {
+    this.pendingCheckpoint = undefined;
+    if (this.context !== undefined) await removeCheckpoint(this.checkpointPath(this.context));
+  }
+
   async wipe(): Promise<void> {
     const context = this.context;
     if (context === undefined) throw new InvalidStateStoreError(this.name, 'was never opened: there is nothing to wipe');

@@ -106,4 +106,10 @@ export interface RestorableStateStore extends StateStore {
    * open store stays open, empty and ready to be restored from the beginning.
    */
   wipe(): Promise<void>;
+  /**
+   * Deletes the store's checkpoint (and any checkpoint still to be written), keeping its data: from
+   * now on the store may hold writes of an open transaction, so a crash must find no checkpoint.
+   * Needed only by stores that keep a checkpoint (persistent ones).
+   */
+  discardCheckpoint?(): Promise<void>;
 }
