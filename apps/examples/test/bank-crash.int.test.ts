@@ -9,8 +9,8 @@
  * partition of the repartition topic, each in its own transactions. A kill leaves their aborted
  * transactions interleaved in a partition. kafkajs 2.2.4's own read_committed filter
  * (consumer/filterAbortedMessages.js) lets the head of such an aborted transaction through, and the
- * app would count those movements twice; @rivulet/core replaces that filter
- * (packages/core/src/client/kafkajs-aborted-filter.ts), and this scenario proves it end to end.
+ * app would count those movements twice; Rivulet patches that filter
+ * (patches/kafkajs+2.2.4.patch, applied at install), and this scenario proves it end to end.
  */
 import { KafkaTestHarness, type HarnessRecord } from '@rivulet/testing';
 import { afterEach, describe, expect, it } from 'vitest';

@@ -2,8 +2,6 @@
  * The kafkajs adapter of the Kafka client port. kafkajs speaks the pre-KIP-447 transactional offset
  * commit, so exactly-once uses one transactional producer per task (see the runtime).
  */
-// First: kafkajs must load its consumer with the fixed read_committed filter (see the module).
-import { abortedFilterFixInstalled } from './kafkajs-aborted-filter.js';
 import kafkajs, {
   AssignerProtocol,
   CompressionTypes,
@@ -20,6 +18,7 @@ import kafkajs, {
   type TopicMessages,
 } from 'kafkajs';
 import { kafkajsLogCreator } from './kafkajs-log.js';
+import { missingKafkajsPatches } from './kafkajs-patches.js';
 import type {
   AdminPort,
   ConsumerOptions,
@@ -79,10 +78,11 @@ export class KafkajsClient implements KafkaClientPort {
 
   constructor(options: KafkajsClientOptions) {
     const { logger } = options;
-    if (!abortedFilterFixInstalled) {
+    const missing = missingKafkajsPatches();
+    if (missing.length > 0) {
       logger.warn(
-        'kafkajs was loaded before @rivulet/core, so its read_committed filter could not be fixed: ' +
-          'with several transactional writers on a partition, aborted records may be read. Import @rivulet/core before kafkajs.',
+        `kafkajs is not patched as Rivulet needs (${missing.join('; ')}). ` +
+          "Apply Rivulet's patches/kafkajs+2.2.4.patch with patch-package when installing.",
       );
     }
     this.kafka = new Kafka({

@@ -199,11 +199,6 @@ export class RecordCollector implements RecordSink {
     this.failure = undefined;
   }
 
-  /** Waits for the send in flight, if any, without sending more. */
-  async settle(): Promise<void> {
-    await this.inFlight?.catch(() => undefined);
-  }
-
   private startSend(): void {
     if (this.lingerTimer !== undefined) {
       clearTimeout(this.lingerTimer);

@@ -255,37 +255,6 @@ describe('StreamTask processing', () => {
     expect(task.offsetsToCommit()).toEqual([{ topic: 'in', partition: 1, offset: '14' }]);
   });
 
-  it('rewinds to the committed offsets and processes the records after them again', async () => {
-    const { task, output } = harness();
-    task.setCommittedOffsets(new Map([['in:1', '11']]));
-    task.initProcessors();
-    const fetched = batch([11, 'alice', 'a', 1], [12, 'bob', 'b', 2]);
-    run(task, fetched);
-    expect(task.offsetsToCommit()).toEqual([{ topic: 'in', partition: 1, offset: '13' }]);
-
-    expect(task.rewindToCommitted()).toEqual([{ topic: 'in', partition: 1, offset: '11' }]);
-    expect(task.nextOffset('in')).toBe('11');
-    expect(task.offsetsToCommit()).toEqual([]);
-    run(task, fetched);
-    expect(task.processedCount).toBe(4);
-    expect(await output()).toEqual([
-      `out/${p4('alice')} alice=A @1`,
-      `out/${p4('bob')} bob=B @2`,
-      `out/${p4('alice')} alice=A @1`,
-      `out/${p4('bob')} bob=B @2`,
-    ]);
-  });
-
-  it('forgets all progress on rewind when nothing was committed yet', () => {
-    const { task } = harness();
-    task.initProcessors();
-    run(task, batch([0, 'alice', 'a', 1]));
-    expect(task.nextOffset('in')).toBe('1');
-    task.rewindToCommitted();
-    expect(task.nextOffset('in')).toBeUndefined();
-    expect(task.offsetsToCommit()).toEqual([]);
-  });
-
   it('forwards to one named child only', async () => {
     const router: ProcessorSupplier<string, string, string, string> = () => {
       let ctx!: ProcessorContext<string, string>;

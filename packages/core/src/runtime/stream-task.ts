@@ -4,7 +4,7 @@ import type { AsyncForwarder, AsyncOrigin, Cancellable, ProcessorContext, Punctu
 import type { Processor } from '../processor/processor.js';
 import type { RecordMetadata, StreamRecord } from '../processor/stream-record.js';
 import type { StateStore } from '../state/state-store.js';
-import { serdeOrDefault, type DefaultSerdes } from '../topology/default-serdes.js';
+import { serdeOrDefault, type DefaultSerdes } from '../state/default-serdes.js';
 import type { NodeDef } from '../topology/nodes.js';
 import type { SubTopology } from '../topology/sub-topologies.js';
 import type { ErrorRouter } from './error-router.js';
@@ -298,15 +298,6 @@ export class StreamTask implements ProcessorContext<unknown, unknown> {
   /** Records that the offsets returned by `offsetsToCommit` are now committed. */
   markCommitted(offsets: readonly TopicPartitionOffset[]): void {
     for (const o of offsets) this.committedOffsets.set(o.topic, o.offset);
-  }
-
-  /** Forgets progress since the last commit (an aborted transaction): processing resumes at the committed offsets. */
-  rewindToCommitted(): TopicPartitionOffset[] {
-    // Buffered records come again from the committed offsets.
-    this.partitionGroup?.clear();
-    this.nextOffsets.clear();
-    for (const [topic, offset] of this.committedOffsets) this.nextOffsets.set(topic, offset);
-    return [...this.committedOffsets].map(([topic, offset]) => ({ topic, partition: this.partition, offset }));
   }
 
   /** Runs due punctuators of one type. Wall-clock ones are checked between batches. */

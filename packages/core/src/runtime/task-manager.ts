@@ -122,7 +122,6 @@ export class TaskManager {
   private commitRequested = false;
   private lastCommit = Date.now();
   /** Totals for metrics. */
-  committedOffsetsCount = 0;
   commits = 0;
   private processedByClosedTasks = 0;
   /**
@@ -846,7 +845,6 @@ export class TaskManager {
       task.markCommitted(task.offsetsToCommit());
       this.retries.clear(task.id);
     }
-    this.committedOffsetsCount += offsets.length;
     await this.checkpointAll();
   }
 
@@ -971,7 +969,6 @@ export class TaskManager {
       active.transaction = undefined;
       task.markCommitted(offsets);
       this.advanceChangelogs(active);
-      this.committedOffsetsCount += offsets.length;
       this.retries.clear(task.id);
       this.productionRounds.delete(task.id);
       return true;

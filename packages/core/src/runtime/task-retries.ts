@@ -95,11 +95,6 @@ export class TaskRetries {
   ids(): string[] {
     return [...this.runs.keys()];
   }
-
-  /** The ids of the tasks waiting to be re-opened. */
-  waiting(): string[] {
-    return [...this.runs].filter(([, r]) => r.dueAt !== undefined).map(([id]) => id);
-  }
 }
 
 /**

@@ -2,8 +2,6 @@
  * Helpers for core's integration tests on the real broker: unique names, topics, and reading a
  * topic to its end as a read_committed (or read_uncommitted) consumer would.
  */
-// Before kafkajs: the readers below use Rivulet's fixed read_committed filter too.
-import '../../src/client/kafkajs-aborted-filter.js';
 import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel, type Admin, type IHeaders } from 'kafkajs';
 import { inject } from 'vitest';
