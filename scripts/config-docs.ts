@@ -1,86 +1,69 @@
 /**
- * Writes docs/configuration.md from the code: every option of StreamsConfig with its TSDoc summary,
- * its default per processing guarantee and the Kafka property it corresponds to.
+ * Writes docs/configuration.md from the settings table (packages/core/src/config/settings.ts):
+ * every option of StreamsConfig with the Kafka property it corresponds to, its type, its default
+ * per processing guarantee, what each guarantee demands of it, and its docs.
  * Run: node --conditions=@rivulet/source --import tsx scripts/config-docs.ts
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import ts from 'typescript';
-import { CLIENT_DEFAULTS, CONSUMER_DEFAULTS, GUARANTEE_DEFAULTS, PRODUCER_DEFAULTS } from '../packages/core/src/config/defaults.js';
-import { KAFKA_PROPERTY_NAMES } from '../packages/core/src/config/property-names.js';
+import { GUARANTEES, OPTION_PATHS, settingAt } from '../packages/core/src/config/settings.js';
+import type { OptionPath, Requirement, Setting } from '../packages/core/src/config/settings.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const configDir = `${root}packages/core/src/config/`;
 
-/** The first paragraph of each member's TSDoc in an interface. */
-function docsOf(file: string, iface: string): Map<string, string> {
-  const source = ts.createSourceFile(file, readFileSync(configDir + file, 'utf8'), ts.ScriptTarget.Latest, true);
-  const result = new Map<string, string>();
-  source.forEachChild((node) => {
-    if (!ts.isInterfaceDeclaration(node) || node.name.text !== iface) return;
-    for (const member of node.members) {
-      if (!member.name || !ts.isIdentifier(member.name)) continue;
-      const doc = ts.getJSDocCommentsAndTags(member).find(ts.isJSDoc);
-      const text =
-        typeof doc?.comment === 'string'
-          ? doc.comment
-          : (doc?.comment ?? []).map((c) => (ts.isJSDocLink(c) ? `\`${c.name?.getText() ?? ''}${c.text}\`` : c.text)).join('');
-      result.set(member.name.text, text.split('\n\n')[0]!.replace(/\s+/g, ' ').replace(/\{@link ([^}]+)\}/g, '`$1`').trim());
-    }
-  });
-  return result;
+/** A value as a user writes it, in code format; `show` where the setting renders its own. */
+function fmt(setting: Setting<unknown>, value: unknown): string {
+  if (value === undefined || value === null) return 'none';
+  if (value === Number.MAX_SAFE_INTEGER) return 'unlimited';
+  if (setting.read.show) return setting.read.show(value);
+  return typeof value === 'string' ? `\`'${value}'\`` : `\`${String(value)}\``;
 }
 
-const fmt = (v: unknown): string =>
-  v === undefined ? '' : v === null ? 'none' : v === Number.MAX_SAFE_INTEGER ? 'unlimited' : v === -1 ? '-1 (all)' : `\`${JSON.stringify(v)}\``;
-
-const guarantees = ['at_most_once', 'at_least_once', 'exactly_once'] as const;
-function defaultsFor(path: string): string {
-  const [level, name] = path.includes('.') ? (path.split('.') as [string, string]) : ['', path];
-  const per = guarantees.map((g) => {
-    const d = GUARANTEE_DEFAULTS[g] as unknown as Record<string, Record<string, unknown>>;
-    if (level === '' && name === 'commitIntervalMs') return (d as unknown as { commitIntervalMs: number }).commitIntervalMs;
-    if (level === 'producer' && name in d['producer']!) return d['producer']![name];
-    if (level === 'consumer' && name in d['consumer']!) return d['consumer']![name];
-    return undefined;
-  });
-  if (per.some((v) => v !== undefined)) {
-    if (per.every((v) => v === per[0])) return fmt(per[0]);
-    return guarantees.map((g, i) => `${g}: ${fmt(per[i])}`).join('<br>');
+function defaultOf(setting: Setting<unknown>): string {
+  if (setting.required !== undefined) return 'required';
+  if (setting.shownDefault !== undefined) return setting.shownDefault;
+  if ('perGuarantee' in setting) {
+    const per = GUARANTEES.map((g) => fmt(setting, setting.perGuarantee[g]));
+    return per.every((v) => v === per[0]) ? per[0]! : GUARANTEES.map((g, i) => `${g}: ${per[i]}`).join('<br>');
   }
-  const shared: Record<string, Record<string, unknown>> = {
-    producer: PRODUCER_DEFAULTS,
-    consumer: CONSUMER_DEFAULTS,
-    '': CLIENT_DEFAULTS as unknown as Record<string, unknown>,
-    retry: CLIENT_DEFAULTS.retry as unknown as Record<string, unknown>,
-  };
-  return fmt(shared[level]?.[name]);
+  return 'default' in setting ? fmt(setting, setting.default) : '';
 }
 
-const sections: [string, string, string, string][] = [
-  ['App and client', '', 'streams-config.ts', 'StreamsConfig'],
-  ['Producer (`producer.*`)', 'producer', 'producer-config.ts', 'StreamsProducerConfig'],
-  ['Consumer (`consumer.*`)', 'consumer', 'consumer-config.ts', 'StreamsConsumerConfig'],
-  ['Connection retries (`retry.*`)', 'retry', 'client-settings.ts', 'RetrySetting'],
+function rulesOf(setting: Setting<unknown>): string {
+  const describe = (r: Requirement<unknown>): string =>
+    'is' in r ? `must be ${fmt(setting, r.is)}` : 'min' in r ? `at least \`${r.min}\`` : `at most \`${r.max}\``;
+  return GUARANTEES.flatMap((g) => {
+    const requirement = setting.requires?.[g];
+    return requirement === undefined ? [] : [`${g}: ${describe(requirement)}`];
+  }).join('<br>');
+}
+
+const cell = (text: string): string => text.replace(/\|/g, '\\|');
+
+const sections: [string, (path: OptionPath) => boolean][] = [
+  ['App and client', (path) => !path.includes('.')],
+  ['Producer (`producer.*`)', (path) => path.startsWith('producer.')],
+  ['Consumer (`consumer.*`)', (path) => path.startsWith('consumer.')],
+  ['Connection retries (`retry.*`)', (path) => path.startsWith('retry.')],
 ];
 const lines = [
   '# Configuration reference',
   '',
-  'Generated from the code by `scripts/config-docs.ts`; do not edit by hand.',
+  'Generated from the settings table (`packages/core/src/config/settings.ts`) by `scripts/config-docs.ts`;',
+  'do not edit by hand.',
   '',
   'Every option of `new StreamsApp(topology, config)`, validated when the app is constructed: an unknown',
   'key, a value out of range or a setting that contradicts `processingGuarantee` throws a `ConfigError`',
-  'that names the setting and the fix. Defaults that depend on the guarantee are given per guarantee',
-  '(see [guarantees.md](guarantees.md)).',
+  'that names the setting and the fix. Defaults that depend on the guarantee are given per guarantee,',
+  'and so are the values a guarantee demands (see [guarantees.md](guarantees.md)).',
   '',
 ];
-for (const [title, level, file, iface] of sections) {
-  lines.push(`## ${title}`, '', '| option | Kafka property | default | meaning |', '|---|---|---|---|');
-  for (const [name, doc] of docsOf(file, iface)) {
-    const path = level === '' ? name : `${level}.${name}`;
-    if (level === '' && ['producer', 'consumer', 'retry'].includes(name)) continue;
-    const property = (KAFKA_PROPERTY_NAMES as Record<string, string | null>)[path];
-    lines.push(`| \`${path}\` | ${property ? `\`${property}\`` : '-'} | ${defaultsFor(path)} | ${doc.replace(/\|/g, '\\|')} |`);
+for (const [title, inSection] of sections) {
+  lines.push(`## ${title}`, '', '| option | Kafka property | type | default | guarantee rules | meaning |', '|---|---|---|---|---|---|');
+  for (const path of OPTION_PATHS.filter(inSection)) {
+    const setting = settingAt(path);
+    const property = setting.kafka === null ? '-' : `\`${setting.kafka}\``;
+    lines.push(`| \`${path}\` | ${property} | ${cell(setting.read.type)} | ${cell(defaultOf(setting))} | ${cell(rulesOf(setting))} | ${cell(setting.doc)} |`);
   }
   lines.push('');
 }

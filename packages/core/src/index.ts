@@ -14,12 +14,13 @@ export type { Processor, ProcessorSupplier } from './processor/processor.js';
 export type { AsyncForwarder, AsyncOrigin, Cancellable, ProcessorContext, PunctuationType } from './processor/processor-context.js';
 
 // Topology
-export { Topology, TopologyError } from './topology/topology.js';
-export type { InternalTopicDef, SinkOptions, SourceOptions } from './topology/topology.js';
+export { Topology } from './topology/topology.js';
+export { TopologyError } from './errors/topology-error.js';
+export type { SinkOptions, SourceOptions } from './topology/topology.js';
 export { recordTimestamp } from './topology/nodes.js';
-export type { ConsumedRecord, NodeDef, TimestampExtractor, TopicNameExtractor } from './topology/nodes.js';
+export type { ConsumedRecord, InternalTopicDef, NodeDef, TimestampExtractor, TopicNameExtractor } from './topology/nodes.js';
 export type { SubTopology } from './topology/sub-topologies.js';
-export type { NodeDescription, TopologyDescription } from './topology/describe.js';
+export type { NodeDescription, TopologyDescription } from './topology/description.js';
 
 // Runtime
 export { StreamsApp } from './runtime/streams-app.js';
@@ -34,11 +35,16 @@ export type { CapturedRecord, LocalTopologyRunnerOptions, PipedRecord } from './
 export { resolveConfig } from './config/validate.js';
 export { ConfigError } from './config/config-error.js';
 export type { ConfigIssue } from './config/config-error.js';
-export { GUARANTEE_DEFAULTS } from './config/defaults.js';
+export { GUARANTEE_DEFAULTS, KAFKA_PROPERTY_NAMES, KAFKA_PROPERTIES_SET_BY_RIVULET, optionForKafkaProperty } from './config/settings.js';
+export type { OptionPath } from './config/settings.js';
 export type { ProcessingGuarantee, ResolvedProcessingGuarantee, ResolvedStreamsConfig, StreamsConfig } from './config/streams-config.js';
-export type { Acks, CompressionType, ResolvedProducerConfig, StreamsProducerConfig } from './config/producer-config.js';
-export type { AutoOffsetReset, IsolationLevel, ResolvedConsumerConfig, StreamsConsumerConfig } from './config/consumer-config.js';
 export type {
+  Acks,
+  AutoOffsetReset,
+  CompressionType,
+  IsolationLevel,
+  ResolvedConsumerConfig,
+  ResolvedProducerConfig,
   ResolvedRetrySetting,
   RetrySetting,
   SaslAwsSetting,
@@ -46,7 +52,9 @@ export type {
   SaslPasswordSetting,
   SaslSetting,
   SslSetting,
-} from './config/client-settings.js';
+  StreamsConsumerConfig,
+  StreamsProducerConfig,
+} from './config/client-config.js';
 export type {
   DeadLetterTopicSetting,
   ExceptionHandlerContext,
@@ -56,8 +64,6 @@ export type {
 } from './config/exception-handler-setting.js';
 export { createConsoleLogger } from './config/logger.js';
 export type { LogLevel, Logger } from './config/logger.js';
-export { KAFKA_PROPERTY_NAMES, KAFKA_PROPERTIES_SET_BY_RIVULET, optionForKafkaProperty } from './config/property-names.js';
-export type { OptionPath } from './config/option-paths.js';
 
 // Errors
 export { ProcessingError } from './errors/processing-error.js';
@@ -71,8 +77,8 @@ export { DEAD_LETTER_HEADERS } from './errors/dead-letter.js';
 
 // State
 export { Stores } from './state/stores.js';
-export type { StoreBuilder } from './state/stores.js';
-export { changelogTopic } from './state/changelog-topic.js';
+export type { StoreBuilder } from './state/store-builder.js';
+export { changelogTopic } from './state/internals/changelog/changelog-topic.js';
 export type { KeyValue, KeyValueStore, ReadOnlyKeyValueStore } from './state/key-value-store.js';
 export type { ChangelogSink, StateStore, StateStoreContext } from './state/state-store.js';
 export type { Window, Windowed } from './state/windowed.js';
@@ -84,10 +90,10 @@ export type { SessionBytesEntry, SessionBytesStore, SessionBytesStoreSupplier } 
 export type { PersistentSessionStoreOptions, PersistentWindowStoreOptions, SessionStoreOptions, WindowStoreOptions } from './state/window-store-options.js';
 export { WindowStoreBuilder } from './state/window-store-builder.js';
 export { SessionStoreBuilder } from './state/session-store-builder.js';
-export { TypedWindowStore } from './state/typed-window-store.js';
-export { TypedSessionStore } from './state/typed-session-store.js';
-export { StateDirectoryLockedError } from './state/state-directory.js';
-export type { StateDirectoryLockHolder } from './state/state-directory.js';
+export { TypedWindowStore } from './state/internals/typed/typed-window-store.js';
+export { TypedSessionStore } from './state/internals/typed/typed-session-store.js';
+export { StateDirectoryLockedError } from './state/internals/state-directory/state-directory.js';
+export type { StateDirectoryLockHolder } from './state/internals/state-directory/state-directory.js';
 export { InvalidStateStoreError } from './state/invalid-state-store-error.js';
 
 // Kafka client port and partitioning

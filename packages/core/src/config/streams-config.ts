@@ -1,11 +1,18 @@
 import type { Serde } from '@rivulet/serde';
-import type { ResolvedRetrySetting, RetrySetting, SaslSetting, SslSetting } from './client-settings.js';
-import type { ResolvedConsumerConfig, StreamsConsumerConfig } from './consumer-config.js';
+import type {
+  ResolvedConsumerConfig,
+  ResolvedProducerConfig,
+  ResolvedRetrySetting,
+  RetrySetting,
+  SaslSetting,
+  SslSetting,
+  StreamsConsumerConfig,
+  StreamsProducerConfig,
+} from './client-config.js';
 import type { ExceptionHandlerSetting } from './exception-handler-setting.js';
 import type { UncaughtExceptionHandler } from './uncaught-exception-handler.js';
 import type { StateRestoreListener } from './state-restore-listener.js';
 import type { LogLevel, Logger } from './logger.js';
-import type { ResolvedProducerConfig, StreamsProducerConfig } from './producer-config.js';
 
 /**
  * The processing guarantee of an app, as in Kafka Streams:
@@ -29,7 +36,8 @@ export type ResolvedProcessingGuarantee = 'at_most_once' | 'at_least_once' | 'ex
  * {@link resolveConfig}. Only `applicationId` and `brokers` are required; `processingGuarantee`
  * chooses the delivery settings, and a setting that contradicts it is rejected with a
  * {@link ConfigError} that names it and the fix. Each setting names the Kafka Streams or Kafka
- * client property it corresponds to ({@link KAFKA_PROPERTY_NAMES} has them all).
+ * client property it corresponds to; `SETTINGS` (config/settings.ts) holds each one's Kafka name,
+ * type, default and rules, and {@link KAFKA_PROPERTY_NAMES} has the names.
  *
  * @example
  * ```ts

@@ -1,6 +1,3 @@
-import { formatValue } from './format-value.js';
-import type { IssueList } from './issue-list.js';
-
 /**
  * What an {@link UncaughtExceptionHandler} answers, as in Kafka Streams (KIP-671):
  *
@@ -29,22 +26,3 @@ export type UncaughtExceptionHandler = (error: Error) => UncaughtExceptionRespon
 
 /** The default handler: stop this instance. */
 export const shutdownClient: UncaughtExceptionHandler = () => 'SHUTDOWN_CLIENT';
-
-/**
- * Reads `uncaughtExceptionHandler`: a function, or unset for {@link shutdownClient}.
- *
- * @param issues - Where problems are reported.
- * @param value - The value the user gave, or `undefined`.
- * @returns The handler.
- */
-export function readUncaughtExceptionHandler(issues: IssueList, value: unknown): UncaughtExceptionHandler {
-  if (value === undefined) return shutdownClient;
-  if (typeof value === 'function') return value as UncaughtExceptionHandler;
-  issues.add(
-    'uncaughtExceptionHandler',
-    `uncaughtExceptionHandler = ${formatValue(value)} is not allowed: it must be a function (error) => ` +
-      `'REPLACE_THREAD' | 'SHUTDOWN_CLIENT'. Fix: pass such a function, or remove it to shut ` +
-      `the instance down on a fatal error (the default).`,
-  );
-  return shutdownClient;
-}

@@ -1,34 +1,18 @@
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { ResolvedRetrySetting } from './client-settings.js';
-import { checkConsistency } from './consistency-rules.js';
-import type { ResolvedConsumerConfig } from './consumer-config.js';
-import { CLIENT_DEFAULTS, defaultsFor } from './defaults.js';
-import { formatValue } from './format-value.js';
-import { checkGuarantee, checkIdempotence } from './guarantee-rules.js';
-import { IssueList } from './issue-list.js';
-import { createConsoleLogger, LOG_LEVELS } from './logger.js';
-import type { Acks, ResolvedProducerConfig } from './producer-config.js';
-import { readBrokers } from './read-brokers.js';
-import { readExceptionHandler, readLogger, readSerde } from './read-handlers.js';
-import { readUncaughtExceptionHandler } from './uncaught-exception-handler.js';
-import { readStateRestoreListener } from './state-restore-listener.js';
-import { readSasl, readSsl } from './read-security.js';
-import { isPlainObject, readBoolean, readChoice, readGroup, readInteger, readText } from './read-value.js';
-import type { RuleInput } from './rule-input.js';
-import type { ProcessingGuarantee, ResolvedProcessingGuarantee, ResolvedStreamsConfig, StreamsConfig } from './streams-config.js';
-import { checkUnknownKeys } from './unknown-keys.js';
+import { IssueList } from './config-error.js';
+import { closestMatch, formatValue, isPlainObject } from './readers.js';
+import { checkRequirements, CROSS_RULES } from './rules.js';
+import type { RuleInput } from './rules.js';
+import { defaultOf, OPTION_PATHS, OPTIONS_BY_LEVEL, optionForKafkaProperty, settingAt } from './settings.js';
+import type { DefaultContext, NestedOption, OptionPath } from './settings.js';
+import type { ProcessingGuarantee, ResolvedStreamsConfig, StreamsConfig } from './streams-config.js';
 
-const GUARANTEES: readonly ProcessingGuarantee[] = ['at_most_once', 'at_least_once', 'exactly_once', 'exactly_once_v2'];
-const ACKS: readonly Acks[] = [0, 1, -1, 'all'];
-// Kafka Streams' rule for application.id; the length keeps `<applicationId>-...` topic names legal.
-const APPLICATION_ID = /^[a-zA-Z0-9._-]{1,249}$/;
-const MAX_REPLICATION_FACTOR = 32_767;
+const NESTED: readonly NestedOption[] = ['retry', 'producer', 'consumer'];
 
 /**
  * Checks a {@link StreamsConfig} and fills in every default, as the `StreamsApp` constructor does
- * before anything connects. Defaults depend on `processingGuarantee` (see `GUARANTEE_DEFAULTS`);
- * `acks: 'all'` becomes `-1` and `'exactly_once_v2'` becomes `'exactly_once'`.
+ * before anything connects. Each setting is read as its row of `SETTINGS` says; defaults depend on
+ * `processingGuarantee` (see `GUARANTEE_DEFAULTS`); `acks: 'all'` becomes `-1` and
+ * `'exactly_once_v2'` becomes `'exactly_once'`.
  *
  * Every problem is reported at once in one {@link ConfigError}: missing required settings, wrong
  * types and ranges, unknown keys (with the closest known name), and settings that contradict the
@@ -53,139 +37,111 @@ export function resolveConfig(config: StreamsConfig): ResolvedStreamsConfig {
   }
   checkUnknownKeys(issues, '', user);
 
-  const applicationId = readApplicationId(issues, user['applicationId']);
-  const brokers = readBrokers(issues, user['brokers']);
-  const written = readChoice(issues, 'processingGuarantee', user['processingGuarantee'], GUARANTEES, 'at_least_once');
-  const guarantee: ResolvedProcessingGuarantee = written === 'exactly_once_v2' ? 'exactly_once' : written;
-  const defaults = defaultsFor(guarantee);
-  const logLevel = readChoice(issues, 'logLevel', user['logLevel'], LOG_LEVELS, CLIENT_DEFAULTS.logLevel);
-
-  const retryGroup = readGroup(issues, 'retry', user['retry']);
-  const producerGroup = readGroup(issues, 'producer', user['producer']);
-  const consumerGroup = readGroup(issues, 'consumer', user['consumer']);
-  checkUnknownKeys(issues, 'retry', retryGroup);
-  checkUnknownKeys(issues, 'producer', producerGroup);
-  checkUnknownKeys(issues, 'consumer', consumerGroup);
-
-  const resolved: ResolvedStreamsConfig = {
-    applicationId,
-    brokers: Object.freeze(brokers),
-    processingGuarantee: guarantee,
-    commitIntervalMs: readInteger(issues, 'commitIntervalMs', user['commitIntervalMs'], { min: 0 }, defaults.commitIntervalMs),
-    stateDir: readText(issues, 'stateDir', user['stateDir'], join(tmpdir(), 'rivulet', applicationId)),
-    replicationFactor: readReplicationFactor(issues, user['replicationFactor']),
-    clientId: readText(issues, 'clientId', user['clientId'], applicationId),
-    ssl: readSsl(issues, user['ssl']),
-    sasl: readSasl(issues, user['sasl']),
-    connectionTimeoutMs: readInteger(issues, 'connectionTimeoutMs', user['connectionTimeoutMs'], { min: 1 }, CLIENT_DEFAULTS.connectionTimeoutMs),
-    requestTimeoutMs: readInteger(issues, 'requestTimeoutMs', user['requestTimeoutMs'], { min: 1 }, CLIENT_DEFAULTS.requestTimeoutMs),
-    logLevel,
-    retry: Object.freeze(readRetry(issues, retryGroup)),
-    producer: Object.freeze(readProducer(issues, producerGroup, defaults.producer)),
-    consumer: Object.freeze(readConsumer(issues, consumerGroup, defaults.consumer)),
-    deserializationExceptionHandler: readExceptionHandler(issues, 'deserializationExceptionHandler', user['deserializationExceptionHandler']),
-    processingExceptionHandler: readExceptionHandler(issues, 'processingExceptionHandler', user['processingExceptionHandler']),
-    productionExceptionHandler: readExceptionHandler(issues, 'productionExceptionHandler', user['productionExceptionHandler']),
-    logger: readLogger(issues, user['logger']) ?? createConsoleLogger(logLevel),
-    defaultKeySerde: readSerde(issues, 'defaultKeySerde', user['defaultKeySerde']),
-    defaultValueSerde: readSerde(issues, 'defaultValueSerde', user['defaultValueSerde']),
-    taskTimeoutMs: readInteger(issues, 'taskTimeoutMs', user['taskTimeoutMs'], { min: 0 }, CLIENT_DEFAULTS.taskTimeoutMs),
-    numStandbyReplicas: readInteger(issues, 'numStandbyReplicas', user['numStandbyReplicas'], { min: 0, max: 10 }, CLIENT_DEFAULTS.numStandbyReplicas),
-    maxTaskIdleMs: readInteger(issues, 'maxTaskIdleMs', user['maxTaskIdleMs'], { min: -1 }, CLIENT_DEFAULTS.maxTaskIdleMs),
-    uncaughtExceptionHandler: readUncaughtExceptionHandler(issues, user['uncaughtExceptionHandler']),
-    stateRestoreListener: readStateRestoreListener(issues, user['stateRestoreListener']),
+  const values = new Map<OptionPath, unknown>();
+  const groups: Partial<Record<NestedOption, Readonly<Record<string, unknown>>>> = {};
+  const given = (path: OptionPath): unknown => {
+    const [first, key] = path.split('.') as [string, string | undefined];
+    return key === undefined ? user[first] : groups[first as NestedOption]?.[key];
+  };
+  // Until the early settings are read, their own (fixed) defaults are all that is asked of it.
+  let context: DefaultContext = { applicationId: '', guarantee: 'at_least_once', logLevel: 'warn' };
+  const readSetting = (path: OptionPath): void => {
+    const setting = settingAt(path);
+    const value = given(path);
+    const defaultValue = defaultOf(setting, context);
+    if (value === undefined && setting.required !== undefined) issues.add(path, setting.required);
+    values.set(path, value === undefined ? defaultValue : setting.read.read(issues, path, value, defaultValue));
   };
 
-  const input: RuleInput = { ...resolved, written, guarantee, isSet: (path) => valueAt(user, path) !== undefined };
+  // The required settings and those the other defaults depend on come first, then the groups'
+  // shape and keys, then every other setting in the order of the table.
+  for (const path of OPTION_PATHS) if (settingAt(path).early) readSetting(path);
+  context = {
+    applicationId: values.get('applicationId') as string,
+    guarantee: values.get('processingGuarantee') as DefaultContext['guarantee'],
+    logLevel: values.get('logLevel') as DefaultContext['logLevel'],
+  };
+  for (const level of NESTED) groups[level] = readGroup(issues, level, user[level]);
+  for (const level of NESTED) checkUnknownKeys(issues, level, groups[level]!);
+  for (const path of OPTION_PATHS) if (!settingAt(path).early) readSetting(path);
+
+  const resolved = assemble(values);
+  // The guarantee as written, for messages; only read when the guarantee was valid.
+  const written = (user['processingGuarantee'] as ProcessingGuarantee | undefined) ?? 'at_least_once';
+  const input: RuleInput = { ...resolved, written, guarantee: context.guarantee, isSet: (path) => valueAt(user, path) !== undefined };
   // Contradictions with an unknown guarantee would be guesses: report the guarantee alone.
-  if (!issues.has('processingGuarantee')) checkGuarantee(issues, input);
-  checkIdempotence(issues, input);
-  checkConsistency(issues, input);
+  const guaranteeKnown = !issues.has('processingGuarantee');
+  if (guaranteeKnown) checkRequirements(issues, input, (path) => values.get(path));
+  for (const rule of CROSS_RULES) {
+    if (rule.guarantee === undefined || (guaranteeKnown && rule.guarantee === context.guarantee)) rule.check(issues, input);
+  }
 
   issues.throwIfAny();
-  return Object.freeze(resolved);
+  return resolved;
 }
 
-function readApplicationId(issues: IssueList, value: unknown): string {
-  const why = 'it becomes the consumer group id and prefixes the transactional ids and internal topic names';
-  if (value === undefined) {
-    issues.add('applicationId', `applicationId is required: ${why}. Fix: set applicationId to a name such as 'word-count'.`);
-    return '';
+/** Builds the resolved config from the values read, groups nested, every object frozen. */
+function assemble(values: ReadonlyMap<OptionPath, unknown>): ResolvedStreamsConfig {
+  const result: Record<string, unknown> = {};
+  for (const [path, value] of values) {
+    const [first, key] = path.split('.') as [string, string | undefined];
+    if (key === undefined) result[first] = value;
+    else ((result[first] ??= {}) as Record<string, unknown>)[key] = value;
   }
-  if (typeof value === 'string' && APPLICATION_ID.test(value)) return value;
+  for (const level of NESTED) Object.freeze(result[level]);
+  return Object.freeze(result) as unknown as ResolvedStreamsConfig;
+}
 
-  const cleaned = typeof value === 'string' ? value.trim().replace(/[^a-zA-Z0-9._-]+/g, '-').slice(0, 249) : '';
-  const example = cleaned === '' || cleaned === '-' ? 'word-count' : cleaned;
+/** Reads a group of nested settings such as `producer`: a plain object, or nothing. */
+function readGroup(issues: IssueList, path: NestedOption, value: unknown): Readonly<Record<string, unknown>> {
+  if (value === undefined) return {};
+  if (isPlainObject(value)) return value;
   issues.add(
-    'applicationId',
-    `applicationId = ${formatValue(value)} is not allowed: it must be 1 to 249 ASCII letters, digits, '.', '_' or '-', as ${why}. ` +
-      `Fix: set applicationId to a name such as '${example}'.`,
+    path,
+    `${path} = ${formatValue(value)} is not allowed: it must be an object of ${path} settings. ` +
+      `Fix: write ${path}: { ... }, or remove it to use the defaults.`,
   );
-  return typeof value === 'string' ? value : '';
+  return {};
 }
 
-function readReplicationFactor(issues: IssueList, value: unknown): number {
-  if (value === undefined) return CLIENT_DEFAULTS.replicationFactor;
-  if (typeof value === 'number' && Number.isInteger(value) && (value === -1 || (value >= 1 && value <= MAX_REPLICATION_FACTOR))) return value;
-  issues.add(
-    'replicationFactor',
-    `replicationFactor = ${formatValue(value)} is not allowed: it must be -1 (the broker's default.replication.factor) or an integer ` +
-      `from 1 to ${MAX_REPLICATION_FACTOR}. Fix: set replicationFactor to the number of replicas of each internal topic ` +
-      `(3 is usual in production), or remove it to use the broker's default.`,
-  );
-  return CLIENT_DEFAULTS.replicationFactor;
+/**
+ * Reports every key of a settings object that is not a setting at that level, with the most
+ * likely fix: the closest known name (`comitIntervalMs` -> `commitIntervalMs`), the level a
+ * known name belongs to (`acks` at the top -> `producer.acks`), or the Rivulet name of a Kafka
+ * property (`commit.interval.ms` -> `commitIntervalMs`).
+ */
+function checkUnknownKeys(issues: IssueList, level: '' | NestedOption, settings: Readonly<Record<string, unknown>>): void {
+  const known = OPTIONS_BY_LEVEL[level];
+  for (const key of Object.keys(settings)) {
+    if (known.includes(key)) continue;
+    const path = level === '' ? key : `${level}.${key}`;
+    issues.add(path, `Unknown setting ${path} (= ${formatValue(settings[key])}). ${suggest(level, key, known)}`);
+  }
 }
 
-function readRetry(issues: IssueList, group: Readonly<Record<string, unknown>>): ResolvedRetrySetting {
-  const defaults = CLIENT_DEFAULTS.retry;
-  return {
-    retries: readInteger(issues, 'retry.retries', group['retries'], { min: 0, max: Number.MAX_SAFE_INTEGER }, defaults.retries),
-    initialRetryTimeMs: readInteger(issues, 'retry.initialRetryTimeMs', group['initialRetryTimeMs'], { min: 1 }, defaults.initialRetryTimeMs),
-    maxRetryTimeMs: readInteger(issues, 'retry.maxRetryTimeMs', group['maxRetryTimeMs'], { min: 1 }, defaults.maxRetryTimeMs),
-  };
-}
+function suggest(level: '' | NestedOption, key: string, known: readonly string[]): string {
+  const prefix = level === '' ? '' : `${level}.`;
+  const path = `${prefix}${key}`;
 
-function readProducer(issues: IssueList, group: Readonly<Record<string, unknown>>, defaults: ResolvedProducerConfig): ResolvedProducerConfig {
-  // 'all' is what users write and kafkajs's -1 what the runtime sends; messages show 'all'.
-  const acks = readChoice(issues, 'producer.acks', group['acks'], ACKS, defaults.acks === -1 ? 'all' : defaults.acks);
-  return {
-    acks: acks === 'all' ? -1 : acks,
-    retries: readInteger(issues, 'producer.retries', group['retries'], { min: 0, max: Number.MAX_SAFE_INTEGER }, defaults.retries),
-    idempotent: readBoolean(issues, 'producer.idempotent', group['idempotent'], defaults.idempotent),
-    maxInFlightRequests: readInteger(issues, 'producer.maxInFlightRequests', group['maxInFlightRequests'], { min: 1 }, defaults.maxInFlightRequests),
-    lingerMs: readInteger(issues, 'producer.lingerMs', group['lingerMs'], { min: 0 }, defaults.lingerMs),
-    batchSize: readInteger(issues, 'producer.batchSize', group['batchSize'], { min: 1 }, defaults.batchSize),
-    compression: readChoice(issues, 'producer.compression', group['compression'], ['none', 'gzip', 'snappy', 'lz4', 'zstd'], defaults.compression),
-    transactionTimeoutMs: readInteger(issues, 'producer.transactionTimeoutMs', group['transactionTimeoutMs'], { min: 1 }, defaults.transactionTimeoutMs),
-    partitioner: readPartitioner(issues, group['partitioner']),
-  };
-}
+  // A right name at the wrong level: `acks` at the top, `commitIntervalMs` in producer.
+  const targets = (Object.keys(OPTIONS_BY_LEVEL) as ('' | NestedOption)[])
+    .filter((other) => other !== level && OPTIONS_BY_LEVEL[other].includes(key))
+    .map((other) => (other === '' ? key : `${other}.${key}`));
+  if (targets.length > 0) {
+    const target = targets.join(' or ');
+    return `Did you mean ${target}? Fix: move ${path} to ${target}.`;
+  }
 
-function readPartitioner(issues: IssueList, value: unknown): ResolvedProducerConfig['partitioner'] {
-  if (value === undefined) return null;
-  if (typeof value === 'function') return value as ResolvedProducerConfig['partitioner'];
-  issues.add(
-    'producer.partitioner',
-    `producer.partitioner = ${formatValue(value)} is not allowed: it must be a function ({ topic, key, value, partitionCount }) => partition. ` +
-      `Fix: pass such a function, or remove producer.partitioner to use Kafka's default (murmur2 of the key).`,
-  );
-  return null;
-}
+  const fromKafka = optionForKafkaProperty(key);
+  if (fromKafka !== undefined) {
+    return `${key} is Kafka's property name; Rivulet's setting is ${fromKafka}. Fix: write ${fromKafka} instead of ${path}.`;
+  }
 
-function readConsumer(issues: IssueList, group: Readonly<Record<string, unknown>>, defaults: ResolvedConsumerConfig): ResolvedConsumerConfig {
-  const integer = (key: keyof ResolvedConsumerConfig, min: number): number =>
-    readInteger(issues, `consumer.${key}`, group[key], { min }, defaults[key] as number);
-  return {
-    sessionTimeoutMs: integer('sessionTimeoutMs', 1),
-    heartbeatIntervalMs: integer('heartbeatIntervalMs', 1),
-    rebalanceTimeoutMs: integer('rebalanceTimeoutMs', 1),
-    maxBytesPerPartition: integer('maxBytesPerPartition', 1),
-    maxBytes: integer('maxBytes', 1),
-    minBytes: integer('minBytes', 0),
-    maxWaitTimeMs: integer('maxWaitTimeMs', 0),
-    autoOffsetReset: readChoice(issues, 'consumer.autoOffsetReset', group['autoOffsetReset'], ['earliest', 'latest'], defaults.autoOffsetReset),
-    isolationLevel: readChoice(issues, 'consumer.isolationLevel', group['isolationLevel'], ['read_committed', 'read_uncommitted'], defaults.isolationLevel),
-  };
+  const near = closestMatch(key, known);
+  if (near !== undefined) return `Did you mean ${prefix}${near}? Fix: rename ${path} to ${prefix}${near}.`;
+
+  const where = level === '' ? 'at the top level' : `in ${level}`;
+  return `Fix: remove it; the settings allowed ${where} are ${known.join(', ')}.`;
 }
 
 /** The value at a dotted path of the user's config, or `undefined`. */

@@ -1,7 +1,8 @@
 import type { AdminPort, NewTopic } from '../client/kafka-port.js';
 import type { ResolvedStreamsConfig } from '../config/streams-config.js';
-import { changelogTopic } from '../state/changelog-topic.js';
-import { TopologyError, type Topology } from '../topology/topology.js';
+import { changelogTopic } from '../state/internals/changelog/changelog-topic.js';
+import { TopologyError } from '../errors/topology-error.js';
+import type { Topology } from '../topology/topology.js';
 
 /**
  * Checks the topics an app reads and writes, and creates its internal topics with the admin client:

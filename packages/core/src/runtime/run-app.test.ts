@@ -4,7 +4,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { KafkaClientPort } from '../client/kafka-port.js';
 import { StreamsError } from '../errors/streams-error.js';
 import type { Logger } from '../config/logger.js';
-import { Topology, TopologyError } from '../topology/topology.js';
+import { TopologyError } from '../errors/topology-error.js';
+import { Topology } from '../topology/topology.js';
 import { EXIT_CODES, runApp, type ExitCode, type RunnableApp } from './run-app.js';
 import { StreamsApp, type StreamsAppState } from './streams-app.js';
 

@@ -5,7 +5,7 @@
  */
 import { ConfigError } from '../config/config-error.js';
 import { createConsoleLogger, type Logger } from '../config/logger.js';
-import { TopologyError } from '../topology/topology.js';
+import { TopologyError } from '../errors/topology-error.js';
 import type { StreamsApp } from './streams-app.js';
 
 /**

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { StateRestoreListener } from '../config/state-restore-listener.js';
 import type { ProcessorContext } from '../processor/processor-context.js';
 import type { ProcessorSupplier } from '../processor/processor.js';
-import { changelogTopic } from '../state/changelog-topic.js';
+import { changelogTopic } from '../state/internals/changelog/changelog-topic.js';
 import type { KeyValueStore } from '../state/key-value-store.js';
 import { Stores } from '../state/stores.js';
 import { Topology } from '../topology/topology.js';

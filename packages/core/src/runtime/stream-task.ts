@@ -176,7 +176,7 @@ export class StreamTask implements ProcessorContext<unknown, unknown> {
     if (source === undefined) throw new Error(`task ${this.id} does not read topic ${batch.topic}`);
     const next = this.nextOffsets.get(batch.topic);
     // Records before the task's next offset are skipped: the consumer may have fetched from an
-    // older position than the one the previous owner committed (DESIGN.md, exactly-once on kafkajs).
+    // older position than the one the previous owner committed (docs/architecture.md#exactly-once-on-kafkajs).
     let from = next === undefined ? -1n : BigInt(next);
     if (skipBefore !== undefined && skipBefore > from) from = skipBefore;
     const records = batch.records;

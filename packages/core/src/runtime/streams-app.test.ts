@@ -1,7 +1,8 @@
 import { serdes } from '@rivulet/serde';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../config/config-error.js';
-import { Topology, TopologyError } from '../topology/topology.js';
+import { TopologyError } from '../errors/topology-error.js';
+import { Topology } from '../topology/topology.js';
 import { StreamsApp } from './streams-app.js';
 
 const topology = () =>

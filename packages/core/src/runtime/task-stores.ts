@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ResolvedStreamsConfig } from '../config/streams-config.js';
-import { changelogTopic } from '../state/changelog-topic.js';
+import { changelogTopic } from '../state/internals/changelog/changelog-topic.js';
 import type { RestorableStateStore, StateStore } from '../state/state-store.js';
 import type { SubTopology } from '../topology/sub-topologies.js';
 import type { Topology } from '../topology/topology.js';

@@ -1,10 +1,10 @@
 import type { Serde } from '@rivulet/serde';
-import { serdeOrDefault, type DefaultSerdes } from '../topology/default-serdes.js';
-import { ChangeloggingKeyValueStore } from './changelogging-key-value-store.js';
+import { serdeOrDefault, type DefaultSerdes } from './default-serdes.js';
+import { ChangeloggingKeyValueStore } from './internals/changelog/changelogging-key-value-store.js';
 import type { KeyValueBytesStoreSupplier } from './key-value-bytes-store.js';
 import { LoggedStoreBuilder } from './logged-store-builder.js';
 import { missingParts } from './store-builder.js';
-import { TypedKeyValueStore } from './typed-key-value-store.js';
+import { TypedKeyValueStore } from './internals/typed/typed-key-value-store.js';
 
 /**
  * Builds typed key-value stores from an engine supplier and two serdes: engine, then the

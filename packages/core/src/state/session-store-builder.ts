@@ -1,10 +1,10 @@
 import type { Serde } from '@rivulet/serde';
-import { serdeOrDefault, type DefaultSerdes } from '../topology/default-serdes.js';
-import { ChangeloggingSessionStore } from './changelogging-session-store.js';
+import { serdeOrDefault, type DefaultSerdes } from './default-serdes.js';
+import { ChangeloggingSessionStore } from './internals/changelog/changelogging-session-store.js';
 import { RetainedStoreBuilder } from './retained-store-builder.js';
 import { missingParts } from './store-builder.js';
 import type { SessionBytesStoreSupplier } from './session-bytes-store.js';
-import { TypedSessionStore } from './typed-session-store.js';
+import { TypedSessionStore } from './internals/typed/typed-session-store.js';
 
 /**
  * Builds typed session stores from an engine supplier and two serdes: engine, then changelogging

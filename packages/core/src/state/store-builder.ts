@@ -1,4 +1,4 @@
-import type { DefaultSerdes } from '../topology/default-serdes.js';
+import type { DefaultSerdes } from './default-serdes.js';
 import type { RestorableStateStore } from './state-store.js';
 
 /**

@@ -1,14 +1,23 @@
+/*
+ * The state stores. This folder holds their public vocabulary, as Kafka Streams' `state` package:
+ * the store interfaces (`StateStore`, key-value, window, session), the engine suppliers, the
+ * `StoreBuilder` contract and its builders, options and errors, and this `Stores` factory. The
+ * machinery is under `internals/`, one folder per concern: `typed/` (serdes over bytes),
+ * `changelog/` (logging writes, changelog keys and topic, checkpoint files), the engines in
+ * `key-value/`, `lmdb/` and `windowed/` (window and session engines), and `state-directory/` (the
+ * locked directory of persistent stores). See docs/architecture.md#state.
+ */
 import type { Serde } from '@rivulet/serde';
-import { assertValidStoreName } from './changelog-topic.js';
-import { InMemoryKeyValueStore } from './in-memory-key-value-store.js';
+import { assertValidStoreName } from './internals/changelog/changelog-topic.js';
+import { InMemoryKeyValueStore } from './internals/key-value/in-memory-key-value-store.js';
 import type { KeyValueBytesStoreSupplier } from './key-value-bytes-store.js';
 import { KeyValueStoreBuilder } from './key-value-store-builder.js';
-import { LmdbKeyValueStore } from './lmdb-key-value-store.js';
-import type { LmdbKeyValueStoreOptions } from './lmdb-key-value-store.js';
-import { InMemorySessionStore } from './in-memory-session-store.js';
-import { InMemoryWindowStore } from './in-memory-window-store.js';
-import { KeyValueSessionStore } from './key-value-session-store.js';
-import { KeyValueWindowStore } from './key-value-window-store.js';
+import { LmdbKeyValueStore } from './internals/lmdb/lmdb-key-value-store.js';
+import type { LmdbKeyValueStoreOptions } from './window-store-options.js';
+import { InMemorySessionStore } from './internals/windowed/in-memory-session-store.js';
+import { InMemoryWindowStore } from './internals/windowed/in-memory-window-store.js';
+import { KeyValueSessionStore } from './internals/windowed/key-value-session-store.js';
+import { KeyValueWindowStore } from './internals/windowed/key-value-window-store.js';
 import type { SessionBytesStoreSupplier } from './session-bytes-store.js';
 import { SessionStoreBuilder } from './session-store-builder.js';
 import { valueAndTimestampSerde, type ValueAndTimestamp } from './value-and-timestamp.js';

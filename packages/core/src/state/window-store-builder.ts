@@ -1,9 +1,9 @@
 import type { Serde } from '@rivulet/serde';
-import { serdeOrDefault, type DefaultSerdes } from '../topology/default-serdes.js';
-import { ChangeloggingWindowStore } from './changelogging-window-store.js';
+import { serdeOrDefault, type DefaultSerdes } from './default-serdes.js';
+import { ChangeloggingWindowStore } from './internals/changelog/changelogging-window-store.js';
 import { RetainedStoreBuilder } from './retained-store-builder.js';
 import { missingParts } from './store-builder.js';
-import { TypedWindowStore } from './typed-window-store.js';
+import { TypedWindowStore } from './internals/typed/typed-window-store.js';
 import type { WindowBytesStoreSupplier } from './window-bytes-store.js';
 
 /**

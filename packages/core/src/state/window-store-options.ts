@@ -1,4 +1,10 @@
-import type { LmdbKeyValueStoreOptions } from './lmdb-key-value-store.js';
+/** Options of the lmdb engine; see `LmdbKeyValueStore` for what the write buffer does. */
+export interface LmdbKeyValueStoreOptions {
+  /** The write buffer is written to lmdb once it holds this many distinct keys. Default 10,000. */
+  writeBufferEntries?: number;
+  /** ... or this many bytes of keys and values, whichever comes first. Default 16 MiB. */
+  writeBufferBytes?: number;
+}
 
 /** How long a window store keeps windows, and how long they are. */
 export interface WindowStoreOptions {

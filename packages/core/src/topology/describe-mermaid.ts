@@ -1,4 +1,4 @@
-import type { NodeDescription } from './describe.js';
+import type { NodeDescription } from './description.js';
 
 /** What the Mermaid diagram is drawn from: the sub-topologies of a description. */
 interface MermaidInput {

@@ -70,3 +70,11 @@ export type NodeDef = SourceNodeDef | ProcessorNodeDef | SinkNodeDef;
 
 /** The default timestamp extractor: the record's own timestamp. */
 export const recordTimestamp: TimestampExtractor = (record) => record.timestamp;
+
+/** An internal topic Rivulet creates itself: named `<applicationId>-<name>`. */
+export interface InternalTopicDef {
+  /** The topic's short name; the runtime prefixes it with `<applicationId>-`. */
+  readonly name: string;
+  /** Partition count; default: the largest partition count of the sources of the sub-topology writing it. */
+  readonly numPartitions: number | undefined;
+}

@@ -1,5 +1,4 @@
-import type { InternalTopicDef } from './topology.js';
-import type { NodeDef, SinkNodeDef, SourceNodeDef } from './nodes.js';
+import type { InternalTopicDef, NodeDef, SinkNodeDef, SourceNodeDef } from './nodes.js';
 
 /**
  * A connected part of the topology: nodes linked by parent edges or by a shared state store. Its

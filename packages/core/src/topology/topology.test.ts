@@ -1,9 +1,10 @@
 import { serdes } from '@rivulet/serde';
 import { describe, expect, it } from 'vitest';
 import type { ProcessorSupplier } from '../processor/processor.js';
-import type { StoreBuilder } from '../state/stores.js';
+import type { StoreBuilder } from '../state/store-builder.js';
 import type { SubTopology } from './sub-topologies.js';
-import { Topology, TopologyError } from './topology.js';
+import { TopologyError } from '../errors/topology-error.js';
+import { Topology } from './topology.js';
 
 const strings = { key: serdes.string(), value: serdes.string() };
 

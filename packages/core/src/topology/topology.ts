@@ -1,10 +1,12 @@
 import type { Serde } from '@rivulet/serde';
 import type { Partitioner } from '../client/partitioner.js';
+import { TopologyError } from '../errors/topology-error.js';
 import type { ProcessorSupplier } from '../processor/processor.js';
-import type { StoreBuilder } from '../state/stores.js';
-import type { NodeDef, ProcessorNodeDef, SinkNodeDef, SourceNodeDef, TimestampExtractor, TopicNameExtractor } from './nodes.js';
+import type { StoreBuilder } from '../state/store-builder.js';
+import type { InternalTopicDef, NodeDef, ProcessorNodeDef, SinkNodeDef, SourceNodeDef, TimestampExtractor, TopicNameExtractor } from './nodes.js';
 import { buildSubTopologies, type SubTopology } from './sub-topologies.js';
-import { describeTopology, type TopologyDescription } from './describe.js';
+import { describeTopology } from './describe.js';
+import type { TopologyDescription } from './description.js';
 
 /** Options of a source node. */
 export interface SourceOptions<K, V> {
@@ -24,14 +26,6 @@ export interface SinkOptions<K, V> {
   value?: Serde<V>;
   /** Chooses the partition; default: Java-compatible murmur2 of the key bytes, round robin for null keys. */
   partitioner?: Partitioner;
-}
-
-/** An internal topic Rivulet creates itself: named `<applicationId>-<name>`. */
-export interface InternalTopicDef {
-  /** The topic's short name; the runtime prefixes it with `<applicationId>-`. */
-  readonly name: string;
-  /** Partition count; default: the largest partition count of the sources of the sub-topology writing it. */
-  readonly numPartitions: number | undefined;
 }
 
 /**
@@ -217,13 +211,5 @@ export class Topology {
       if (parent === undefined) throw new TopologyError(`parent '${p}' of '${name}' does not exist (add parents first)`);
       if (parent.kind === 'sink') throw new TopologyError(`sink '${p}' cannot be the parent of '${name}'`);
     }
-  }
-}
-
-/** A topology that cannot be built or run: the message says which node, store or topic. */
-export class TopologyError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'TopologyError';
   }
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { countingTopology } from '../../../test/support/topologies.js';
 import type { StreamsConfig } from '../../config/streams-config.js';
-import { changelogTopic } from '../../state/changelog-topic.js';
+import { changelogTopic } from '../../state/internals/changelog/changelog-topic.js';
 import { StreamsApp } from '../../runtime/streams-app.js';
 import { FakeCluster, type FakeTopicRecord } from './fake-cluster.js';
 import { FakeKafkaClient } from './fake-kafka-client.js';
