@@ -28,7 +28,7 @@ export class WrongMagicByteError extends SerdeError {
 export class UnknownSchemaIdError extends SerdeError {
   override readonly code = 'UNKNOWN_SCHEMA_ID' as const;
   /** The schema id that the registry does not know. */
-  readonly schemaId: number;
+  override readonly schemaId: number;
 
   constructor(message: string, context: SerdeErrorContext, schemaId: number, options?: { cause?: unknown }) {
     super(message, context, options);
@@ -95,7 +95,7 @@ export class IncompatibleSchemaError extends SerdeError {
   /** The subject, when the registry refused a registration. */
   readonly subject: string | undefined;
   /** The writer schema's id, when a reader could not read it. */
-  readonly schemaId: number | undefined;
+  override readonly schemaId: number | undefined;
 
   constructor(
     message: string,
@@ -106,7 +106,7 @@ export class IncompatibleSchemaError extends SerdeError {
     super(message, context, options);
     this.name = 'IncompatibleSchemaError';
     this.subject = where.subject;
-    this.schemaId = where.schemaId;
+    this.schemaId = where.schemaId ?? context.schemaId;
   }
 }
 

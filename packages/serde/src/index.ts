@@ -1,7 +1,7 @@
 /**
  * `@rivulet/serde`: how keys and values become bytes and back. Strings, bytes and numbers
- * byte-compatible with Kafka's Java serdes, JSON (with a schema if wanted), Avro, and Avro and
- * JSON Schema in the Confluent wire format with a schema registry; gathered under {@link serdes}.
+ * byte-compatible with Kafka's Java serdes, JSON (with a schema if wanted), Avro, and Avro,
+ * JSON Schema and Protobuf in the Confluent wire format with a schema registry; gathered under {@link serdes}.
  *
  * @packageDocumentation
  * @module \@rivulet/serde
@@ -41,12 +41,15 @@ export type { AvroSerdeOptions } from './avro/avro-serde.js';
 export { checkAvroResolution } from './avro/avro-resolution.js';
 export type { AvroLongs, AvroSchema, AvroSchemaObject, AvroValue } from './avro/avro-schema.js';
 export type { LogicalTypeValues } from './avro/logical-types.js';
+export type { AvroDuration } from './avro/logical-duration.js';
 
 // Schema registry
 export { registryAvroSerde } from './registry/registry-avro-serde.js';
 export type { RegistryAvroSerdeOptions } from './registry/registry-avro-serde.js';
 export { registryJsonSerde } from './registry/registry-json-serde.js';
 export type { RegistryJsonSerdeOptions } from './registry/registry-json-serde.js';
+export { registryProtobufSerde } from './protobuf/registry-protobuf-serde.js';
+export type { RegistryProtobufSerdeOptions } from './protobuf/registry-protobuf-serde.js';
 export type { RegistrySerdeOptions } from './registry/registry-serde-options.js';
 export type { SubjectNameContext, SubjectNameStrategy } from './registry/subject-name-strategy.js';
 export { schemaRegistryClient } from './registry/confluent-schema-registry-client.js';

@@ -1,11 +1,11 @@
 import { InvalidJsonError, SchemaMismatchError } from './errors.js';
-import { SerdeError } from './serde.js';
 import type { Serde } from './serde.js';
 import type { StandardSchemaIssue, StandardSchemaResult, StandardSchemaV1 } from './standard-schema.js';
 import { jsonSyntaxErrorPosition } from './internal/json-syntax-error.js';
 import { compileJsonSchema } from './internal/json-schema-validator.js';
 import type { JsonSchemaCheck } from './internal/json-schema-validator.js';
-import { errorMessage, notSerializable } from './internal/serde-errors.js';
+import { findJsonUnwritable, unwritableError } from './internal/json-unwritable.js';
+import { asSerdeError, errorMessage, notSerializable } from './internal/serde-errors.js';
 import { firstFew, formatPath } from './internal/where.js';
 
 /** Options of {@link jsonSerde}. */
@@ -26,7 +26,7 @@ export interface JsonSerdeOptions<T> {
   /**
    * Checks, and may convert, each value read: it receives what `JSON.parse` returned and returns
    * the record's value, or throws to reject it (the error becomes the cause of a
-   * {@link SerdeError}). A schema's parse function fits as is, e.g. zod's `User.parse`; a type
+   * `SerdeError`). A schema's parse function fits as is, e.g. zod's `User.parse`; a type
    * guard fits as `(v) => { if (!isUser(v)) throw new Error('not a User'); return v; }`.
    * Without it, the parsed value is taken to be a `T` unchecked.
    */
@@ -52,20 +52,22 @@ function invalidJson(topic: string, text: string, cause: unknown): InvalidJsonEr
   return new InvalidJsonError(`json: ${detail} (topic ${topic})`, { serde: 'json', topic }, position, { cause });
 }
 
-function serializeJson(topic: string, value: unknown): Buffer {
+/**
+ * `value` as JSON bytes. `schemaChecked` when a schema passed the value: then NaN and the infinities,
+ * which JSON writes as null, are refused as well as an Invalid Date.
+ */
+function serializeJson(topic: string, value: unknown, schemaChecked = false): Buffer {
   let text: string | undefined;
   try {
     text = JSON.stringify(value);
   } catch (error) {
     // A bigint, a circular structure, or a throwing toJSON().
-    throw new SerdeError(
-      `json cannot serialize the value: ${errorMessage(error)} (topic ${topic})`,
-      { serde: 'json', topic },
-      { cause: error },
-    );
+    throw new SchemaMismatchError(`json cannot serialize the value: ${errorMessage(error)} (topic ${topic})`, { serde: 'json', topic }, [], { cause: error });
   }
   // JSON.stringify returns undefined, rather than throwing, for undefined, a function or a symbol.
   if (text === undefined) throw notSerializable('json', topic, value, 'a value JSON can represent');
+  const unwritable = findJsonUnwritable(value, text, schemaChecked);
+  if (unwritable !== undefined) throw unwritableError({ serde: 'json', topic }, unwritable);
   return Buffer.from(text, 'utf8');
 }
 
@@ -80,7 +82,7 @@ function parseJson(topic: string, data: Buffer): unknown {
 
 const UNCHECKED_JSON: Serde<unknown> = Object.freeze<Serde<unknown>>({
   name: 'json',
-  serialize: serializeJson,
+  serialize: (topic: string, value: unknown) => serializeJson(topic, value),
   deserialize: parseJson,
 });
 
@@ -103,14 +105,21 @@ function checkedBy<T>(topic: string, result: StandardSchemaResult<T>): T {
   return result.value;
 }
 
+/** A schema or a validator that threw rather than answering: the record still fails typed. */
+function checkFailed(topic: string, error: unknown): never {
+  throw asSerdeError(error, { serde: 'json', topic }, 'could not check the value against its schema');
+}
+
 /**
  * Values as UTF-8 JSON text, as `JSON.stringify` writes them and `JSON.parse` reads them: plain
  * JSON, with no schema envelope or magic byte, readable by any JSON deserializer on the other side.
  *
  * JSON's own rules apply: object properties that are `undefined` are left out, `NaN` and the
- * infinities become `null`, and a `Date` is written as its ISO string and read back as a string.
+ * infinities become `null` (unless a `jsonSchema` checks the value: then they throw a
+ * `SchemaMismatchError` naming the field, as the schema saw a number), and a `Date` is written as
+ * its ISO string and read back as a string; an Invalid Date throws a `SchemaMismatchError`.
  * A value JSON cannot represent at all (`undefined`, a bigint, a circular structure) throws a
- * {@link SerdeError}, and bytes that are not JSON an `InvalidJsonError` naming the position where
+ * `SerdeError`, and bytes that are not JSON an `InvalidJsonError` naming the position where
  * they stop being JSON and the topic.
  *
  * Without options nothing checks that the value read is a `T`. To check it, give a `schema`
@@ -159,20 +168,40 @@ export function jsonSerde<T = unknown>(options?: JsonSerdeOptions<T>): Serde<T> 
     name: 'json',
     serialize(topic: string, value: T): Buffer {
       if (validateJson !== undefined) {
-        const faults = validateJson(value);
+        let faults: ReturnType<JsonSchemaCheck>;
+        try {
+          faults = validateJson(value);
+        } catch (error) {
+          checkFailed(topic, error);
+        }
         if (faults !== undefined) throw schemaMismatch(topic, 'cannot serialize the value', faults);
       }
-      return serializeJson(topic, value);
+      return serializeJson(topic, value, validateJson !== undefined);
     },
     deserialize(topic: string, data: Buffer): T | Promise<T> {
       const value = parseJson(topic, data);
       if (validateJson !== undefined) {
-        const faults = validateJson(value);
+        let faults: ReturnType<JsonSchemaCheck>;
+        try {
+          faults = validateJson(value);
+        } catch (error) {
+          checkFailed(topic, error);
+        }
         if (faults !== undefined) throw schemaMismatch(topic, 'value does not match its JSON Schema', faults);
       }
       if (schema !== undefined) {
-        const result = schema['~standard'].validate(value);
-        return result instanceof Promise ? result.then((r) => checkedBy(topic, r)) : checkedBy(topic, result);
+        let result: StandardSchemaResult<T> | Promise<StandardSchemaResult<T>>;
+        try {
+          result = schema['~standard'].validate(value);
+        } catch (error) {
+          checkFailed(topic, error);
+        }
+        return result instanceof Promise
+          ? result.then(
+              (r) => checkedBy(topic, r),
+              (error: unknown) => checkFailed(topic, error),
+            )
+          : checkedBy(topic, result);
       }
       if (parse === undefined) return value as T;
       try {

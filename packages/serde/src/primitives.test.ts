@@ -105,7 +105,9 @@ describe('int16Serde', () => {
   it('names serde, topic and sizes when the bytes are not 2 long', () => {
     const error = serdeErrorOf(() => int16Serde().deserialize('orders', Buffer.alloc(4)));
     expect(error.message).toBe('int16 expects 2 bytes, got 4 (topic orders)');
-    expect(error).toMatchObject({ name: 'SerdeError', serde: 'int16', topic: 'orders' });
+    expect(error).toMatchObject({ name: 'SchemaMismatchError', code: 'SCHEMA_MISMATCH', serde: 'int16', topic: 'orders' });
+    // Too few bytes is a truncated payload.
+    expect(serdeErrorOf(() => int16Serde().deserialize('orders', Buffer.alloc(1)))).toMatchObject({ name: 'TruncatedPayloadError', code: 'TRUNCATED_PAYLOAD', length: 1 });
   });
 });
 

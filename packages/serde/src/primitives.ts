@@ -1,6 +1,6 @@
-import { SerdeError } from './serde.js';
+import { SchemaMismatchError } from './errors.js';
 import type { Serde } from './serde.js';
-import { notSerializable, wrongLength } from './internal/serde-errors.js';
+import { notDeserializable, notSerializable, wrongLength } from './internal/serde-errors.js';
 
 // The serdes below write the same bytes as Kafka's Java serdes (org.apache.kafka.common.serialization),
 // so a Rivulet app and a Java or Kafka Streams app can share topics. Each is stateless: one frozen
@@ -140,10 +140,7 @@ const BOOLEAN = define<boolean>({
     if (byte === 1) return true;
     if (byte === 0) return false;
     // Java's BooleanDeserializer rejects any other byte too, rather than reading it as true.
-    throw new SerdeError(
-      `boolean expects byte 0x00 or 0x01, got 0x${(byte ?? 0).toString(16).padStart(2, '0')} (topic ${topic})`,
-      { serde: 'boolean', topic },
-    );
+    throw notDeserializable('boolean', topic, `expects byte 0x00 or 0x01, got 0x${(byte ?? 0).toString(16).padStart(2, '0')}`);
   },
 });
 
@@ -160,10 +157,7 @@ const UUID = define<string>({
     if (data.length !== 36) throw wrongLength('uuid', topic, 36, data.length);
     const text = data.toString('latin1');
     if (!UUID_TEXT.test(text)) {
-      throw new SerdeError(
-        `uuid expects the text of a UUID like ${UUID_EXAMPLE}, got ${JSON.stringify(text)} (topic ${topic})`,
-        { serde: 'uuid', topic },
-      );
+      throw notDeserializable('uuid', topic, `expects the text of a UUID like ${UUID_EXAMPLE}, got ${JSON.stringify(text)}`);
     }
     return text.toLowerCase();
   },
@@ -172,16 +166,10 @@ const UUID = define<string>({
 const VOID = define<null>({
   name: 'void',
   serialize(topic: string): Buffer {
-    throw new SerdeError(`void has no bytes to write: null keys and values bypass serdes (topic ${topic})`, {
-      serde: 'void',
-      topic,
-    });
+    throw new SchemaMismatchError(`void has no bytes to write: null keys and values bypass serdes (topic ${topic})`, { serde: 'void', topic }, ['(root)']);
   },
   deserialize(topic: string, data: Buffer): null {
-    throw new SerdeError(`void expects no data (a null key or value), got ${data.length} bytes (topic ${topic})`, {
-      serde: 'void',
-      topic,
-    });
+    throw notDeserializable('void', topic, `expects no data (a null key or value), got ${data.length} bytes`);
   },
 });
 
@@ -209,7 +197,7 @@ export function bytesSerde(): Serde<Buffer> {
 
 /**
  * 16-bit signed integers, 2 bytes big-endian, like Kafka's `ShortSerializer` (`Serdes.Short()`).
- * Serializing a non-integer or a number outside [-32768, 32767] throws a {@link SerdeError}.
+ * Serializing a non-integer or a number outside [-32768, 32767] throws a `SchemaMismatchError`.
  *
  * @example
  * int16Serde().serialize('t', -2); // <ff fe>
@@ -220,7 +208,7 @@ export function int16Serde(): Serde<number> {
 
 /**
  * 32-bit signed integers, 4 bytes big-endian, like Kafka's `IntegerSerializer` (`Serdes.Integer()`).
- * Serializing a non-integer or a number outside [-2147483648, 2147483647] throws a {@link SerdeError}
+ * Serializing a non-integer or a number outside [-2147483648, 2147483647] throws a `SchemaMismatchError`
  * rather than wrapping around.
  *
  * @example
@@ -233,7 +221,7 @@ export function int32Serde(): Serde<number> {
 /**
  * 64-bit signed integers as `bigint`, 8 bytes big-endian, like Kafka's `LongSerializer`
  * (`Serdes.Long()`, what Kafka Streams' `count()` writes). `serialize` also takes a safe-integer
- * `number` and converts it; a value outside the signed 64-bit range throws a {@link SerdeError}.
+ * `number` and converts it; a value outside the signed 64-bit range throws a `SchemaMismatchError`.
  *
  * @example
  * int64Serde().serialize('word-counts', 2n ** 53n + 1n); // <00 20 00 00 00 00 00 01>
@@ -267,7 +255,7 @@ export function float64Serde(): Serde<number> {
 
 /**
  * Booleans as one byte, 0x01 or 0x00, like Kafka 3.x's `BooleanSerializer` (`Serdes.Boolean()`).
- * Any other byte on the way in throws a {@link SerdeError}, as in Java.
+ * Any other byte on the way in throws a `SchemaMismatchError`, as in Java.
  *
  * @example
  * booleanSerde().serialize('t', true); // <01>
@@ -292,7 +280,7 @@ export function uuidSerde(): Serde<string> {
  * The serde of a key or value that is always null, like Kafka's `VoidSerde` (`Serdes.Void()`), for
  * topics without keys. Null never reaches a serde (the runtime writes and reads it as null), so
  * this serde is only called on a mistake: a record that does have bytes fails with a
- * {@link SerdeError}, as Java's `VoidDeserializer` does.
+ * `SchemaMismatchError`, as Java's `VoidDeserializer` does.
  *
  * @example
  * builder.source('sensor-readings', { key: voidSerde(), value: float64Serde() });

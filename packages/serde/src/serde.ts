@@ -45,11 +45,20 @@ export interface SerdeErrorContext {
   partition?: number;
   /** The record's offset as a decimal string, when known (filled in by the runtime). */
   offset?: string;
+  /** The schema id read from the record's wire-format header, for the schema-registry serdes. */
+  schemaId?: number;
+}
+
+/** Where a record was read from, as the runtime knows it: see {@link SerdeError.locate}. */
+export interface SerdeErrorLocation {
+  readonly part?: 'key' | 'value' | undefined;
+  readonly partition?: number | undefined;
+  readonly offset?: string | undefined;
 }
 
 /**
  * What kind of failure a {@link SerdeError} is, for handlers that branch on it. `SERDE` is the
- * general case (a value of the wrong type, bytes of the wrong size); the others are raised by the
+ * general case, for serdes of your own (Rivulet's raise the subclasses); the others are raised by the
  * subclasses in `errors.ts` (e.g. `WRONG_MAGIC_BYTE` by `WrongMagicByteError`).
  */
 export type SerdeErrorCode =
@@ -82,6 +91,12 @@ export class SerdeError extends Error {
   readonly partition: number | undefined;
   /** The record's offset as a decimal string, when known. */
   readonly offset: string | undefined;
+  /**
+   * The schema id in the record's wire-format header (unsigned 32-bit), on every failure of a
+   * schema-registry serde after the header was read; undefined for the other serdes, and for a
+   * wrong magic byte or a record too short to hold an id.
+   */
+  readonly schemaId: number | undefined;
 
   constructor(message: string, context: SerdeErrorContext, options?: { cause?: unknown }) {
     super(message, options);
@@ -91,5 +106,20 @@ export class SerdeError extends Error {
     this.part = context.part;
     this.partition = context.partition;
     this.offset = context.offset;
+    this.schemaId = context.schemaId;
+  }
+
+  /**
+   * Fills in where the failed record was, when the serde could not know it: the runtime calls this
+   * with the record's partition and offset (and whether its key or value failed) before it hands
+   * the error to the deserialization handler. Fields already set are kept. Returns this error.
+   */
+  locate(where: SerdeErrorLocation): this {
+    // The fields are readonly to handlers; the runtime fills them once, before any handler sees them.
+    const self = this as { -readonly [K in 'part' | 'partition' | 'offset']: SerdeError[K] };
+    if (self.part === undefined && where.part !== undefined) self.part = where.part;
+    if (self.partition === undefined && where.partition !== undefined) self.partition = where.partition;
+    if (self.offset === undefined && where.offset !== undefined) self.offset = where.offset;
+    return this;
   }
 }

@@ -2,6 +2,7 @@ import { avroSerde } from './avro/avro-serde.js';
 import { jsonSerde } from './json.js';
 import { registryAvroSerde } from './registry/registry-avro-serde.js';
 import { registryJsonSerde } from './registry/registry-json-serde.js';
+import { registryProtobufSerde } from './protobuf/registry-protobuf-serde.js';
 import {
   booleanSerde,
   bytesSerde,
@@ -18,7 +19,7 @@ import {
 /**
  * The built-in serdes in one place, as Kafka's `Serdes` class gathers them: `serdes.string()`,
  * `serdes.int64()`, `serdes.json<T>()`, `serdes.avro({ schema })`, and the schema-registry serdes
- * `serdes.registryAvro(...)` and `serdes.registryJson(...)`. Each factory returns a `Serde`; the
+ * `serdes.registryAvro(...)`, `serdes.registryJson(...)` and `serdes.registryProtobuf(...)`. Each factory returns a `Serde`; the
  * stateless ones return one shared instance. The numbers write the same bytes as Kafka's Java serdes, so topics can be
  * shared with Java and Kafka Streams apps.
  *
@@ -61,4 +62,6 @@ export const serdes = Object.freeze({
   registryAvro: registryAvroSerde,
   /** JSON Schema in the Confluent wire format with a schema registry. See {@link registryJsonSerde}. */
   registryJson: registryJsonSerde,
+  /** Protobuf in the Confluent wire format with a schema registry. See {@link registryProtobufSerde}. */
+  registryProtobuf: registryProtobufSerde,
 });

@@ -7,6 +7,8 @@ export const DEAD_LETTER_HEADERS = {
   stage: 'rivulet.error.stage',
   /** The error's `name`, e.g. `SerdeError`. */
   errorClass: 'rivulet.error.class',
+  /** The error's `code` when it has one, e.g. `UNKNOWN_SCHEMA_ID` for a serde failure (see `SerdeErrorCode`). */
+  errorCode: 'rivulet.error.code',
   /** The error's message, cut to 4000 characters. */
   errorMessage: 'rivulet.error.message',
   /** The input record's topic. */
@@ -27,10 +29,12 @@ export function deadLetterHeaders(
   original: Headers | undefined,
   why: { stage: ErrorStage; error: Error; applicationId: string; topic: string; partition: number; offset: string },
 ): Headers {
+  const code = (why.error as { code?: unknown }).code;
   return {
     ...original,
     [DEAD_LETTER_HEADERS.stage]: why.stage,
     [DEAD_LETTER_HEADERS.errorClass]: why.error.name,
+    ...(typeof code === 'string' ? { [DEAD_LETTER_HEADERS.errorCode]: code } : {}),
     [DEAD_LETTER_HEADERS.errorMessage]: why.error.message.slice(0, 4000),
     [DEAD_LETTER_HEADERS.topic]: why.topic,
     [DEAD_LETTER_HEADERS.partition]: String(why.partition),

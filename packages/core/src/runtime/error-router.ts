@@ -1,4 +1,4 @@
-import type { Headers } from '@rivulet/serde';
+import { SerdeError, type Headers } from '@rivulet/serde';
 import type { FetchedRecord } from '../client/kafka-port.js';
 import type { ExceptionHandlerSetting } from '../config/exception-handler-setting.js';
 import type { Logger } from '../config/logger.js';
@@ -62,11 +62,14 @@ export class ErrorRouter {
     taskId?: string,
   ): StreamRecord<unknown, unknown> | undefined | Promise<StreamRecord<unknown, unknown> | undefined> {
     this.currentTaskId = taskId;
+    let key: unknown = null;
+    let part: 'key' | 'value' = 'key';
     try {
-      const key = raw.key === null ? null : source.keySerde.deserialize(topic, raw.key, raw.headers);
+      key = raw.key === null ? null : source.keySerde.deserialize(topic, raw.key, raw.headers);
+      part = 'value';
       const value = raw.value === null ? null : source.valueSerde.deserialize(topic, raw.value, raw.headers);
       if (key instanceof Promise || value instanceof Promise) {
-        return Promise.all([key, value]).then(
+        return Promise.all([partOf(key, 'key'), partOf(value, 'value')]).then(
           ([k, v]) => this.toRecord(source, topic, partition, raw, k, v, partitionTime),
           (err: unknown) => {
             this.currentTaskId = taskId;
@@ -76,7 +79,9 @@ export class ErrorRouter {
       }
       return this.toRecord(source, topic, partition, raw, key, value, partitionTime);
     } catch (err) {
-      return this.onDeserializationError(err, topic, partition, raw);
+      // The value failed while its key is still being read: that read must not reject unhandled.
+      if (key instanceof Promise) key.catch(() => undefined);
+      return this.onDeserializationError(locate(err, { part }), topic, partition, raw);
     }
   }
 
@@ -236,7 +241,9 @@ export class ErrorRouter {
   }
 
   private onDeserializationError(err: unknown, topic: string, partition: number, raw: FetchedRecord): undefined {
-    this.handle('deserialization', this.handlers.deserialization, toError(err), { topic, partition, offset: raw.offset }, raw);
+    // A serde cannot know where its bytes came from: the handler gets the partition and offset on the error too.
+    const error = toError(locate(err, { partition, offset: raw.offset }));
+    this.handle('deserialization', this.handlers.deserialization, error, { topic, partition, offset: raw.offset }, raw);
     return undefined;
   }
 
@@ -285,6 +292,20 @@ export class ErrorRouter {
  */
 function isDependencyOutage(error: Error): boolean {
   return (error as { code?: unknown }).code === 'SCHEMA_REGISTRY_UNAVAILABLE';
+}
+
+/** Fills in, on a serde's error, what the serde could not know of the record: see SerdeError.locate. */
+function locate(err: unknown, where: { part?: 'key' | 'value'; partition?: number; offset?: string }): unknown {
+  return err instanceof SerdeError ? err.locate(where) : err;
+}
+
+/** A key or value being read, whose failure says which of the two it was. */
+function partOf(read: unknown, part: 'key' | 'value'): unknown {
+  return read instanceof Promise
+    ? read.catch((err: unknown) => {
+        throw locate(err, { part });
+      })
+    : read;
 }
 
 function toError(err: unknown): Error {

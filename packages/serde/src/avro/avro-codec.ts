@@ -6,6 +6,7 @@ import { contextOf } from '../internal/where.js';
 import type { SerdeLabel } from '../internal/where.js';
 import { describeValue, errorMessage } from '../internal/serde-errors.js';
 import { firstFew, formatPath, whereSuffix } from '../internal/where.js';
+import { OutOfRange, markingOutOfRange } from './avro-long.js';
 
 // The per-record Avro path shared by the plain and the registry serdes: encode into one reused
 // scratch buffer and copy out exactly the bytes written (after the wire-format header, for the
@@ -73,14 +74,20 @@ export function decodeAvro(
     result = reader.decode(data, offset, resolver);
   } catch (error) {
     const context = contextOf(label, topic);
-    throw new SchemaMismatchError(
-      `${context.serde}: the payload does not decode with ${writerLabel}: ${errorMessage(error)} ${whereSuffix(context)}`,
-      context,
-      [],
-      { cause: error },
-    );
+    if (!(error instanceof OutOfRange)) throw notDecoded(context, writerLabel, error);
+    // Decode again with such values in place, to find where they sit; the bytes may also end early
+    // (a cut varint reads as a huge long), which is what to report then.
+    let marked: { value: unknown; offset: number };
+    try {
+      marked = markingOutOfRange(() => reader.decode(data, offset, resolver));
+    } catch (again) {
+      throw notDecoded(context, writerLabel, again);
+    }
+    if (marked.offset >= 0) throw outOfRangeOnRead(reader, marked.value, context, error);
+    result = marked;
   }
   if (result.offset < 0) {
+
     const context = contextOf(label, topic);
     throw new TruncatedPayloadError(
       `${context.serde}: truncated payload, the ${data.length - offset} bytes from offset ${offset} end before the value written with ${writerLabel} does ${whereSuffix(context)}`,
@@ -99,11 +106,46 @@ export function decodeAvro(
   return result.value;
 }
 
+function notDecoded(context: SerdeErrorContext, writerLabel: string, error: unknown): SchemaMismatchError {
+  return new SchemaMismatchError(
+    `${context.serde}: the payload does not decode with ${writerLabel}: ${errorMessage(error)} ${whereSuffix(context)}`,
+    context,
+    [],
+    { cause: error },
+  );
+}
+
 /** `"string"`, `record com.acme.Address`, `timestamp-millis`: a type as an error names it. */
 export function describeType(type: Type): string {
-  const name = type.typeName;
+  const name = type.typeName === 'abstract:long' ? 'long' : type.typeName;
   if (name.startsWith('logical:')) return name.slice('logical:'.length);
   return type.name === undefined ? JSON.stringify(name) : `${name} ${type.name}`;
+}
+
+/**
+ * The error for a value the reader cannot represent (a long beyond 2^53 read as a number, a
+ * timestamp beyond a Date's range), naming each field where one sits and the option that reads it.
+ * `marked` is the record decoded with such values in place: validating it against the reader,
+ * the validator's error hook gives their paths. Runs only once a record has failed.
+ */
+function outOfRangeOnRead(reader: Type, marked: unknown, context: SerdeErrorContext, first: OutOfRange): SchemaMismatchError {
+  const paths: string[] = [];
+  const faults: string[] = [];
+  reader.isValid(marked, {
+    errorHook: (path: string[], got: unknown) => {
+      if (!(got instanceof OutOfRange)) return;
+      const at = formatPath(path);
+      paths.push(at);
+      faults.push(`${got.what} at ${at}`);
+    },
+  });
+  const detail = faults.length > 0 ? firstFew(faults) : first.what;
+  return new SchemaMismatchError(
+    `${context.serde} cannot read ${detail}: ${first.remedy} ${whereSuffix(context)}`,
+    context,
+    paths,
+    { cause: first },
+  );
 }
 
 function mismatchOnWrite(type: Type, value: unknown, context: SerdeErrorContext, cause: unknown): SchemaMismatchError {
@@ -113,7 +155,7 @@ function mismatchOnWrite(type: Type, value: unknown, context: SerdeErrorContext,
     errorHook: (path: string[], got: unknown, expected: Type) => {
       const at = formatPath(path);
       paths.push(at);
-      faults.push(`at ${at} expected ${describeType(expected)}, got ${describeValue(got)}`);
+      faults.push(`at ${at} expected ${describeType(expected)}, got ${describeWritten(got)}${hintFor(expected, got)}`);
     },
   });
   const detail = faults.length > 0 ? firstFew(faults) : errorMessage(cause);
@@ -123,4 +165,18 @@ function mismatchOnWrite(type: Type, value: unknown, context: SerdeErrorContext,
     paths,
     { cause },
   );
+}
+
+/** A value as a write error names it: describeValue, and Dates as what they are. */
+function describeWritten(value: unknown): string {
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? 'an Invalid Date' : `the Date ${value.toISOString()}`;
+  return describeValue(value);
+}
+
+/** What to do about a number that a long cannot hold exactly. */
+function hintFor(expected: Type, got: unknown): string {
+  if (typeof got !== 'number' || Number.isSafeInteger(got) || !Number.isFinite(got) || !Number.isInteger(got)) return '';
+  const underlying = expected.typeName.startsWith('logical:') ? (expected as unknown as { underlyingType: Type }).underlyingType : expected;
+  if (underlying.typeName !== 'long' && underlying.typeName !== 'abstract:long') return '';
+  return ' (a number beyond 2^53 has lost its last digits: write a bigint; longs: \'bigint\' reads longs as bigints)';
 }

@@ -48,12 +48,36 @@ type RecordValue<Fields, L extends AvroLongs> = Fields extends readonly { readon
   ? { -readonly [F in Fields[number] as F['name']]: AvroValue<F['type'], L> }
   : Record<string, unknown>;
 
+type MicrosOrNanos = 'timestamp-micros' | 'timestamp-nanos' | 'local-timestamp-micros' | 'local-timestamp-nanos' | 'time-micros';
+
+/**
+ * The JS value of a logical type on the type the spec gives it, or never: a logical type on
+ * another type (or unknown to Rivulet) is read as its underlying type.
+ */
+type LogicalValue<S> = S extends { readonly type: 'long'; readonly logicalType: 'timestamp-millis' | 'local-timestamp-millis' }
+  ? Date
+  : S extends { readonly type: 'long'; readonly logicalType: MicrosOrNanos }
+    ? bigint
+    : S extends { readonly type: 'int'; readonly logicalType: 'date' }
+      ? Date
+      : S extends { readonly type: 'int'; readonly logicalType: 'time-millis' }
+        ? number
+        : S extends { readonly type: 'string'; readonly logicalType: 'uuid' } | { readonly type: 'fixed'; readonly size: 16; readonly logicalType: 'uuid' }
+          ? string
+          : S extends { readonly type: 'bytes' | 'fixed'; readonly logicalType: 'decimal'; readonly precision: number }
+            ? string
+            : S extends { readonly type: 'fixed'; readonly size: 12; readonly logicalType: 'duration' }
+              ? LogicalTypeValues['duration']
+              : never;
+
 /**
  * The JS type of the values of an Avro schema declared `as const`: records become objects, unions
  * the union of their branches (so `['null', 'string']` is `string | null`), enums their symbols,
- * arrays and maps `T[]` and `Record<string, T>`, bytes and fixed `Buffer`, and the logical types
- * their JS values (`timestamp-millis` and `date` a `Date`, `timestamp-micros` a bigint, `decimal`
- * and `uuid` a string). A reference to a named type, or a schema given as text, gives `unknown`.
+ * arrays and maps `T[]` and `Record<string, T>`, bytes and fixed `Buffer`, `long` a number (or a
+ * bigint with `longs: 'bigint'`), and the logical types their JS values (see
+ * {@link LogicalTypeValues}: `timestamp-millis` and `date` a `Date`, the micro- and nanosecond
+ * types a bigint, `decimal` and `uuid` a string). A reference to a named type, or a schema given
+ * as text, gives `unknown`.
  *
  * avsc wraps the branches of a union that it cannot tell apart at run time (two records, or `int`
  * and `long`) as `{ [branchName]: value }`; such unions are typed unwrapped here, so give those
@@ -69,18 +93,23 @@ export type AvroValue<S, L extends AvroLongs = 'number'> = 0 extends 1 & S
   ? Primitive<S, L>
   : S extends readonly unknown[]
     ? AvroValue<S[number], L>
-    : S extends { readonly logicalType: infer Name extends keyof LogicalTypeValues }
-      ? LogicalTypeValues[Name]
-      : S extends { readonly type: 'record' | 'error'; readonly fields: infer Fields }
-        ? RecordValue<Fields, L>
-        : S extends { readonly type: 'enum'; readonly symbols: readonly (infer Symbol)[] }
-          ? Symbol
-          : S extends { readonly type: 'array'; readonly items: infer Items }
-            ? AvroValue<Items, L>[]
-            : S extends { readonly type: 'map'; readonly values: infer Values }
-              ? Record<string, AvroValue<Values, L>>
-              : S extends { readonly type: 'fixed' }
-                ? Buffer
-                : S extends { readonly type: infer Inner }
-                  ? AvroValue<Inner, L>
-                  : unknown;
+    : S extends { readonly logicalType: string }
+      ? [LogicalValue<S>] extends [never]
+        ? Underlying<S, L>
+        : LogicalValue<S>
+      : Underlying<S, L>;
+
+/** The value of a complex (or annotated primitive) schema, its logical type aside. */
+type Underlying<S, L extends AvroLongs> = S extends { readonly type: 'record' | 'error'; readonly fields: infer Fields }
+  ? RecordValue<Fields, L>
+  : S extends { readonly type: 'enum'; readonly symbols: readonly (infer Symbol)[] }
+    ? Symbol
+    : S extends { readonly type: 'array'; readonly items: infer Items }
+      ? AvroValue<Items, L>[]
+      : S extends { readonly type: 'map'; readonly values: infer Values }
+        ? Record<string, AvroValue<Values, L>>
+        : S extends { readonly type: 'fixed' }
+          ? Buffer
+          : S extends { readonly type: infer Inner }
+            ? AvroValue<Inner, L>
+            : unknown;

@@ -1,6 +1,8 @@
 import type { Resolver, Type } from 'avsc';
 import type { Serde } from '../serde.js';
 import { errorMessage } from '../internal/serde-errors.js';
+import { avroPayloadGuard, payloadFaultError } from '../internal/avro-payload-guard.js';
+import { contextOf } from '../internal/where.js';
 import type { AvroLongs, AvroSchema, AvroValue } from './avro-schema.js';
 import { decodeAvro, encodeAvro } from './avro-codec.js';
 import { avroType, resolverFor } from './avro-types.js';
@@ -15,7 +17,10 @@ export interface AvroSerdeOptions<S extends AvroSchema = AvroSchema, L extends A
    * promotions). Plain Avro carries no schema id, so the writer schema must be told.
    */
   writerSchema?: AvroSchema;
-  /** `bigint` reads and writes `long` as bigint, exact beyond 2^53; `number` (default) as numbers. */
+  /**
+   * `bigint` reads `long` as bigint, exact over the whole int64 range; `number` (default) as numbers,
+   * exact to +-(2^53 - 1), beyond which a read fails naming the field. Either writes both.
+   */
   longs?: L;
 }
 
@@ -43,9 +48,12 @@ export function longsOption(factory: string, longs: unknown): AvroLongs {
 /**
  * Values as plain Avro binary (no header, no schema id), encoded with avsc. Records are checked
  * against the schema as they are written; a value that does not fit throws a
- * `SchemaMismatchError` naming the fields. Avro's logical types are read and written as JS values:
- * `timestamp-millis` and `date` as `Date`, `timestamp-micros` as bigint microseconds, `decimal` as
- * an exact decimal string, `uuid` as its text. With `longs: 'bigint'`, longs are bigints.
+ * `SchemaMismatchError` naming the fields. Avro's logical types are read and written as JS values
+ * (see `LogicalTypeValues`): `timestamp-millis`, `local-timestamp-millis` and `date` as `Date`, the
+ * micro- and nanosecond types as bigints, `decimal` as an exact decimal string, `uuid` as its text,
+ * `duration` as `{ months, days, milliseconds }`. Longs are exact over the whole int64 range: as
+ * numbers (the default) up to 2^53, where a longer one fails to read with a `SchemaMismatchError`
+ * naming the field and `longs: 'bigint'`; as bigints everywhere with `longs: 'bigint'`.
  *
  * The value type is inferred from a schema declared `as const` (see `AvroValue`), or given:
  * `avroSerde<User>({ schema })`.
@@ -92,12 +100,16 @@ export function avroSerde(options: AvroSerdeOptions): Serde<unknown> {
   const name = avroSerdeName('avro', type);
   const label = { serde: name };
   const writerLabel = writer === type ? 'the schema' : 'options.writerSchema';
+  // Refuses a block count the bytes cannot hold before avsc loops over it (schemas with arrays or maps only).
+  const guard = avroPayloadGuard(writer);
   return Object.freeze<Serde<unknown>>({
     name,
     serialize(topic: string, value: unknown): Buffer {
       return encodeAvro(type, value, -1, label, topic);
     },
     deserialize(topic: string, data: Buffer): unknown {
+      const fault = guard?.(data, 0);
+      if (fault !== undefined) throw payloadFaultError(fault, name, writerLabel, contextOf(label, topic), data.length);
       return decodeAvro(type, data, 0, resolver, label, topic, writerLabel);
     },
   });

@@ -1,37 +1,47 @@
 import avro from 'avsc';
 import type { ForSchemaOptions, Resolver, Schema, Type } from 'avsc';
 import type { AvroLongs, AvroSchema } from './avro-schema.js';
-import { LOGICAL_TYPES } from './logical-types.js';
+import { DOUBLE_TYPE, FLOAT_TYPE, LONG_TYPES } from './avro-long.js';
+import { LOGICAL_TYPES, LONG_LOGICAL_TYPES } from './logical-types.js';
 
 // Building avsc types is costly (parsing, code generation for records) and so is building a
 // resolver: both are done once per schema (and per reader/writer pair) and cached here, so the
 // per-record path only encodes and decodes. Types are cached by their schema text, which is also
 // what a registry hands back, so a serde and a registry lookup of the same schema share a type.
 
-const INT64_MIN = -(2n ** 63n);
-const INT64_MAX = 2n ** 63n - 1n;
+/** Long schemas whose logical type is being built: their underlying type is the exact bigint long. */
+const buildingLogical = new Set<object>();
 
-/** Avro longs as bigints, on request: exact over the whole 64-bit range. */
-const BIGINT_LONG: Type = avro.types.LongType.__with({
-  fromBuffer: (buf: Buffer): bigint => buf.readBigInt64LE(0),
-  toBuffer: (n: bigint | number): Buffer => {
-    const buf = Buffer.allocUnsafe(8);
-    buf.writeBigInt64LE(BigInt(n), 0);
-    return buf;
-  },
-  fromJSON: (json: unknown): bigint => BigInt(json as number | string),
-  toJSON: (n: bigint): number => Number(n),
-  isValid: (n: unknown): boolean =>
-    (typeof n === 'bigint' && n >= INT64_MIN && n <= INT64_MAX) || (typeof n === 'number' && Number.isSafeInteger(n)),
-  compare: (a: bigint, b: bigint): number => (a < b ? -1 : a > b ? 1 : 0),
-}) as unknown as Type;
-
-/** A `long` without a logical type Rivulet handles: where bigint longs replace avsc's own. */
-function isPlainLong(schema: unknown): boolean {
-  if (schema === 'long') return true;
-  if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) return false;
-  const s = schema as { type?: unknown; logicalType?: unknown };
-  return s.type === 'long' && !(typeof s.logicalType === 'string' && s.logicalType in LOGICAL_TYPES);
+/**
+ * avsc's `typeHook`: every `long` (plain, under a logical type, in a union, a promotion target)
+ * and every `float` and `double` becomes one of the exact types of avro-long.ts, and the
+ * long-based logical types are built here, on an exact bigint long, whatever `longs` says.
+ */
+function exactTypes(longs: AvroLongs): (schema: Schema, opts: ForSchemaOptions) => Type | undefined {
+  const long = LONG_TYPES[longs];
+  return (schema, opts) => {
+    if (typeof schema === 'string') {
+      if (schema === 'long') return long;
+      if (schema === 'double') return DOUBLE_TYPE;
+      return schema === 'float' ? FLOAT_TYPE : undefined;
+    }
+    if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) return undefined;
+    const s = schema as { type?: unknown; logicalType?: unknown };
+    if (s.type === 'double') return DOUBLE_TYPE;
+    if (s.type === 'float') return FLOAT_TYPE;
+    if (s.type !== 'long') return undefined;
+    const Logical = typeof s.logicalType === 'string' ? LONG_LOGICAL_TYPES[s.logicalType] : undefined;
+    // A logical type Rivulet does not know is read as its underlying type, as the spec says.
+    if (Logical === undefined) return long;
+    // avsc's LogicalType constructor builds its underlying type from the same schema, through here.
+    if (buildingLogical.has(s)) return LONG_TYPES.bigint;
+    buildingLogical.add(s);
+    try {
+      return new Logical(schema, opts) as unknown as Type;
+    } finally {
+      buildingLogical.delete(s);
+    }
+  };
 }
 
 function forSchemaOptions(longs: AvroLongs): Partial<ForSchemaOptions> {
@@ -39,7 +49,7 @@ function forSchemaOptions(longs: AvroLongs): Partial<ForSchemaOptions> {
     logicalTypes: LOGICAL_TYPES,
     // 'auto' (avsc's default): unions are plain values unless their branches are ambiguous.
     wrapUnions: 'auto',
-    ...(longs === 'bigint' ? { typeHook: (schema: Schema) => (isPlainLong(schema) ? BIGINT_LONG : undefined) } : {}),
+    typeHook: exactTypes(longs),
   };
 }
 

@@ -68,6 +68,7 @@ class ConfluentSchemaRegistryClient implements SchemaRegistryClient {
   private readonly schemasById = new Map<number, Promise<SchemaDefinition>>();
   private readonly idsByRegistration = new Map<string, Promise<number>>();
   private readonly versionsByLookup = new Map<string, Promise<SubjectVersion>>();
+  private readonly versionsByNumber = new Map<string, Promise<SubjectVersion>>();
 
   constructor(options: SchemaRegistryClientOptions) {
     if (typeof options !== 'object' || options === null) throw new TypeError(`${FACTORY}: options are required: { url }`);
@@ -127,6 +128,14 @@ class ConfluentSchemaRegistryClient implements SchemaRegistryClient {
     // Not cached here: "latest" changes. The serdes that use it resolve it once per topic.
     const data = await this.call(`GET /subjects/${subject}/versions/latest`, () => this.api.Subject.latestVersion({ subject }));
     return toSubjectVersion(data);
+  }
+
+  getVersion(subject: string, version: number): Promise<SubjectVersion> {
+    // A numbered version never changes (unlike `latest`): cached, as schemas by id are.
+    return cached(this.versionsByNumber, `${subject}\u0000${version}`, async () => {
+      const data = await this.call(`GET /subjects/${subject}/versions/${version}`, () => this.api.Subject.version({ subject, version }));
+      return toSubjectVersion(data);
+    });
   }
 
   private call(what: string, request: () => Promise<{ data(): unknown }>): Promise<unknown> {

@@ -5,7 +5,9 @@ import { avroSerdeName, avroTypeOption, longsOption } from '../avro/avro-serde.j
 import { avroType, normalizeSchema, resolverFor } from '../avro/avro-types.js';
 import { IncompatibleSchemaError } from '../errors.js';
 import type { Serde } from '../serde.js';
-import { errorMessage } from '../internal/serde-errors.js';
+import { avroPayloadGuard, payloadFaultError } from '../internal/avro-payload-guard.js';
+import type { AvroPayloadGuard } from '../internal/avro-payload-guard.js';
+import { asSerdeError, errorMessage } from '../internal/serde-errors.js';
 import { contextOf, whereSuffix } from '../internal/where.js';
 import type { SerdeLabel } from '../internal/where.js';
 import { RegistrySchemaCache } from './registry-schema-cache.js';
@@ -14,7 +16,7 @@ import type { RegistrySerdeOptions } from './registry-serde-options.js';
 import type { SchemaDefinition } from './schema-registry-client.js';
 import { validateSubjectNameStrategy } from './subject-name-strategy.js';
 import { HEADER_LENGTH } from '../internal/wire-format-header.js';
-import { readSchemaId } from './wire-format.js';
+import { readSchemaId, writeHeader } from './wire-format.js';
 
 /** Options of {@link registryAvroSerde}. */
 export interface RegistryAvroSerdeOptions<S extends AvroSchema = AvroSchema, L extends AvroLongs = AvroLongs> extends RegistrySerdeOptions {
@@ -43,7 +45,12 @@ interface ReadPlan {
   readonly writerLabel: string;
   /** Set when the reader cannot read this writer: each such record fails with this, without asking again. */
   readonly incompatible: string | undefined;
+  /** Checks the block counts of a payload before avsc decodes it, for writer schemas with arrays or maps. */
+  readonly guard: AvroPayloadGuard | undefined;
 }
+
+/** Ids above this do not fit the Avro codec's signed header write: their header is written here. */
+const MAX_INT32 = 0x7fffffff;
 
 const FACTORY = 'registryAvroSerde';
 
@@ -83,8 +90,23 @@ class RegistryAvroSerde implements Serde<unknown> {
 
   serialize(topic: string, value: unknown): Buffer | Promise<Buffer> {
     const target = this.cache.writeTarget(topic);
-    if (target instanceof Promise) return target.then((t) => encodeAvro(t.type, value, t.id, this.label, topic));
-    return encodeAvro(target.type, value, target.id, this.label, topic);
+    if (target instanceof Promise) return target.then((t) => this.write(t, topic, value));
+    return this.write(target, topic, value);
+  }
+
+  private write(target: WriteTarget, topic: string, value: unknown): Buffer {
+    try {
+      if (target.id <= MAX_INT32) return encodeAvro(target.type, value, target.id, this.label, topic);
+      // A schema id of 2^31 or more (unsigned in the wire format): encode the payload alone, then prefix it.
+      const payload = encodeAvro(target.type, value, -1, this.label, topic);
+      const out = Buffer.allocUnsafe(HEADER_LENGTH + payload.length);
+      writeHeader(out, target.id);
+      payload.copy(out, HEADER_LENGTH);
+      return out;
+    } catch (error) {
+      // The codec names the fields of a value that does not fit; anything else it throws is typed here.
+      throw asSerdeError(error, { ...contextOf(this.label, topic), schemaId: target.id }, 'cannot serialize the value');
+    }
   }
 
   deserialize(topic: string, data: Buffer): unknown {
@@ -96,32 +118,44 @@ class RegistryAvroSerde implements Serde<unknown> {
 
   private read(plan: ReadPlan, id: number, topic: string, data: Buffer): unknown {
     if (plan.incompatible !== undefined) {
-      const context = contextOf(this.label, topic);
+      const context = { ...contextOf(this.label, topic), schemaId: id };
       throw new IncompatibleSchemaError(`${this.name}: ${plan.incompatible} ${whereSuffix(context)}`, context, { schemaId: id });
     }
-    return decodeAvro(plan.type!, data, HEADER_LENGTH, plan.resolver, this.label, topic, plan.writerLabel);
+    if (plan.guard !== undefined) {
+      const fault = plan.guard(data, HEADER_LENGTH);
+      if (fault !== undefined) throw payloadFaultError(fault, this.name, plan.writerLabel, { ...contextOf(this.label, topic), schemaId: id }, data.length);
+    }
+    try {
+      return decodeAvro(plan.type!, data, HEADER_LENGTH, plan.resolver, this.label, topic, plan.writerLabel);
+    } catch (error) {
+      // Every failure after the header carries the schema id it was written with.
+      throw asSerdeError(error, { ...contextOf(this.label, topic), schemaId: id }, `cannot read the payload written with ${plan.writerLabel}`);
+    }
   }
+
+
 
   private planFor(id: number, definition: SchemaDefinition): ReadPlan {
     const writerLabel = `writer schema id ${id}`;
     if (definition.schemaType !== 'AVRO') {
-      return { type: this.reader, resolver: undefined, writerLabel, incompatible: `schema id ${id} is a ${definition.schemaType} schema, not Avro` };
+      return { type: this.reader, resolver: undefined, writerLabel, incompatible: `schema id ${id} is a ${definition.schemaType} schema, not Avro`, guard: undefined };
     }
     let writer: Type;
     try {
       writer = avroType(definition.schema, this.longs);
     } catch (error) {
-      return { type: this.reader, resolver: undefined, writerLabel, incompatible: `schema id ${id} is not a valid Avro schema: ${errorMessage(error)}` };
+      return { type: this.reader, resolver: undefined, writerLabel, incompatible: `schema id ${id} is not a valid Avro schema: ${errorMessage(error)}`, guard: undefined };
     }
     const reader = this.reader ?? writer;
     try {
-      return { type: reader, resolver: resolverFor(reader, writer), writerLabel, incompatible: undefined };
+      return { type: reader, resolver: resolverFor(reader, writer), writerLabel, incompatible: undefined, guard: avroPayloadGuard(writer) };
     } catch (error) {
       return {
         type: reader,
         resolver: undefined,
         writerLabel,
         incompatible: `the reader schema ${reader.name ?? reader.typeName} cannot read records written with schema id ${id}: ${errorMessage(error)}`,
+        guard: undefined,
       };
     }
   }

@@ -1,10 +1,10 @@
 import { IncompatibleSchemaError, InvalidJsonError, SchemaMismatchError } from '../errors.js';
-import { SerdeError } from '../serde.js';
-import type { Serde } from '../serde.js';
+import type { Serde, SerdeErrorContext } from '../serde.js';
 import { compileJsonSchema } from '../internal/json-schema-validator.js';
 import type { JsonSchemaCheck, JsonSchemaFault } from '../internal/json-schema-validator.js';
 import { jsonSyntaxErrorPosition } from '../internal/json-syntax-error.js';
-import { errorMessage, notSerializable } from '../internal/serde-errors.js';
+import { findJsonUnwritable, unwritableError } from '../internal/json-unwritable.js';
+import { asSerdeError, errorMessage, notSerializable, withSchemaId as withId } from '../internal/serde-errors.js';
 import { contextOf, firstFew, whereSuffix } from '../internal/where.js';
 import type { SerdeLabel } from '../internal/where.js';
 import { RegistrySchemaCache } from './registry-schema-cache.js';
@@ -12,8 +12,8 @@ import { resolveRegistryOptions } from './registry-serde-options.js';
 import type { RegistrySerdeOptions } from './registry-serde-options.js';
 import type { SchemaDefinition } from './schema-registry-client.js';
 import { validateSubjectNameStrategy } from './subject-name-strategy.js';
-import { HEADER_LENGTH, MAGIC_BYTE } from '../internal/wire-format-header.js';
-import { readSchemaId } from './wire-format.js';
+import { HEADER_LENGTH } from '../internal/wire-format-header.js';
+import { readSchemaId, writeHeader } from './wire-format.js';
 
 /** Options of {@link registryJsonSerde}. */
 export interface RegistryJsonSerdeOptions extends RegistrySerdeOptions {
@@ -97,26 +97,38 @@ class RegistryJsonSerde implements Serde<unknown> {
   }
 
   private write(target: WriteTarget, topic: string, value: unknown): Buffer {
-    const faults = target.check(value);
-    if (faults !== undefined) throw this.mismatch(topic, 'cannot serialize the value', faults);
+    let faults: JsonSchemaFault[] | undefined;
+    try {
+      faults = target.check(value);
+    } catch (error) {
+      throw asSerdeError(error, this.context(topic, target.id), 'could not check the value against its schema');
+    }
+    if (faults !== undefined) throw this.mismatch(topic, target.id, 'cannot serialize the value', faults);
     let text: string | undefined;
     try {
       text = JSON.stringify(value);
     } catch (error) {
-      const context = contextOf(this.label, topic);
-      throw new SerdeError(`${this.name} cannot serialize the value: ${errorMessage(error)} ${whereSuffix(context)}`, context, { cause: error });
+      const context = this.context(topic, target.id);
+      throw new SchemaMismatchError(`${this.name} cannot serialize the value: ${errorMessage(error)} ${whereSuffix(context)}`, context, [], { cause: error });
     }
-    if (text === undefined) throw notSerializable(this.name, topic, value, 'a value JSON can represent');
+    if (text === undefined) throw withId(notSerializable(this.name, topic, value, 'a value JSON can represent'), target.id);
+    // The schema passed the value: a NaN or an Invalid Date in it would reach the topic as a null it never saw.
+    const unwritable = findJsonUnwritable(value, text, true);
+    if (unwritable !== undefined) throw unwritableError(this.context(topic, target.id), unwritable);
     const out = Buffer.allocUnsafe(HEADER_LENGTH + Buffer.byteLength(text, 'utf8'));
-    out[0] = MAGIC_BYTE;
-    out.writeInt32BE(target.id, 1);
+    writeHeader(out, target.id);
     out.write(text, HEADER_LENGTH, 'utf8');
     return out;
   }
 
+  /** The context of a failure on `topic` with schema `id`. */
+  private context(topic: string, id: number): SerdeErrorContext {
+    return { ...contextOf(this.label, topic), schemaId: id };
+  }
+
   private read(plan: ReadPlan, id: number, topic: string, data: Buffer): unknown {
     if (plan.incompatible !== undefined) {
-      const context = contextOf(this.label, topic);
+      const context = this.context(topic, id);
       throw new IncompatibleSchemaError(`${this.name}: ${plan.incompatible} ${whereSuffix(context)}`, context, { schemaId: id });
     }
     const text = data.toString('utf8', HEADER_LENGTH);
@@ -124,18 +136,23 @@ class RegistryJsonSerde implements Serde<unknown> {
     try {
       value = JSON.parse(text);
     } catch (error) {
-      const context = contextOf(this.label, topic);
+      const context = this.context(topic, id);
       const position = jsonSyntaxErrorPosition(text);
       const at = position < 0 ? '' : ` at position ${position} of the payload (byte ${HEADER_LENGTH + Buffer.byteLength(text.slice(0, position))} of the record)`;
       throw new InvalidJsonError(`${this.name}: invalid JSON${at}: ${errorMessage(error)} ${whereSuffix(context)}`, context, position, { cause: error });
     }
-    const faults = plan.check?.(value);
-    if (faults !== undefined) throw this.mismatch(topic, `value (schema id ${id}) does not match its schema`, faults);
+    let faults: JsonSchemaFault[] | undefined;
+    try {
+      faults = plan.check?.(value);
+    } catch (error) {
+      throw asSerdeError(error, this.context(topic, id), `could not check the value (schema id ${id}) against its schema`);
+    }
+    if (faults !== undefined) throw this.mismatch(topic, id, `value (schema id ${id}) does not match its schema`, faults);
     return value;
   }
 
-  private mismatch(topic: string, action: string, faults: readonly JsonSchemaFault[]): SchemaMismatchError {
-    const context = contextOf(this.label, topic);
+  private mismatch(topic: string, id: number, action: string, faults: readonly JsonSchemaFault[]): SchemaMismatchError {
+    const context = this.context(topic, id);
     return new SchemaMismatchError(
       `${this.name} ${action}: ${firstFew(faults.map((f) => f.text))} ${whereSuffix(context)}`,
       context,

@@ -1,4 +1,5 @@
-import { IncompatibleSchemaError } from '../errors.js';
+import { IncompatibleSchemaError, SchemaRegistryError } from '../errors.js';
+import { withSchemaId } from '../internal/serde-errors.js';
 import { andThen, attempt } from '../internal/maybe-async.js';
 import type { MaybePromise } from '../internal/maybe-async.js';
 import { contextOf, whereSuffix } from '../internal/where.js';
@@ -47,7 +48,8 @@ export class RegistrySchemaCache<Target, Plan> {
   private readonly plans = new Map<number, Plan>();
   private readonly pendingTargets = new Map<string, Promise<Target>>();
   private readonly pendingPlans = new Map<number, Promise<Plan>>();
-  // Most topics carry one schema id at a time: the last plan saves the map lookup.
+  // Most topics carry one schema id at a time: the last plan saves the map lookup. Ids are
+  // unsigned, so -1 is never one; lastPlan is checked as well, so no id can meet an empty slot.
   private lastId = -1;
   private lastPlan: Plan | undefined;
 
@@ -64,7 +66,7 @@ export class RegistrySchemaCache<Target, Plan> {
 
   /** How records written with schema `id` are read: cached, or fetched by id once. */
   readPlan(id: number, topic: string): MaybePromise<Plan> {
-    if (id === this.lastId) return this.lastPlan!;
+    if (id === this.lastId && this.lastPlan !== undefined) return this.lastPlan;
     const cached = this.plans.get(id);
     if (cached !== undefined) return this.last(id, cached);
     const pending = this.pendingPlans.get(id);
@@ -73,9 +75,9 @@ export class RegistrySchemaCache<Target, Plan> {
     // registry does not know, or of another schema type, is bad data.
     const definition = attempt(
       () => this.spec.options.client.getSchemaById(id),
-      (error) => schemaByIdError(error, id, this.spec.label, topic),
+      (error) => withSchemaId(schemaByIdError(error, id, this.spec.label, topic), id),
     );
-    const plan = andThen(definition, (d) => this.last(id, this.remember(this.plans, id, this.spec.planFor(id, d))));
+    const plan = andThen(definition, (d) => this.last(id, this.remember(this.plans, id, this.spec.planFor(id, this.checkDefinition(d, id, topic)))));
     return this.share(this.pendingPlans, id, plan);
   }
 
@@ -101,7 +103,7 @@ export class RegistrySchemaCache<Target, Plan> {
             { subject, schemaId: version.id },
           );
         }
-        return spec.latestTarget(version);
+        return spec.latestTarget({ ...version, id: this.checkId(version.id, subject, topic) });
       });
     }
     const definition = spec.definition!;
@@ -117,7 +119,25 @@ export class RegistrySchemaCache<Target, Plan> {
           ),
           (version) => version.id,
         );
-    return andThen(id, (schemaId) => spec.ownTarget(schemaId));
+    return andThen(id, (schemaId) => spec.ownTarget(this.checkId(schemaId, subject, topic)));
+  }
+
+  /** A schema as the registry answered it for `id`: a client that answers something else is refused, typed. */
+  private checkDefinition(definition: SchemaDefinition, id: number, topic: string): SchemaDefinition {
+    if (typeof definition === 'object' && definition !== null && typeof definition.schema === 'string' && typeof definition.schemaType === 'string') return definition;
+    const context = { ...contextOf(this.spec.label, topic), schemaId: id };
+    throw new SchemaRegistryError(`${this.spec.label.serde}: the schema registry answered schema id ${id} with no schema ${whereSuffix(context)}`, context, {});
+  }
+
+  /** A schema id the registry gave for writing: the wire format holds an unsigned 32-bit integer. */
+  private checkId(id: number, subject: string, topic: string): number {
+    if (Number.isInteger(id) && id >= 0 && id <= 0xffffffff) return id;
+    const context = contextOf(this.spec.label, topic);
+    throw new SchemaRegistryError(
+      `${this.spec.label.serde}: the schema registry gave schema id ${String(id)} for subject ${subject}, not an unsigned 32-bit integer the wire format can hold ${whereSuffix(context)}`,
+      context,
+      {},
+    );
   }
 
   private last(id: number, plan: Plan): Plan {

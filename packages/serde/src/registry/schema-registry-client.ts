@@ -1,7 +1,11 @@
-/** The schema formats a Confluent Schema Registry holds. Rivulet's serdes write AVRO and JSON. */
+/** The schema formats a Confluent Schema Registry holds. Rivulet's serdes write all three. */
 export type SchemaType = 'AVRO' | 'JSON' | 'PROTOBUF';
 
-/** A reference from a schema to a schema of another subject (not followed by Rivulet's serdes yet). */
+/**
+ * A reference from a schema to a schema of another subject: a Protobuf `import` (its name is the
+ * import path), an Avro named type or a JSON Schema `$ref`. The Protobuf serde registers and follows
+ * them; the Avro and JSON Schema serdes do not follow them yet.
+ */
 export interface SchemaReference {
   /** The name the referencing schema uses for it (an Avro full name, a JSON Schema `$ref`). */
   name: string;
@@ -53,6 +57,12 @@ export interface SchemaRegistryClient {
   lookupSchema(subject: string, schema: SchemaDefinition): SubjectVersion | Promise<SubjectVersion>;
   /** `GET /subjects/{subject}/versions/latest`; 40401 when the subject has no version. */
   getLatestVersion(subject: string): SubjectVersion | Promise<SubjectVersion>;
+  /**
+   * `GET /subjects/{subject}/versions/{version}`; 40401 / 40402 when there is no such subject or
+   * version. Needed only to read schemas with references (Protobuf imports); optional so that
+   * clients written before it still fit.
+   */
+  getVersion?(subject: string, version: number): SubjectVersion | Promise<SubjectVersion>;
 }
 
 /**

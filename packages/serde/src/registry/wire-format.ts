@@ -5,7 +5,8 @@ import type { SerdeLabel } from '../internal/where.js';
 import { HEADER_LENGTH, MAGIC_BYTE } from '../internal/wire-format-header.js';
 
 /**
- * The schema id of a record in the wire format, after checking its magic byte and length.
+ * The schema id of a record in the wire format, an unsigned 32-bit integer, after checking its
+ * magic byte and length: a {@link WrongMagicByteError} or a {@link TruncatedPayloadError} otherwise.
  *
  * @internal
  */
@@ -27,6 +28,19 @@ export function readSchemaId(data: Buffer, label: SerdeLabel, topic: string): nu
       data.length,
     );
   }
-  // Big-endian int32 by hand: cheaper than readInt32BE's bounds checks, already done above.
-  return (data[1]! << 24) | (data[2]! << 16) | (data[3]! << 8) | data[4]!;
+  // Big-endian by hand: cheaper than readUInt32BE's bounds checks, already done above. `>>> 0`
+  // reads the id as unsigned, 0 to 0xFFFFFFFF: `<<` alone gives a signed int32, and 0xFFFFFFFF
+  // read as -1 met the schema cache's "no id yet" sentinel (a TypeError instead of an unknown id).
+  return ((data[1]! << 24) | (data[2]! << 16) | (data[3]! << 8) | data[4]!) >>> 0;
+}
+
+/**
+ * Writes the wire-format header (magic byte 0, then `schemaId` as an unsigned 32-bit big-endian
+ * integer) at the start of `out`.
+ *
+ * @internal
+ */
+export function writeHeader(out: Buffer, schemaId: number): void {
+  out[0] = MAGIC_BYTE;
+  out.writeUInt32BE(schemaId, 1);
 }

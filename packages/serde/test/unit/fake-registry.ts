@@ -7,6 +7,8 @@ import type { SchemaDefinition, SchemaRegistryClient, SubjectVersion } from '../
 
 export class FakeRegistry implements SchemaRegistryClient {
   readonly calls = { getSchemaById: 0, register: 0, lookupSchema: 0, getLatestVersion: 0 };
+  /** Calls of `getVersion` (kept out of `calls`, which tests compare whole). */
+  getVersionCalls = 0;
   /** When set, every call fails with it. */
   failWith: SchemaRegistryClientError | undefined;
   private readonly schemas: SchemaDefinition[] = [];
@@ -48,6 +50,19 @@ export class FakeRegistry implements SchemaRegistryClient {
     if (versions === undefined) throw new SchemaRegistryClientError(`Subject '${subject}' not found.`, { status: 404, errorCode: 40401 });
     const id = versions[versions.length - 1]!;
     return { ...this.schemas[id - 1]!, subject, version: versions.length, id };
+  }
+
+  async getVersion(subject: string, version: number): Promise<SubjectVersion> {
+    this.getVersionCalls++;
+    this.fail();
+    return this.getVersionSync(subject, version);
+  }
+
+  /** A version of a subject, synchronously, without counting a call. */
+  getVersionSync(subject: string, version: number): SubjectVersion {
+    const id = this.subjects.get(subject)?.[version - 1];
+    if (id === undefined) throw new SchemaRegistryClientError(`Version ${version} of '${subject}' not found.`, { status: 404, errorCode: 40402 });
+    return { ...this.schemas[id - 1]!, subject, version, id };
   }
 
   /** Registers directly, without counting a call. */
