@@ -13,6 +13,7 @@ export type { TestRecord } from './driver/test-input-topic.js';
 export { TestOutputTopic } from './driver/test-output-topic.js';
 export type { TestOutputRecord } from './driver/test-output-topic.js';
 export { MockSchemaRegistry } from './mock-schema-registry/mock-schema-registry.js';
+export type { MockSchemaRegistryRequestOptions } from './mock-schema-registry/mock-schema-registry.js';
 export type { MockSchemaRegistryServer, MockSchemaRegistryServerOptions } from './mock-schema-registry/http-server.js';
 export type { CompatibilityLevel } from './mock-schema-registry/compatibility.js';
 export { KafkaTestHarness } from './kafka/kafka-test-harness.js';

@@ -99,6 +99,39 @@ describe('MockSchemaRegistry over HTTP with @kafkajs/confluent-schema-registry, 
     expect(server.requests[0]).toBe('POST /subjects/s/versions');
   });
 
+  it('finds a schema registered with its JSON keys in another order: the same id on POST /subjects/{s}/versions and POST /subjects/{s}', async () => {
+    const { server } = await serve();
+    const reordered = '{"fields":[{"type":"string","name":"id"}],"namespace":"com.acme","name":"User","type":"record"}';
+    expect((await call(server, 'POST', '/subjects/s/versions', { schema: JSON.stringify(User) })).body).toEqual({ id: 1 });
+    expect((await call(server, 'POST', '/subjects/s/versions', { schema: reordered })).body).toEqual({ id: 1 });
+    expect(await call(server, 'POST', '/subjects/s', { schema: reordered })).toMatchObject({ status: 200, body: { subject: 's', version: 1, id: 1, schema: JSON.stringify(User) } });
+    expect((await call(server, 'GET', '/subjects/s/versions')).body).toEqual([1]);
+    // With the real client too.
+    const client = new SchemaRegistry({ host: server.url });
+    expect(await client.getRegistryIdBySchema('s', { type: SchemaType.AVRO, schema: reordered })).toBe(1);
+    // JSON Schema keys in another order: found only when normalizing, as Confluent.
+    const json = (schema: string) => ({ schemaType: 'JSON', schema });
+    expect((await call(server, 'POST', '/subjects/j/versions', json('{"type":"object","title":"T"}'))).body).toEqual({ id: 2 });
+    expect((await call(server, 'POST', '/subjects/j', json('{"title":"T","type":"object"}'))).status).toBe(404);
+    expect((await call(server, 'POST', '/subjects/j?normalize=true', json('{"title":"T","type":"object"}'))).status).toBe(404);
+    expect((await call(server, 'POST', '/subjects/j/versions?normalize=true', json('{"title":"T","type":"object"}'))).body).toEqual({ id: 3 });
+    expect((await call(server, 'POST', '/subjects/j?normalize=true', json('{"type":"object","title":"T"}'))).body).toMatchObject({ version: 2, id: 3 });
+  });
+
+  it("accepts a namespace change under FULL and says why a change is refused, in Avro's terms", async () => {
+    const { server } = await serve(new MockSchemaRegistry({ compatibility: 'FULL' }));
+    await call(server, 'POST', '/subjects/s/versions', { schema: JSON.stringify(User) });
+    expect((await call(server, 'POST', '/subjects/s/versions', { schema: JSON.stringify({ ...User, namespace: 'org.acme' }) })).body).toEqual({ id: 2 });
+    const breaking = { ...User, fields: [{ name: 'id', type: 'int' }] };
+    expect((await call(server, 'POST', '/compatibility/subjects/s/versions/latest?verbose=true', { schema: JSON.stringify(breaking) })).body).toEqual({
+      is_compatible: false,
+      messages: [
+        "the new schema cannot read data written with version 2: {errorType:'TYPE_MISMATCH', location:'/fields/0/type', additionalInfo:'reader type: INT not compatible with writer type: STRING'}",
+        "version 2 cannot read data written with the new schema: {errorType:'TYPE_MISMATCH', location:'/fields/0/type', additionalInfo:'reader type: STRING not compatible with writer type: INT'}",
+      ],
+    });
+  });
+
   it('requires basic auth when given credentials, and answers 503 during an outage', async () => {
     const { server, registry } = await serve(new MockSchemaRegistry(), { username: 'key', password: 'secret' });
     expect((await call(server, 'GET', '/subjects')).status).toBe(401);

@@ -80,14 +80,18 @@ function routes(registry: MockSchemaRegistry): Route[] {
       handle: (m) => withoutAvroType(registry.getVersion(subject(m), version(m[2]!))),
     },
     { method: 'GET', path: /^\/subjects\/([^/]+)\/versions\/([^/]+)\/schema$/, handle: (m) => JSON.parse(registry.getVersion(subject(m), version(m[2]!)).schema) },
-    { method: 'POST', path: /^\/subjects\/([^/]+)\/versions$/, handle: (m, body) => ({ id: registry.registerSchema(subject(m), definition(body)).id }) },
-    { method: 'POST', path: /^\/subjects\/([^/]+)$/, handle: (m, body) => withoutAvroType(registry.lookup(subject(m), definition(body))) },
+    {
+      method: 'POST',
+      path: /^\/subjects\/([^/]+)\/versions$/,
+      handle: (m, body, query) => ({ id: registry.registerSchema(subject(m), definition(body), normalize(query)).id }),
+    },
+    { method: 'POST', path: /^\/subjects\/([^/]+)$/, handle: (m, body, query) => withoutAvroType(registry.lookup(subject(m), definition(body), normalize(query))) },
     { method: 'DELETE', path: /^\/subjects\/([^/]+)$/, handle: (m) => registry.deleteSubject(subject(m)) },
     {
       method: 'POST',
       path: /^\/compatibility\/subjects\/([^/]+)\/versions(?:\/([^/]+))?$/,
       handle: (m, body, query) => {
-        const result = registry.testCompatibility(subject(m), definition(body), m[2] === undefined ? undefined : version(m[2]));
+        const result = registry.testCompatibility(subject(m), definition(body), m[2] === undefined ? undefined : version(m[2]), normalize(query));
         return query.get('verbose') === 'true' ? { is_compatible: result.compatible, messages: result.messages } : { is_compatible: result.compatible };
       },
     },
@@ -113,6 +117,12 @@ function definition(body: unknown): SchemaDefinition {
     throw new BadRequest(422, 42201, `Invalid schema: unknown schemaType ${JSON.stringify(schemaType)}`);
   }
   return { schemaType, schema: b.schema, ...(Array.isArray(b.references) ? { references: b.references as SchemaDefinition['references'] } : {}) };
+}
+
+/** `?normalize=true|false`, or the registry's default when absent. */
+function normalize(query: URLSearchParams): { normalize?: boolean } {
+  const value = query.get('normalize');
+  return value === null ? {} : { normalize: value.toLowerCase() === 'true' };
 }
 
 function level(body: unknown): CompatibilityLevel {

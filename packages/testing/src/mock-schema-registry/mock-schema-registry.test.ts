@@ -85,6 +85,22 @@ describe('MockSchemaRegistry', () => {
       else expect(codeOf(() => registry.registerSchema('s', last))).toBe(409);
     });
 
+    it("accepts a record whose only change is its namespace, as Confluent (Avro's SchemaCompatibility matches unqualified names)", () => {
+      for (const level of ['BACKWARD', 'FORWARD', 'FULL_TRANSITIVE'] as const) {
+        const registry = new MockSchemaRegistry({ compatibility: level });
+        registry.registerSchema('s', avro({ type: 'record', name: 'User', namespace: 'com.acme', fields: [{ name: 'id', type: 'string' }] }));
+        expect(registry.registerSchema('s', avro({ type: 'record', name: 'User', namespace: 'org.acme', fields: [{ name: 'id', type: 'string' }] }))).toEqual({ id: 2, version: 2 });
+      }
+    });
+
+    it("refuses a schema of another type than the subject's versions, as Confluent", () => {
+      const registry = new MockSchemaRegistry();
+      registry.registerSchema('s', V1);
+      const json = { schemaType: 'JSON' as const, schema: '{"type":"object"}' };
+      expect(registry.testCompatibility('s', json)).toEqual({ compatible: false, messages: ['the new schema cannot read data written with version 1: Incompatible because of different schema type'] });
+      expect(codeOf(() => registry.registerSchema('s', json))).toBe(409);
+    });
+
     it('_TRANSITIVE checks every earlier version, not only the latest', () => {
       // v3 reads v2 (which has b) but not v1 (which has no b, and v3's b has no default).
       const v1 = record({ name: 'a', type: 'int' });
@@ -126,6 +142,83 @@ describe('MockSchemaRegistry', () => {
       registry.setCompatibility('BACKWARD', 's');
       expect(registry.testCompatibility('s', C, 1).compatible).toBe(false);
       expect(registry.testCompatibility('s', C, 'latest').compatible).toBe(true);
+    });
+  });
+
+  describe('schema identity, as Confluent (canonical form and references)', () => {
+    const ordered = { type: 'record', name: 'User', namespace: 'com.acme', fields: [{ name: 'id', type: 'string' }, { name: 'n', type: 'int', default: 0 }] };
+    const shuffled = '{"fields":[{"default":0,"type":"int","name":"id2"}],"namespace":"com.acme","type":"record","name":"User"}';
+    const reordered = '{ "namespace": "com.acme", "fields": [ {"type": "string", "name": "id"}, {"default": 0, "name": "n", "type": {"type": "int"}} ], "name": "User", "type": "record" }';
+
+    it('gives the same id and version to an Avro schema registered again with its JSON keys in another order, and finds it by lookup', () => {
+      const registry = new MockSchemaRegistry();
+      expect(registry.registerSchema('users-value', avro(ordered))).toEqual({ id: 1, version: 1 });
+      expect(registry.registerSchema('users-value', { schemaType: 'AVRO', schema: reordered })).toEqual({ id: 1, version: 1 });
+      expect(registry.getVersions('users-value')).toEqual([1]);
+      expect(registry.lookup('users-value', { schemaType: 'AVRO', schema: reordered })).toMatchObject({ id: 1, version: 1 });
+      // Under another subject: the same global id. The stored text is Avro's canonical one.
+      expect(registry.registerSchema('other-value', { schemaType: 'AVRO', schema: reordered })).toEqual({ id: 1, version: 1 });
+      expect(registry.getSchema(1).schema).toBe(JSON.stringify(ordered));
+      // Another schema (other field) is another id.
+      expect(registry.registerSchema('third', { schemaType: 'AVRO', schema: shuffled }).id).toBe(2);
+    });
+
+    it('tells apart schemas that differ in what Avro keeps: doc, default, aliases, properties', () => {
+      const registry = new MockSchemaRegistry({ compatibility: 'NONE' });
+      const base = { type: 'record', name: 'R', fields: [{ name: 'a', type: 'int', default: 1 }] };
+      const ids = [
+        base,
+        { ...base, doc: 'documented' },
+        { ...base, fields: [{ name: 'a', type: 'int', default: 2 }] },
+        { ...base, aliases: ['Old'] },
+        { ...base, 'x-owner': 'team' },
+      ].map((s) => registry.registerSchema('s', avro(s)).id);
+      expect(ids).toEqual([1, 2, 3, 4, 5]);
+    });
+
+    it('keeps JSON Schema key order significant unless normalizing, as Confluent', () => {
+      const a = { schemaType: 'JSON' as const, schema: '{"type":"object","properties":{"n":{"type":"number"}}}' };
+      const b = { schemaType: 'JSON' as const, schema: '{ "properties": {"n": {"type": "number"}}, "type": "object" }' };
+      const plain = new MockSchemaRegistry({ compatibility: 'NONE' });
+      expect(plain.registerSchema('s', a).id).toBe(1);
+      expect(plain.registerSchema('s', { ...a, schema: ` ${a.schema.replace(':', ' : ')} ` }).id).toBe(1);
+      expect(plain.registerSchema('s', b).id).toBe(2);
+      // Normalized, a is b (keys sorted): the existing id, no new version.
+      expect(plain.registerSchema('s', a, { normalize: true })).toEqual({ id: 2, version: 2 });
+      const normalizing = new MockSchemaRegistry({ normalize: true });
+      expect(normalizing.registerSchema('s', a).id).toBe(1);
+      expect(normalizing.registerSchema('s', b)).toEqual({ id: 1, version: 1 });
+      expect(normalizing.lookup('s', b)).toMatchObject({ id: 1, version: 1 });
+    });
+
+    it('stores Protobuf schemas with references, equal whatever their comments and whitespace', () => {
+      const registry = new MockSchemaRegistry();
+      const money = 'syntax = "proto3";\npackage acme;\nmessage Money { int64 cents = 1; }\n';
+      expect(registry.registerSchema('money.proto', { schemaType: 'PROTOBUF', schema: money }).id).toBe(1);
+      const order = 'syntax = "proto3";\npackage acme;\nimport "money.proto";\n// an order\nmessage Order {\n  string id = 1;\n  Money total = 2; /* in cents */\n}\n';
+      const references = [{ name: 'money.proto', subject: 'money.proto', version: 1 }];
+      const { id } = registry.registerSchema('orders-value', { schemaType: 'PROTOBUF', schema: order, references });
+      expect(id).toBe(2);
+      expect(registry.getSchema(id)).toEqual({ schemaType: 'PROTOBUF', schema: order, references });
+      const compact = 'syntax="proto3"; package acme; import "money.proto"; message Order { string id=1; Money total=2; }';
+      expect(registry.registerSchema('orders-value', { schemaType: 'PROTOBUF', schema: compact, references })).toEqual({ id: 2, version: 1 });
+      expect(registry.lookup('orders-value', { schemaType: 'PROTOBUF', schema: compact, references })).toMatchObject({ id: 2, version: 1 });
+      // The same text without its references is another schema; a reference to nothing is refused.
+      expect(codeOf(() => registry.lookup('orders-value', { schemaType: 'PROTOBUF', schema: order }))).toBe(40403);
+      expect(codeOf(() => registry.registerSchema('x', { schemaType: 'PROTOBUF', schema: order, references: [{ name: 'money.proto', subject: 'money.proto', version: 7 }] }))).toBe(42201);
+    });
+
+    it('parses an Avro schema after its references: the referenced type is known and printed by name', () => {
+      const registry = new MockSchemaRegistry();
+      const Address = { type: 'record', name: 'Address', namespace: 'com.acme', fields: [{ name: 'street', type: 'string' }] };
+      registry.registerSchema('com.acme.Address', avro(Address));
+      const Customer = { type: 'record', name: 'Customer', namespace: 'com.acme', fields: [{ name: 'home', type: 'Address' }] };
+      const references = [{ name: 'com.acme.Address', subject: 'com.acme.Address', version: 1 }];
+      // Without its reference, the name is undefined: invalid.
+      expect(codeOf(() => registry.registerSchema('customers-value', avro(Customer)))).toBe(42201);
+      const { id } = registry.registerSchema('customers-value', { ...avro(Customer), references });
+      expect(registry.getSchema(id)).toEqual({ schemaType: 'AVRO', schema: JSON.stringify(Customer), references });
+      expect(registry.lookup('customers-value', { ...avro({ fields: Customer.fields, name: 'Customer', type: 'record', namespace: 'com.acme' }), references }).id).toBe(id);
     });
   });
 

@@ -1,18 +1,43 @@
-import { SchemaRegistryClientError, checkAvroResolution, jsonSerde } from '@rivulet/serde';
+import { SchemaRegistryClientError } from '@rivulet/serde';
 import type { SchemaDefinition, SchemaReference, SchemaRegistryClient, SchemaType, SubjectVersion } from '@rivulet/serde';
-import { avroIncompatibilities, isCompatibilityLevel } from './compatibility.js';
+import { incompatibilities, isCompatibilityLevel } from './compatibility.js';
 import type { CompatibilityLevel } from './compatibility.js';
 import { listen } from './http-server.js';
 import type { MockSchemaRegistryServer, MockSchemaRegistryServerOptions } from './http-server.js';
+import { parseSchema } from './schema-identity.js';
+import type { ParsedSchema } from './schema-identity.js';
 
 interface StoredSchema {
   readonly id: number;
   readonly schemaType: SchemaType;
-  /** The text as first registered: what `GET /schemas/ids/{id}` returns. */
+  /**
+   * What `GET /schemas/ids/{id}` returns: as Confluent, the canonical text for Avro and JSON Schema
+   * (see schema-identity.ts), the text as first registered for Protobuf.
+   */
   readonly schema: string;
   readonly references: SchemaReference[] | undefined;
-  /** The text with insignificant whitespace removed, to find an already registered schema. */
-  readonly normalized: string;
+  /** The identity: type, canonical text and references. Equal keys, one schema, one id. */
+  readonly key: string;
+  readonly parsed: ParsedSchema;
+}
+
+/** A schema given to the registry, parsed and with its identity. */
+interface Candidate {
+  readonly schemaType: SchemaType;
+  readonly parsed: ParsedSchema;
+  readonly references: SchemaReference[] | undefined;
+  readonly key: string;
+  readonly served: string;
+}
+
+/** Options of a registration, lookup or compatibility test. */
+export interface MockSchemaRegistryRequestOptions {
+  /**
+   * Normalize the schema before comparing it, as Confluent's `?normalize=true`: JSON Schema keys
+   * in any order, Avro properties and aliases in any order, references in any order. Default: the
+   * registry's `normalize` option.
+   */
+  normalize?: boolean;
 }
 
 /** Confluent's answer when a schema is not compatible with a subject's earlier versions. */
@@ -24,9 +49,17 @@ function fail(status: number, errorCode: number, message: string): never {
 
 /**
  * A Confluent Schema Registry in memory, for tests: the same subjects, versions, global schema
- * ids, compatibility levels (BACKWARD, FORWARD, FULL, their `_TRANSITIVE` forms and NONE, enforced
- * on Avro schemas with avsc) and error codes (40401 subject not found, 40402 version not found,
- * 40403 schema not found, 409 incompatible, 42201 invalid schema...).
+ * ids, compatibility levels (BACKWARD, FORWARD, FULL, their `_TRANSITIVE` forms and NONE) and
+ * error codes (40401 subject not found, 40402 version not found, 40403 schema not found, 409
+ * incompatible, 42201 invalid schema...).
+ *
+ * Schemas are told apart as Confluent does: by their canonical form and their references, so the
+ * same Avro schema with its JSON keys in another order (or other whitespace) gets the same id, and
+ * is found by lookup; a changed doc, default or alias is a new schema. Avro compatibility is Avro's
+ * own `SchemaCompatibility` (as Confluent uses), ported rule for rule and checked against the Java
+ * library: a record whose namespace alone changed stays compatible, fields are matched by name or
+ * alias, int -> long -> float -> double and string <-> bytes are promotions, an enum default reads
+ * unknown symbols.
  *
  * Use it in process, as the `registry` of Rivulet's schema-registry serdes (it implements
  * `SchemaRegistryClient`, synchronously, so those serdes never return a Promise and work in the
@@ -34,8 +67,10 @@ function fail(status: number, errorCode: number, message: string): never {
  * which serves the Confluent REST API on 127.0.0.1 to any client, the real
  * `@kafkajs/confluent-schema-registry` included. Both views share one state.
  *
- * JSON Schema and Protobuf schemas are stored and served, but their compatibility is not checked
- * (as under NONE); a JSON Schema must compile to be registered.
+ * JSON Schema and Protobuf schemas are stored and served (with their references), but their
+ * compatibility with earlier versions of the same type is not checked (as under NONE); a schema of
+ * another type than the subject's earlier versions is incompatible; a JSON Schema without
+ * references must compile to be registered.
  *
  * @example
  * const registry = new MockSchemaRegistry();
@@ -54,13 +89,22 @@ export class MockSchemaRegistry implements SchemaRegistryClient {
   private readonly subjects = new Map<string, number[]>();
   private readonly subjectLevels = new Map<string, CompatibilityLevel>();
   private globalLevel: CompatibilityLevel;
+  private readonly normalize: boolean;
   private available = true;
 
-  /** @param options.compatibility the global compatibility level; BACKWARD, as Confluent's default. */
-  constructor(options: { compatibility?: CompatibilityLevel } = {}) {
+  /**
+   * @param options.compatibility the global compatibility level; BACKWARD, as Confluent's default.
+   * @param options.normalize normalize every schema before comparing it, as Confluent's
+   * `normalize.schemas=true`; default false, as Confluent's.
+   */
+  constructor(options: { compatibility?: CompatibilityLevel; normalize?: boolean } = {}) {
     const level = options.compatibility ?? 'BACKWARD';
     if (!isCompatibilityLevel(level)) throw new TypeError(`MockSchemaRegistry: options.compatibility must be a compatibility level, got ${JSON.stringify(level)}`);
+    if (options.normalize !== undefined && typeof options.normalize !== 'boolean') {
+      throw new TypeError(`MockSchemaRegistry: options.normalize must be a boolean, got ${JSON.stringify(options.normalize)}`);
+    }
     this.globalLevel = level;
+    this.normalize = options.normalize ?? false;
   }
 
   /**
@@ -154,11 +198,15 @@ export class MockSchemaRegistry implements SchemaRegistryClient {
     return found;
   }
 
-  /** The registered schema of a subject equal to `schema`; 40401 or 40403 when there is none. */
-  lookup(subject: string, schema: SchemaDefinition): SubjectVersion {
+  /**
+   * The registered schema of a subject equal to `schema` (same canonical form and references);
+   * 40401 or 40403 when there is none.
+   */
+  lookup(subject: string, schema: SchemaDefinition, options: MockSchemaRegistryRequestOptions = {}): SubjectVersion {
     const ids = this.versionsOf(subject);
-    const normalized = normalize(schema);
-    const index = ids.findIndex((id) => this.schemaById(id).normalized === normalized);
+    // Confluent does not validate defaults when looking a schema up.
+    const { key } = this.candidate(schema, false, options);
+    const index = ids.findIndex((id) => this.schemaById(id).key === key);
     if (index < 0) fail(404, 40403, 'Schema not found');
     const id = ids[index]!;
     return { ...definitionOf(this.schemaById(id)), subject, version: index + 1, id };
@@ -167,25 +215,29 @@ export class MockSchemaRegistry implements SchemaRegistryClient {
   /**
    * Registers a schema under a subject, as `POST /subjects/{subject}/versions` does: the id of an
    * equal schema already in the subject; otherwise, if compatible with the subject's level, a new
-   * version, reusing the global id of an equal schema registered under another subject.
-   * 42201 for an invalid schema, 409 for an incompatible one.
+   * version, reusing the global id of an equal schema registered under another subject. Equal:
+   * the same canonical form and references (see the class).
+   * 42201 for an invalid schema or a reference to a missing subject version, 409 for an incompatible one.
    */
   registerSchema(
     subject: string,
     schema: SchemaDefinition,
+    options: MockSchemaRegistryRequestOptions = {},
   ): {
     /** The schema's global id (the same id for the same schema under any subject). */
     id: number;
     /** The schema's version under this subject. */
     version: number;
   } {
-    const schemaType = schema.schemaType ?? 'AVRO';
-    validate(schemaType, schema.schema);
-    const normalized = normalize(schema);
+    const candidate = this.candidate(schema, true, options);
     const ids = this.subjects.get(subject) ?? [];
-    const existing = ids.findIndex((id) => this.schemaById(id).normalized === normalized);
+    const existing = ids.findIndex((id) => this.schemaById(id).key === candidate.key);
     if (existing >= 0) return { id: ids[existing]!, version: existing + 1 };
-    const reasons = this.incompatibilities(subject, { ...schema, schemaType }, ids);
+    const reasons = this.incompatibilities(
+      subject,
+      candidate.parsed,
+      ids.map((id, i) => ({ version: i + 1, id })),
+    );
     if (reasons.length > 0) {
       fail(
         INCOMPATIBLE,
@@ -193,9 +245,10 @@ export class MockSchemaRegistry implements SchemaRegistryClient {
         `Schema being registered is incompatible with an earlier schema for subject "${subject}" (${this.getCompatibility(subject)}): ${reasons.join('; ')}`,
       );
     }
-    let stored = this.schemas.find((s) => s.schemaType === schemaType && s.normalized === normalized);
+    let stored = this.schemas.find((s) => s.key === candidate.key);
     if (stored === undefined) {
-      stored = { id: this.schemas.length + 1, schemaType, schema: schema.schema, references: schema.references, normalized };
+      const { schemaType, served, references, key, parsed } = candidate;
+      stored = { id: this.schemas.length + 1, schemaType, schema: served, references, key, parsed };
       this.schemas.push(stored);
     }
     ids.push(stored.id);
@@ -211,17 +264,17 @@ export class MockSchemaRegistry implements SchemaRegistryClient {
     subject: string,
     schema: SchemaDefinition,
     version?: number | 'latest',
+    options: MockSchemaRegistryRequestOptions = {},
   ): {
     /** True when the schema is compatible under the subject's compatibility level. */
     compatible: boolean;
     /** Why it is not, one message per problem; empty when compatible. */
     messages: string[];
   } {
-    const schemaType = schema.schemaType ?? 'AVRO';
-    validate(schemaType, schema.schema);
-    const ids = version === undefined ? (this.subjects.get(subject) ?? []) : [this.getVersion(subject, version).id];
-    if (version !== undefined) this.versionsOf(subject);
-    const reasons = this.incompatibilities(subject, { ...schema, schemaType }, ids, version !== undefined);
+    const candidate = this.candidate(schema, true, options);
+    const all = (this.subjects.get(subject) ?? []).map((id, i) => ({ version: i + 1, id }));
+    const against = version === undefined ? all : [all[this.getVersion(subject, version).version - 1]!];
+    const reasons = this.incompatibilities(subject, candidate.parsed, against, version !== undefined);
     return { compatible: reasons.length === 0, messages: reasons };
   }
 
@@ -260,17 +313,52 @@ export class MockSchemaRegistry implements SchemaRegistryClient {
     return versions;
   }
 
-  private incompatibilities(subject: string, schema: SchemaDefinition, ids: readonly number[], all = false): string[] {
-    if (schema.schemaType !== 'AVRO') return [];
+  private incompatibilities(subject: string, candidate: ParsedSchema, versions: readonly { version: number; id: number }[], one = false): string[] {
     let level = this.getCompatibility(subject);
     // Against one given version, the level's direction applies to it alone.
-    if (all && level.endsWith('_TRANSITIVE')) level = level.replace('_TRANSITIVE', '') as CompatibilityLevel;
-    const earlier = ids.map((id, i) => ({ version: i + 1, schema: this.schemaById(id) })).filter((e) => e.schema.schemaType === 'AVRO');
-    return avroIncompatibilities(
-      level,
-      schema.schema,
-      earlier.map((e) => ({ version: e.version, schema: e.schema.schema })),
-    );
+    if (one && level.endsWith('_TRANSITIVE')) level = level.replace('_TRANSITIVE', '') as CompatibilityLevel;
+    const earlier = versions.map(({ version, id }) => ({ version, schema: this.schemaById(id).parsed }));
+    return incompatibilities(level, candidate, earlier);
+  }
+
+  /** Parses a schema given to the registry (42201 when invalid) and computes its identity. */
+  private candidate(schema: SchemaDefinition, validateDefaults: boolean, options: MockSchemaRegistryRequestOptions): Candidate {
+    const schemaType = schema.schemaType ?? 'AVRO';
+    const text: unknown = schema.schema;
+    if (typeof text !== 'string') fail(422, 42201, 'Invalid schema: the schema must be a string');
+    const normalize = options.normalize ?? this.normalize;
+    let references = schema.references === undefined || schema.references.length === 0 ? undefined : schema.references.map(({ name, subject, version }) => ({ name, subject, version }));
+    if (normalize && references !== undefined) {
+      // Confluent's normalize sorts the references (by name, subject, version) and drops repeats.
+      const sorted = [...new Map(references.map((r) => [JSON.stringify([r.name, r.subject, r.version]), r])).values()];
+      references = sorted.sort((a, b) => (a.name !== b.name ? (a.name < b.name ? -1 : 1) : a.subject !== b.subject ? (a.subject < b.subject ? -1 : 1) : a.version - b.version));
+    }
+    const resolved = this.resolveReferences(references ?? [], new Map());
+    let parsed: ParsedSchema;
+    try {
+      parsed = parseSchema(schemaType, text, [...resolved.values()], { normalize, validateDefaults });
+    } catch (error) {
+      fail(422, 42201, `Invalid schema ${text}: ${(error as Error).message}`);
+    }
+    const key = JSON.stringify([schemaType, parsed.canonical, (references ?? []).map((r) => [r.name, r.subject, r.version])]);
+    return { schemaType, parsed, references, key, served: schemaType === 'PROTOBUF' ? text : parsed.canonical };
+  }
+
+  /**
+   * The texts of the schemas `references` name, dependencies first, keyed by reference name, as
+   * Confluent resolves them before parsing; 42201 for a subject or version that does not exist.
+   */
+  private resolveReferences(references: readonly SchemaReference[], into: Map<string, string>): Map<string, string> {
+    for (const ref of references) {
+      if (into.has(ref.name)) continue;
+      const ids = this.subjects.get(ref.subject);
+      const id = ids?.[ref.version === -1 ? ids.length - 1 : ref.version - 1];
+      if (id === undefined) fail(422, 42201, `Invalid schema: reference ${ref.name} to subject '${ref.subject}' version ${ref.version} not found`);
+      const stored = this.schemaById(id);
+      this.resolveReferences(stored.references ?? [], into);
+      into.set(ref.name, stored.schema);
+    }
+    return into;
   }
 
   private versionsOf(subject: string): number[] {
@@ -292,31 +380,4 @@ function definitionOf(stored: StoredSchema): SchemaDefinition {
     schema: stored.schema,
     ...(stored.references === undefined || stored.references.length === 0 ? {} : { references: stored.references }),
   };
-}
-
-function normalize(schema: SchemaDefinition): string {
-  try {
-    return JSON.stringify(JSON.parse(schema.schema));
-  } catch {
-    return schema.schema;
-  }
-}
-
-/** 42201 unless the text is a schema of its type: Avro that avsc accepts, a JSON Schema that Ajv compiles. */
-function validate(schemaType: SchemaType, text: string): void {
-  if (typeof text !== 'string') fail(422, 42201, 'Invalid schema: the schema must be a string');
-  let parsed: unknown;
-  if (schemaType !== 'PROTOBUF') {
-    try {
-      parsed = JSON.parse(text);
-    } catch (error) {
-      fail(422, 42201, `Invalid schema ${text}: not JSON: ${(error as Error).message}`);
-    }
-  }
-  try {
-    if (schemaType === 'AVRO') checkAvroResolution(text, text);
-    else if (schemaType === 'JSON') jsonSerde({ jsonSchema: parsed as object });
-  } catch (error) {
-    fail(422, 42201, `Invalid schema ${text}: ${(error as Error).message}`);
-  }
 }
