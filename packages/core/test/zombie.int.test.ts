@@ -1,5 +1,5 @@
 /**
- * Zombie fencing under exactly_once (DESIGN.md, "Exactly-once on kafkajs").
+ * Zombie fencing under exactly_once (docs/architecture.md#exactly-once-on-kafkajs).
  *
  * In process: a task's new owner fences the previous producer with the task's transactional id
  * (`<applicationId>-<taskId>`) when it opens the task, before it reads the committed offsets.

@@ -1,6 +1,6 @@
 /**
  * Scenario 1, the ceiling: the plain kafkajs consume -> produce loop Rivulet's at_least_once must
- * stay within 10% of (DESIGN.md, performance budget). Per fetched batch: send the records with an
+ * stay within 10% of (docs/architecture.md#performance-budget). Per fetched batch: send the records with an
  * idempotent producer (acks all, one request in flight), and only once the send is acknowledged
  * commit the batch's offsets (last + 1). Auto-commit is off, as in Rivulet.
  */

@@ -49,7 +49,7 @@ export interface ScenarioFailure {
   readonly error: string;
 }
 
-/** A budget line of DESIGN.md, checked against this run. */
+/** A line of the performance budget (docs/architecture.md#performance-budget), checked against this run. */
 export interface TargetCheck {
   readonly name: string;
   readonly ratio: number;

@@ -1,5 +1,5 @@
 /**
- * The core runtime's benchmark (DESIGN.md, performance budget): a raw kafkajs consume -> produce
+ * The core runtime's benchmark (docs/architecture.md#performance-budget): a raw kafkajs consume -> produce
  * loop, then Rivulet's pass-through at at_least_once and at exactly_once, then a per-key count, a
  * windowed count and a stream-table join (both with the DSL), each on fresh topics with the same
  * input, each in its own process. Prints records/s, MB/s, end-to-end latency p50/p99 at a fixed

@@ -1,5 +1,5 @@
 /**
- * Crash tests (DESIGN.md, testing layer 4): two instances of one app (test/crash/crash-app.ts, the
+ * Crash tests (docs/architecture.md#testing-layers, layer 4): two instances of one app (test/crash/crash-app.ts, the
  * counting topology) run in child processes in one consumer group while input arrives; one of them
  * is killed with SIGKILL at random points and restarted, again and again, so tasks move between
  * the instances, are restored from their changelogs and resume from committed offsets. When all
