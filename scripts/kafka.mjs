@@ -27,6 +27,7 @@ import net from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { fetchMavenJars } from './maven-jars.mjs';
 
 /** The one place the default broker version is pinned. */
 export const DEFAULT_KAFKA_VERSION = '4.4.0';
@@ -73,37 +74,16 @@ function commandExists(cmd, args) {
 
 /** Fetches kafka_2.13 and its runtime dependencies with Maven into the jar cache, once per version. */
 export function fetchJars(s = brokerSettings()) {
-  const marker = join(s.libs, '.complete');
-  if (existsSync(marker)) return;
+  if (existsSync(join(s.libs, '.complete'))) return;
   if (!commandExists('mvn', ['-v'])) {
     throw new BrokerError('Maven (mvn) not found: install Maven to fetch the Kafka jars, or set KAFKA_BROKERS to an existing broker');
   }
   say(`fetching org.apache.kafka:kafka_2.13:${s.version} and its runtime dependencies with Maven (once per version)`);
-  mkdirSync(s.pomDir, { recursive: true });
-  rmSync(s.libs, { recursive: true, force: true });
-  const [g, a, v] = SLF4J_SIMPLE.split(':');
-  writeFileSync(
-    join(s.pomDir, 'pom.xml'),
-    `<project xmlns="http://maven.apache.org/POM/4.0.0">
-  <modelVersion>4.0.0</modelVersion>
-  <groupId>dev.rivulet</groupId><artifactId>local-kafka</artifactId><version>1</version><packaging>pom</packaging>
-  <dependencies>
-    <dependency><groupId>org.apache.kafka</groupId><artifactId>kafka_2.13</artifactId><version>${s.version}</version></dependency>
-    <dependency><groupId>${g}</groupId><artifactId>${a}</artifactId><version>${v}</version></dependency>
-  </dependencies>
-</project>
-`,
-  );
-  const r = spawnSync(
-    'mvn',
-    ['-B', '-q', '-f', join(s.pomDir, 'pom.xml'), 'dependency:copy-dependencies', `-DoutputDirectory=${s.libs}`, '-DincludeScope=runtime'],
-    { encoding: 'utf8' },
-  );
-  if (r.status !== 0) {
-    const tail = `${r.stdout}\n${r.stderr}`.trim().split('\n').slice(-5).join(' | ');
-    throw new BrokerError(`Maven could not fetch org.apache.kafka:kafka_2.13:${s.version}: ${tail}`);
+  try {
+    fetchMavenJars({ what: `org.apache.kafka:kafka_2.13:${s.version}`, libs: s.libs, pomDir: s.pomDir, dependencies: [`org.apache.kafka:kafka_2.13:${s.version}`, SLF4J_SIMPLE] });
+  } catch (error) {
+    throw new BrokerError(error.message);
   }
-  writeFileSync(marker, new Date().toISOString());
 }
 
 function pidAlive(pid) {

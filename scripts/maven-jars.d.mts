@@ -1,0 +1,2 @@
+/** Types for scripts/maven-jars.mjs. */
+export declare function fetchMavenJars(options: { what: string; libs: string; pomDir: string; dependencies: readonly string[] }): boolean;
