@@ -214,6 +214,17 @@ describe('Avro schema evolution', () => {
     expect(readSync(person, writeSync(avroSerde({ schema: UserV1 }), { id: 'u3', name: 'x', visits: 1 }))).toEqual({ id: 'u3' });
   });
 
+  it('reads a record whose namespace alone changed, as Java and the registry\'s compatibility check do (unqualified names match)', () => {
+    const Tier = { type: 'enum', name: 'Tier', symbols: ['FREE', 'PRO'] } as const;
+    const Old = { type: 'record', name: 'Member', namespace: 'com.acme', fields: [{ name: 'id', type: 'string' }, { name: 'tier', type: { ...Tier, namespace: 'com.acme' } }] } as const;
+    const New = { type: 'record', name: 'Member', namespace: 'org.acme', fields: [{ name: 'id', type: 'string' }, { name: 'tier', type: { ...Tier, namespace: 'org.acme' } }] } as const;
+    const bytes = writeSync(avroSerde({ schema: Old }), { id: 'm1', tier: 'PRO' });
+    expect(readSync(avroSerde({ schema: New, writerSchema: Old }), bytes)).toEqual({ id: 'm1', tier: 'PRO' });
+    expect(checkAvroResolution(New, Old)).toBeUndefined();
+    // Another unqualified name is still refused.
+    expect(checkAvroResolution({ ...New, name: 'Person' }, Old)).toMatch(/Member/);
+  });
+
   it('builds each resolver once: the same reader/writer pair gets the same resolver', () => {
     const reader = avroType(UserV2, 'number');
     const writer = avroType(UserV1, 'number');

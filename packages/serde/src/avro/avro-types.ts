@@ -2,7 +2,8 @@ import avro from 'avsc';
 import type { ForSchemaOptions, Resolver, Schema, Type } from 'avsc';
 import type { AvroLongs, AvroSchema } from './avro-schema.js';
 import { DOUBLE_TYPE, FLOAT_TYPE, LONG_TYPES } from './avro-long.js';
-import { LOGICAL_TYPES, LONG_LOGICAL_TYPES } from './logical-types.js';
+import { LONG_LOGICAL_TYPES } from './logical-time.js';
+import { LOGICAL_TYPES } from './logical-types.js';
 
 // Building avsc types is costly (parsing, code generation for records) and so is building a
 // resolver: both are done once per schema (and per reader/writer pair) and cached here, so the
@@ -104,8 +105,26 @@ export function resolverFor(reader: Type, writer: Type): Resolver | undefined {
   let resolver = byWriter.get(writer);
   if (resolver === undefined) {
     // Equal schemas (same canonical form) read directly: faster, and keeps the reader's logical types.
-    resolver = reader === writer || reader.equals(writer) ? null : reader.createResolver(writer);
+    resolver = reader === writer || reader.equals(writer) ? null : createResolver(reader, writer);
     byWriter.set(writer, resolver);
   }
   return resolver ?? undefined;
+}
+
+/**
+ * avsc matches named types by full name; the Avro spec, Java's Avro and so the registry's
+ * compatibility check match records, enums and fixed by their unqualified name. A writer whose
+ * namespace alone changed is first tried by full name, then by unqualified name, so what the
+ * registry accepts as compatible is also read.
+ */
+function createResolver(reader: Type, writer: Type): Resolver {
+  try {
+    return reader.createResolver(writer);
+  } catch (strictError) {
+    try {
+      return reader.createResolver(writer, { ignoreNamespaces: true });
+    } catch {
+      throw strictError;
+    }
+  }
 }

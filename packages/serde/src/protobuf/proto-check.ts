@@ -56,6 +56,13 @@ export class ProtoChecker {
         fault(faults, path, `expected a message ${fullName} (an object), got ${describeValue(value)}`);
         return;
       }
+      if (value instanceof Date) {
+        // A Date has none of the message's fields: protobufjs would write an empty message (for a
+        // Timestamp, 1970-01-01) without a word.
+        const hint = fullName === 'google.protobuf.Timestamp' ? ': write { seconds: BigInt(Math.floor(ms / 1000)), nanos: (ms % 1000) * 1e6 }' : '';
+        fault(faults, path, `expected a message ${fullName}, got a Date${hint}`);
+        return;
+      }
       if (depth > MAX_DEPTH) {
         fault(faults, path, `nested more than ${MAX_DEPTH} messages deep (a cycle?)`);
         return;

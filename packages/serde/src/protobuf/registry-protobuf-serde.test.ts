@@ -228,6 +228,8 @@ describe('registryProtobufSerde', () => {
       [['by_id.abc'], { by_id: { abc: 'x' } }, 'is not a int64 key'],
       [['blob'], { blob: 'AAE=' }, 'a Buffer or Uint8Array'],
       [['first'], { first: [] }, 'expected a message acme.all.Everything.Line'],
+      [['placed_at'], { placed_at: new Date('2026-12-05T00:00:00Z') }, 'expected a message google.protobuf.Timestamp, got a Date: write { seconds'],
+      [['first'], { first: new Date(0) }, 'expected a message acme.all.Everything.Line, got a Date'],
     ] as [string[], Record<string, unknown>, string][])('refuses a value wrong at %j', async (paths, value, text) => {
       const error = await errorOf(SchemaMismatchError, () => serde.serialize('all', value));
       expect(error.paths).toEqual(paths);
