@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
- * `npm test`: every check. Lint, typecheck and unit tests of all projects (Nx, cached) and the API
- * reference's TSDoc checks (typedoc), then the integration and crash tests against one real Kafka
+ * `npm test`: every check. Lint, typecheck and unit tests of all projects (Nx, cached), the API
+ * report check (api/*.api.md against the public entries) and the API reference's TSDoc checks
+ * (typedoc), then the integration and crash tests against one real Kafka
  * broker: KAFKA_BROKERS if set, otherwise the local broker from scripts/kafka.mjs, started once for
  * the whole run and stopped at the end.
  * Closes with one line counting the tests that ran: "rivulet: N passed, N failed".
@@ -41,6 +42,12 @@ function summary() {
 }
 
 let status = nx(['-t', 'lint', 'typecheck', 'test', '--parallel=2', '--skip-nx-cache']);
+if (status === 0) {
+  // The public API of each package against its checked-in report (api/*.api.md): an unreviewed
+  // change to a public API fails here (docs/architecture.md#public-api-and-internals).
+  process.stdout.write('\n[test] api-report --check (public API against api/*.api.md)\n');
+  status = spawnSync(process.execPath, ['scripts/api-report.mjs', '--check'], { cwd: root, stdio: 'inherit' }).status ?? 1;
+}
 if (status === 0) {
   // The API reference's checks (typedoc.json): every export documented, no broken {@link}, no
   // exported API that uses an unexported type. Validation only, no pages written.

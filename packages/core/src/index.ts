@@ -3,6 +3,10 @@
  * commits by processing guarantee, state stores and changelogs, error handlers), with the Kafka
  * client behind a port and its kafkajs adapter.
  *
+ * This is the public API: users import `@rivulet/core` and nothing deeper. What only the sibling
+ * packages use is exported from `./internal.ts` (`@rivulet/core/internal`); see
+ * docs/architecture.md#public-api-and-internals.
+ *
  * @packageDocumentation
  * @module \@rivulet/core
  */
@@ -18,8 +22,7 @@ export { Topology } from './topology/topology.js';
 export { TopologyError } from './errors/topology-error.js';
 export type { SinkOptions, SourceOptions } from './topology/topology.js';
 export { recordTimestamp } from './topology/nodes.js';
-export type { ConsumedRecord, InternalTopicDef, NodeDef, TimestampExtractor, TopicNameExtractor } from './topology/nodes.js';
-export type { SubTopology } from './topology/sub-topologies.js';
+export type { ConsumedRecord, TimestampExtractor, TopicNameExtractor } from './topology/nodes.js';
 export type { NodeDescription, TopologyDescription } from './topology/description.js';
 
 // Runtime
@@ -27,15 +30,14 @@ export { StreamsApp } from './runtime/streams-app.js';
 export { EXIT_CODES, runApp } from './runtime/run-app.js';
 export type { ExitCode, RunAppOptions, RunnableApp } from './runtime/run-app.js';
 export type { RebalanceEvent, StoreQueryOptions, StreamsAppState, StreamsMetrics, TaskMetrics } from './runtime/streams-app.js';
-export { taskIdOf } from './runtime/stream-task.js';
-export { LocalTopologyRunner } from './runtime/local-topology-runner.js';
-export type { CapturedRecord, LocalTopologyRunnerOptions, PipedRecord } from './runtime/local-topology-runner.js';
+// The options of the TopologyTestDriver (@rivulet/testing) extend these; the runner is internal.
+export type { LocalTopologyRunnerOptions } from './runtime/local-topology-runner.js';
 
 // Configuration
 export { resolveConfig } from './config/validate.js';
 export { ConfigError } from './config/config-error.js';
 export type { ConfigIssue } from './config/config-error.js';
-export { GUARANTEE_DEFAULTS, KAFKA_PROPERTY_NAMES, KAFKA_PROPERTIES_SET_BY_RIVULET, optionForKafkaProperty } from './config/settings.js';
+export { KAFKA_PROPERTY_NAMES, KAFKA_PROPERTIES_SET_BY_RIVULET, optionForKafkaProperty } from './config/settings.js';
 export type { OptionPath } from './config/settings.js';
 export type { ProcessingGuarantee, ResolvedProcessingGuarantee, ResolvedStreamsConfig, StreamsConfig } from './config/streams-config.js';
 export type {
@@ -69,7 +71,6 @@ export type { LogLevel, Logger } from './config/logger.js';
 export { ProcessingError } from './errors/processing-error.js';
 export { StreamsError, TaskTimeoutError, RecordTooLargeError, BrokerCallTimeoutError } from './errors/streams-error.js';
 export type { ErrorAction, ErrorCategory, ErrorCoordinates } from './errors/streams-error.js';
-export { classifyError } from './errors/error-classification.js';
 export type { UncaughtExceptionHandler, UncaughtExceptionResponse } from './config/uncaught-exception-handler.js';
 export type { RestoredPartition, StateRestoreListener } from './config/state-restore-listener.js';
 export type { ErrorStage } from './errors/processing-error.js';
@@ -90,25 +91,10 @@ export type { SessionBytesEntry, SessionBytesStore, SessionBytesStoreSupplier } 
 export type { PersistentSessionStoreOptions, PersistentWindowStoreOptions, SessionStoreOptions, WindowStoreOptions } from './state/window-store-options.js';
 export { WindowStoreBuilder } from './state/window-store-builder.js';
 export { SessionStoreBuilder } from './state/session-store-builder.js';
-export { TypedWindowStore } from './state/internals/typed/typed-window-store.js';
-export { TypedSessionStore } from './state/internals/typed/typed-session-store.js';
 export { StateDirectoryLockedError } from './state/internals/state-directory/state-directory.js';
 export type { StateDirectoryLockHolder } from './state/internals/state-directory/state-directory.js';
 export { InvalidStateStoreError } from './state/invalid-state-store-error.js';
 
-// Kafka client port and partitioning
-export { defaultPartitioner, choosePartition, partitionForKey } from './client/partitioner.js';
+// Partitioning
+export { defaultPartitioner, partitionForKey } from './client/partitioner.js';
 export type { Partitioner, PartitionerArgs } from './client/partitioner.js';
-export { murmur2, toPositive } from './client/murmur2.js';
-export { KafkajsClient } from './client/kafkajs-client.js';
-export type {
-  AdminPort,
-  ConsumerPort,
-  FetchedBatch,
-  FetchedRecord,
-  KafkaClientPort,
-  OutgoingRecord,
-  ProducerPort,
-  TopicPartition,
-  TopicPartitionOffset,
-} from './client/kafka-port.js';

@@ -17,7 +17,7 @@ export interface PartitionerArgs {
 
 /**
  * Chooses the partition of a record. A custom partitioner must return an integer in
- * `[0, args.partitionCount)`; {@link choosePartition} rejects anything else.
+ * `[0, args.partitionCount)`; the runtime rejects anything else.
  *
  * It is called once per record on the send path, so it should be synchronous, cheap and free of
  * allocations.

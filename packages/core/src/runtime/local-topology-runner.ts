@@ -44,7 +44,10 @@ export interface PipedRecord {
   readonly headers?: Headers;
 }
 
-/** Options of a {@link LocalTopologyRunner}. */
+/**
+ * Options of the broker-free runner behind the `TopologyTestDriver` of `@rivulet/testing`, whose
+ * options extend these.
+ */
 export interface LocalTopologyRunnerOptions {
   /** Prefix of internal topic and changelog names, as the app's `applicationId`; default `test-driver`. */
   applicationId?: string;
@@ -83,6 +86,8 @@ export interface LocalTopologyRunnerOptions {
  * Topologies with async operators (mapAsync, flatMapAsync) take the async path: `pipeAsync`,
  * `flush` and `advanceWallClockTimeAsync` return once that work is done and its results went
  * through the topology; the synchronous methods throw when they leave async work in flight.
+ *
+ * Not public API: the sibling packages import it from `@rivulet/core/internal`.
  */
 export class LocalTopologyRunner {
   /** The application id in use (`options.applicationId` or `test-driver`). */

@@ -168,6 +168,18 @@ export class StreamsApp {
   private topicName: (name: string) => string = (name) => name;
   private partitionCounts = new Map<string, number>();
 
+  /**
+   * Validates `config` (a {@link ConfigError} names each wrong setting) and prepares the app;
+   * nothing connects before `start()`.
+   */
+  constructor(topology: Topology, config: StreamsConfig);
+  /**
+   * With a Kafka client other than kafkajs: the runtime's unit tests pass the in-memory Kafka of
+   * `client/fake/`.
+   *
+   * @internal
+   */
+  constructor(topology: Topology, config: StreamsConfig, clientFactory: (config: ResolvedStreamsConfig) => KafkaClientPort);
   constructor(
     /** The topology the app runs. */
     readonly topology: Topology,

@@ -9,7 +9,8 @@ const NO_CONFIG: Readonly<Record<string, string>> = Object.freeze({});
  * configs (checked when given), and the check that a supplier hands each task an engine of its own,
  * named as the store.
  *
- * @internal
+ * @hidden Not public API, but a base of public classes, so it stays in the published `.d.ts`
+ * (the build strips internal declarations: see docs/architecture.md#public-api-and-internals).
  */
 export abstract class LoggedStoreBuilder<T extends RestorableStateStore> implements StoreBuilder<T> {
   private logging = true;

@@ -13,7 +13,8 @@ export const CHANGELOG_ADDITIONAL_RETENTION_MS = 24 * 60 * 60 * 1000;
  * a store with retention needs (`cleanup.policy: compact,delete`, `retention.ms`: the store's
  * retention plus {@link CHANGELOG_ADDITIONAL_RETENTION_MS}), with the user's configs on top.
  *
- * @internal
+ * @hidden Not public API, but a base of public classes, so it stays in the published `.d.ts`
+ * (the build strips internal declarations: see docs/architecture.md#public-api-and-internals).
  */
 export abstract class RetainedStoreBuilder<T extends RestorableStateStore> extends LoggedStoreBuilder<T> {
   protected constructor(

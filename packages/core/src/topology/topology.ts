@@ -142,7 +142,11 @@ export class Topology {
     return this;
   }
 
-  /** True when a source reads a pattern that `resolveSourcePatterns` has not resolved yet. */
+  /**
+   * True when a source reads a pattern that `resolveSourcePatterns` has not resolved yet.
+   *
+   * @internal
+   */
   hasUnresolvedPatterns(): boolean {
     return [...this.nodes.values()].some((n) => n.kind === 'source' && n.pattern !== undefined && n.topics.length === 0);
   }
@@ -150,6 +154,8 @@ export class Topology {
   /**
    * Resolves pattern sources to the existing topics they match (internal topics excluded), as the
    * app does at start. A pattern matching no topic is an error: create a matching topic first.
+   *
+   * @internal
    */
   resolveSourcePatterns(existingTopics: readonly string[], applicationId: string): this {
     for (const node of this.nodes.values()) {
@@ -166,7 +172,11 @@ export class Topology {
     return this;
   }
 
-  /** The nodes in the order they were added. */
+  /**
+   * The nodes in the order they were added.
+   *
+   * @internal
+   */
   nodeDefs(): readonly NodeDef[] {
     return [...this.nodes.values()];
   }
@@ -176,12 +186,20 @@ export class Topology {
     return this.storeBuilders;
   }
 
-  /** The internal (repartition) topics, by short name. */
+  /**
+   * The internal (repartition) topics, by short name.
+   *
+   * @internal
+   */
   internalTopicDefs(): ReadonlyMap<string, InternalTopicDef> {
     return this.internalTopics;
   }
 
-  /** The connected parts of the graph, numbered in the order of their first node. */
+  /**
+   * The connected parts of the graph, numbered in the order of their first node.
+   *
+   * @internal
+   */
   subTopologies(): readonly SubTopology[] {
     this.cachedSubTopologies ??= buildSubTopologies(this.nodeDefs(), this.internalTopics);
     return this.cachedSubTopologies;

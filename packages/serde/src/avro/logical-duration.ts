@@ -3,8 +3,11 @@ import type { Schema, Type } from 'avsc';
 
 /** An Avro `duration`: months, days and milliseconds, each an unsigned 32-bit integer, kept apart as the spec says. */
 export interface AvroDuration {
+  /** Whole months. */
   months: number;
+  /** Whole days. */
   days: number;
+  /** Milliseconds. */
   milliseconds: number;
 }
 

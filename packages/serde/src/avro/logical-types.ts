@@ -3,7 +3,7 @@ import type avro from 'avsc';
 import type { AvroDuration } from './logical-duration.js';
 import { DecimalType } from './logical-decimal.js';
 import { DurationType } from './logical-duration.js';
-import { INT_LOGICAL_TYPES, LONG_LOGICAL_TYPES } from './logical-time.js';
+import { INT_LOGICAL_TYPES } from './logical-time.js';
 import { UuidType } from './logical-uuid.js';
 
 /**
@@ -44,7 +44,7 @@ type LogicalTypeClass = new (schema: Schema, opts?: unknown) => avro.types.Logic
 /**
  * The logical types avsc builds itself, through its `logicalTypes` option: those not on a long.
  * The long-based ones are built by the type hook of avro-types.ts on an exact long
- * ({@link LONG_LOGICAL_TYPES}).
+ * (`LONG_LOGICAL_TYPES` of logical-time.ts).
  *
  * @internal
  */
@@ -55,4 +55,3 @@ export const LOGICAL_TYPES: Readonly<Record<string, LogicalTypeClass>> = Object.
   duration: DurationType,
 });
 
-export { LONG_LOGICAL_TYPES };

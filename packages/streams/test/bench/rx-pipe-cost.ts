@@ -11,7 +11,8 @@
  * process. Each figure is the fastest of several runs (the least disturbed by other load on the
  * machine), in ns per record.
  */
-import { LocalTopologyRunner, StreamRecord, type PipedRecord, type ProcessorContext } from '@rivulet/core';
+import { StreamRecord, type ProcessorContext } from '@rivulet/core';
+import { LocalTopologyRunner, type PipedRecord } from '@rivulet/core/internal';
 import { serdes } from '@rivulet/serde';
 import { StreamsBuilder } from '../../src/index.js';
 import { filter, map, mergeMap, tap, type OperatorFunction } from 'rxjs';

@@ -1,4 +1,4 @@
-import type { LocalTopologyRunner, PipedRecord } from '@rivulet/core';
+import type { LocalTopologyRunner, PipedRecord } from '@rivulet/core/internal';
 import type { Headers, Serde } from '@rivulet/serde';
 
 /** A record to pipe: key, value and optionally timestamp and headers. */
@@ -34,6 +34,7 @@ function toBytes<T>(serde: Serde<T>, topic: string, value: T | null, headers: He
 export class TestInputTopic<K, V> {
   private nextTimestamp: number;
 
+  /** @internal Made by {@link TopologyTestDriver}. */
   constructor(
     private readonly runner: LocalTopologyRunner,
     /** The topic's name, as the topology names it. */

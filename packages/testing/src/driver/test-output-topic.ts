@@ -1,4 +1,4 @@
-import type { CapturedRecord, LocalTopologyRunner } from '@rivulet/core';
+import type { CapturedRecord, LocalTopologyRunner } from '@rivulet/core/internal';
 import type { Headers, Serde } from '@rivulet/serde';
 
 /** A record read from an output topic. */
@@ -27,6 +27,7 @@ function fromBytes<T>(serde: Serde<T>, topic: string, bytes: Buffer | null, head
  * first, deserialized with the given serdes.
  */
 export class TestOutputTopic<K, V> {
+  /** @internal Made by {@link TopologyTestDriver}. */
   constructor(
     private readonly runner: LocalTopologyRunner,
     /** The topic's name, as the topology names it. */

@@ -1,11 +1,5 @@
-import {
-  LocalTopologyRunner,
-  type KeyValueStore,
-  type LocalTopologyRunnerOptions,
-  type ReadOnlyKeyValueStore,
-  type StateStore,
-  type Topology,
-} from '@rivulet/core';
+import type { KeyValueStore, LocalTopologyRunnerOptions, ReadOnlyKeyValueStore, StateStore, Topology } from '@rivulet/core';
+import { LocalTopologyRunner } from '@rivulet/core/internal';
 import type { Serde } from '@rivulet/serde';
 import { TestInputTopic } from './test-input-topic.js';
 import { TestOutputTopic } from './test-output-topic.js';
@@ -35,7 +29,11 @@ export interface TopologyTestDriverOptions extends LocalTopologyRunnerOptions {
  * expect(counts.readKeyValuesToMap().get('the')).toBe(2n);
  */
 export class TopologyTestDriver {
-  /** The runtime engine behind the driver (the same task code the StreamsApp runs). */
+  /**
+   * The runtime engine behind the driver (the same task code the StreamsApp runs).
+   *
+   * @internal
+   */
   readonly runner: LocalTopologyRunner;
 
   constructor(

@@ -6,7 +6,8 @@ import type { ChangelogRecord, RestorableStateStore, StateStoreContext } from '.
  * checkpoint, wipe. This base does that once; a layer overrides what it adds to, and learns of a
  * finished `init` through {@link DelegatingStore.opened}.
  *
- * @internal
+ * @hidden Not public API, but a base of public classes, so it stays in the published `.d.ts`
+ * (the build strips internal declarations: see docs/architecture.md#public-api-and-internals).
  */
 export abstract class DelegatingStore<S extends RestorableStateStore> implements RestorableStateStore {
   /** The store's name. */

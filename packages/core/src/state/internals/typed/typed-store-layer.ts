@@ -7,7 +7,8 @@ import type { RestorableStateStore, StateStoreContext } from '../../state-store.
  * the topic their serdes are called with, the store's changelog topic as in Kafka Streams, once
  * `init` has told them (the store's name before).
  *
- * @internal
+ * @hidden Not public API, but a base of public classes, so it stays in the published `.d.ts`
+ * (the build strips internal declarations: see docs/architecture.md#public-api-and-internals).
  */
 export abstract class TypedStoreLayer<S extends RestorableStateStore> extends DelegatingStore<S> {
   /** The topic the serdes are called with: the changelog topic after `init`, the store's name before. */
