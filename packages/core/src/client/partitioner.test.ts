@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { murmur2, toPositive } from './murmur2.js';
+import { murmur2, toPositive } from './internals/murmur2.js';
 import { choosePartition, defaultPartitioner, partitionForKey } from './partitioner.js';
 import type { Partitioner, PartitionerArgs } from './partitioner.js';
 

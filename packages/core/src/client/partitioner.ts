@@ -1,4 +1,4 @@
-import { murmur2, toPositive } from './murmur2.js';
+import { murmur2, toPositive } from './internals/murmur2.js';
 
 /**
  * What a {@link Partitioner} is told about one record: the topic, its serialized key and value,

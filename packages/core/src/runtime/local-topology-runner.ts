@@ -1,5 +1,5 @@
 import type { Headers, Serde } from '@rivulet/serde';
-import type { FetchedBatch } from '../client/kafka-port.js';
+import type { FetchedBatch } from '../client/internals/kafka-port.js';
 import { choosePartition, defaultPartitioner, type Partitioner } from '../client/partitioner.js';
 import type { ExceptionHandlerSetting } from '../config/exception-handler-setting.js';
 import { createConsoleLogger, type Logger } from '../config/logger.js';
@@ -8,10 +8,10 @@ import type { StateStore } from '../state/state-store.js';
 import type { DefaultSerdes } from '../state/default-serdes.js';
 import { checkDefaultSerdes } from '../topology/check-default-serdes.js';
 import type { Topology } from '../topology/topology.js';
-import { ErrorRouter } from './error-router.js';
-import { PartitionGroup } from './partition-group.js';
-import type { MaybeBytes, RecordSink } from './record-collector.js';
-import { StreamTask, taskIdOf } from './stream-task.js';
+import { ErrorRouter } from './internals/processing/error-router.js';
+import { PartitionGroup } from './internals/processing/partition-group.js';
+import type { MaybeBytes, RecordSink } from './internals/producing/record-collector.js';
+import { StreamTask, taskIdOf } from './internals/processing/stream-task.js';
 
 /** A record a topology wrote, as the local runner captured it. */
 export interface CapturedRecord {

@@ -1,7 +1,7 @@
 import { serdes } from '@rivulet/serde';
 import { BehaviorSubject, Subject, type Observable } from 'rxjs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { KafkaClientPort } from '../client/kafka-port.js';
+import type { KafkaClientPort } from '../client/internals/kafka-port.js';
 import { StreamsError } from '../errors/streams-error.js';
 import type { Logger } from '../config/logger.js';
 import { TopologyError } from '../errors/topology-error.js';

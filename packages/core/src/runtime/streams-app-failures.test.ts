@@ -1,6 +1,6 @@
 import { serdes } from '@rivulet/serde';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { connectionRefused } from '../client/fake/fake-errors.js';
+import { connectionRefused } from '../client/internals/fake/fake-errors.js';
 import { ProcessingError } from '../errors/processing-error.js';
 import { TaskTimeoutError } from '../errors/streams-error.js';
 import { Topology } from '../topology/topology.js';

@@ -1,6 +1,6 @@
 import { BehaviorSubject, Observable, Subject, filter, firstValueFrom } from 'rxjs';
-import type { AdminPort, BatchControl, ConsumerPort, FetchedBatch, KafkaClientPort, ProducerPort, TopicPartition } from '../client/kafka-port.js';
-import { isRebalanceError } from '../client/kafka-port.js';
+import type { AdminPort, BatchControl, ConsumerPort, FetchedBatch, KafkaClientPort, ProducerPort, TopicPartition } from '../client/internals/kafka-port.js';
+import { isRebalanceError } from '../client/internals/kafka-port.js';
 import type { StreamsConfig, ResolvedStreamsConfig } from '../config/streams-config.js';
 import { resolveConfig } from '../config/validate.js';
 import type { ReadOnlyKeyValueStore } from '../state/key-value-store.js';
@@ -15,9 +15,9 @@ import { checkDefaultSerdes } from '../topology/check-default-serdes.js';
 import { TopologyError } from '../errors/topology-error.js';
 import type { Topology } from '../topology/topology.js';
 import { ConfigError } from '../config/config-error.js';
-import { assertCompressionAvailable } from '../client/kafkajs-client.js';
-import { consumerSettings, createKafkajsClient, producerOptions } from './client-options.js';
-import { createInternalTopics } from './internal-topics.js';
+import { assertCompressionAvailable } from '../client/internals/kafkajs/kafkajs-client.js';
+import { consumerSettings, createKafkajsClient, producerOptions } from './internals/client-options.js';
+import { createInternalTopics } from './internals/internal-topics.js';
 import {
   assertStoreKind,
   compositeKeyValueStore,
@@ -25,14 +25,14 @@ import {
   compositeTimestampedWindowStore,
   compositeWindowStore,
   type QueryableStoreKind,
-} from './composite-store.js';
+} from './internals/stores/composite-store.js';
 import { ProcessingError } from '../errors/processing-error.js';
 import { StreamsError, TaskTimeoutError } from '../errors/streams-error.js';
 import type { UncaughtExceptionResponse } from '../config/uncaught-exception-handler.js';
-import { TaskRetries, bounded } from './task-retries.js';
+import { TaskRetries, bounded } from './internals/tasks/task-retries.js';
 import { classifyError } from '../errors/error-classification.js';
-import { TaskAssignor } from './task-assignor.js';
-import { TaskManager } from './task-manager.js';
+import { TaskAssignor } from './internals/assignment/task-assignor.js';
+import { TaskManager } from './internals/tasks/task-manager.js';
 
 /**
  * The life of an app: CREATED -> REBALANCING -> RUNNING (and back to REBALANCING on every group
@@ -175,7 +175,7 @@ export class StreamsApp {
   constructor(topology: Topology, config: StreamsConfig);
   /**
    * With a Kafka client other than kafkajs: the runtime's unit tests pass the in-memory Kafka of
-   * `client/fake/`.
+   * `client/internals/fake/`.
    *
    * @internal
    */

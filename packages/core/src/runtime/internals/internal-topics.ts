@@ -1,0 +1,125 @@
+import type { AdminPort, NewTopic } from '../../client/internals/kafka-port.js';
+import type { ResolvedStreamsConfig } from '../../config/streams-config.js';
+import { changelogTopic } from '../../state/internals/changelog/changelog-topic.js';
+import { TopologyError } from '../../errors/topology-error.js';
+import type { Topology } from '../../topology/topology.js';
+
+/**
+ * Checks the topics an app reads and writes, and creates its internal topics with the admin client:
+ * repartition topics (`<applicationId>-<name>`) with the partition count of the sub-topology that
+ * writes them, changelogs (`<applicationId>-<store>-changelog`, compacted) with the partition count of
+ * their store's sub-topology, and dead-letter topics that do not exist yet. Returns the partition
+ * count of every topic involved.
+ */
+export async function createInternalTopics(
+  admin: AdminPort,
+  topology: Topology,
+  config: ResolvedStreamsConfig,
+  topicName: (name: string) => string,
+): Promise<Map<string, number>> {
+  const internal = topology.internalTopicDefs();
+  const subs = topology.subTopologies();
+  const external = new Set<string>();
+  for (const sub of subs) {
+    for (const t of sub.sourceTopics) if (!internal.has(t)) external.add(t);
+    for (const sink of sub.sinks) if (typeof sink.topic === 'string' && !internal.has(sink.topic)) external.add(sink.topic);
+  }
+  const deadLetters = [config.deserializationExceptionHandler, config.processingExceptionHandler, config.productionExceptionHandler]
+    .flatMap((h) => (typeof h === 'object' && h !== null ? [h.deadLetterTopic] : []));
+  const counts = await admin.partitionCounts([...external, ...deadLetters]);
+
+  const sourceNames = new Set(subs.flatMap((s) => s.sourceTopics.filter((t) => !internal.has(t))));
+  const missingSources = [...sourceNames].filter((t) => !counts.has(t));
+  if (missingSources.length > 0) {
+    throw new TopologyError(
+      `source topic${missingSources.length > 1 ? 's' : ''} ${missingSources.map((t) => `'${t}'`).join(', ')} ` +
+        'not found: create them before starting the app (Rivulet creates only its internal topics)',
+    );
+  }
+  const missingSinks = [...external].filter((t) => !sourceNames.has(t) && !counts.has(t));
+  if (missingSinks.length > 0) {
+    throw new TopologyError(`sink topic${missingSinks.length > 1 ? 's' : ''} ${missingSinks.map((t) => `'${t}'`).join(', ')} not found: create them before starting the app`);
+  }
+
+  // Repartition topics take the partition count of the sub-topology writing them; a chain of them
+  // resolves in a few passes.
+  const toCreate: NewTopic[] = [];
+  const maxSourcePartitions = (sourceTopics: readonly string[]): number | undefined => {
+    const known = sourceTopics.map((t) => counts.get(topicName(t)));
+    return known.some((n) => n === undefined) ? undefined : Math.max(...(known as number[]));
+  };
+  // A repartition topic joined with other topics must match them (co-partitioning): it takes the
+  // partition count of the topics it is joined with, where those are known, as Kafka Streams does.
+  const joinedWith = new Map<string, string[]>();
+  for (const sub of subs) {
+    for (const group of sub.copartitionGroups) {
+      for (const t of group) if (internal.has(t)) joinedWith.set(t, [...(joinedWith.get(t) ?? []), ...group.filter((o) => o !== t)]);
+    }
+  }
+  const joinedCount = (name: string): number | undefined => {
+    const peers = (joinedWith.get(name) ?? []).map((t) => counts.get(topicName(t))).filter((n): n is number => n !== undefined);
+    return peers.length > 0 ? Math.max(...peers) : undefined;
+  };
+  for (let pass = 0; pass <= subs.length; pass++) {
+    for (const sub of subs) {
+      for (const name of sub.writesInternalTopics) {
+        const full = topicName(name);
+        if (counts.has(full)) continue;
+        const n = internal.get(name)!.numPartitions ?? joinedCount(name) ?? maxSourcePartitions(sub.sourceTopics);
+        if (n !== undefined) {
+          counts.set(full, n);
+          toCreate.push({ topic: full, numPartitions: n, replicationFactor: config.replicationFactor, configs: { 'cleanup.policy': 'delete' } });
+        }
+      }
+    }
+  }
+  for (const name of internal.keys()) {
+    if (!counts.has(topicName(name))) throw new TopologyError(`cannot tell the partition count of internal topic '${name}': no sub-topology writes it`);
+  }
+
+  for (const sub of subs) {
+    for (const group of sub.copartitionGroups) {
+      const sizes = group.map((t) => `${topicName(t)} (${counts.get(topicName(t))})`);
+      if (new Set(group.map((t) => counts.get(topicName(t)))).size > 1) {
+        throw new TopologyError(
+          `topics joined in sub-topology ${sub.id} must be co-partitioned (same partition count): ${sizes.join(', ')}. ` +
+            'Repartition one side, or recreate the topics with the same number of partitions.',
+        );
+      }
+    }
+    const n = maxSourcePartitions(sub.sourceTopics)!;
+    for (const store of sub.stores) {
+      const builder = topology.stores().get(store)!;
+      if (!builder.loggingEnabled) continue;
+      const topic = changelogTopic(config.applicationId, store);
+      counts.set(topic, n);
+      toCreate.push({
+        topic,
+        numPartitions: n,
+        replicationFactor: config.replicationFactor,
+        configs: { 'cleanup.policy': 'compact', ...builder.logConfig },
+      });
+    }
+  }
+  const maxAll = Math.max(1, ...counts.values());
+  for (const t of deadLetters) {
+    if (!counts.has(t)) {
+      counts.set(t, maxAll);
+      toCreate.push({ topic: t, numPartitions: maxAll, replicationFactor: config.replicationFactor });
+    }
+  }
+  await admin.createTopics(toCreate);
+  // Topics that existed already keep their own partition count: read them back.
+  const actual = await admin.partitionCounts(toCreate.map((t) => t.topic));
+  for (const t of toCreate) {
+    const n = actual.get(t.topic);
+    if (n !== undefined && n !== t.numPartitions && t.topic.endsWith('-changelog')) {
+      throw new TopologyError(
+        `changelog topic '${t.topic}' has ${n} partitions but its store's sub-topology has ${t.numPartitions}: ` +
+          'the input topics changed; reset the application (delete its internal topics) to rebuild state',
+      );
+    }
+    if (n !== undefined) counts.set(t.topic, n);
+  }
+  return counts;
+}
