@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { KafkajsClient } from '../src/client/kafkajs-client.js';
+import { KafkajsClient } from '../src/client/internals/kafkajs/kafkajs-client.js';
 import { brokers, createTopic, produce, readAll, uniqueName } from './support/kafka.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));

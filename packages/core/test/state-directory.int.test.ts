@@ -6,7 +6,7 @@
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { KafkaClientPort } from '../src/client/kafka-port.js';
+import type { KafkaClientPort } from '../src/client/internals/kafka-port.js';
 import { ConfigError, EXIT_CODES, runApp, StateDirectoryLockedError, StreamsApp, type StreamsConfig, type Topology } from '../src/index.js';
 import { killAllChildren, startCrashApp } from './support/child-app.js';
 import { brokers, createTopic, eventually, produce, readAtLeast, uniqueName } from './support/kafka.js';
