@@ -100,7 +100,7 @@ describe('exactly_once on the broker produces what the TopologyTestDriver produc
     const KEYS = ['k0', 'k1', 'k2', 'k3', 'k4', 'k5'];
 
     function windowedCount(input: string, output: string, emit: EmitStrategy, lateRecords: LateRecordCounter): Topology {
-      // Quiet: the late records are meant; the counter counts them.
+      // Quiet: the late records are meant; the counter counts them (and the app, whose logger is at 'error', logs them as dropped).
       const builder = new StreamsBuilder({ warn: () => undefined });
       builder
         .source(input, { key: str, value: str })

@@ -16,6 +16,7 @@ export { StreamRecord } from './processor/stream-record.js';
 export type { RecordMetadata } from './processor/stream-record.js';
 export type { Processor, ProcessorSupplier } from './processor/processor.js';
 export type { AsyncForwarder, AsyncOrigin, Cancellable, ProcessorContext, PunctuationType } from './processor/processor-context.js';
+export type { DroppedRecordCounts, DroppedRecordReason } from './processor/dropped-record.js';
 
 // Topology
 export { Topology } from './topology/topology.js';

@@ -19,7 +19,8 @@ export interface AggregateOptions<VA> extends StoreOptions {
 /**
  * A stream grouped by key, ready for an aggregation. Each aggregation keeps its result per key in a
  * named, changelogged store (queryable with `app.store(name)`) and returns the table of results,
- * updated with every record.
+ * updated with every record. A record with a null key or value is dropped, as in Kafka Streams, and
+ * counted as the task's dropped records (reason `null-key-or-value`, in `app.metrics()`).
  *
  * @example
  * const counts = words.groupBy((_k, word) => word, { key: serdes.string(), name: 'words' }).count({ store: 'word-counts' });

@@ -326,7 +326,8 @@ export class KStream<K, V> {
   /**
    * Inner join with a table: each record is joined with the table's current value for its key, and
    * dropped when the key is absent. Table updates emit nothing. Records with a null key or value are
-   * dropped. After a key change the stream is repartitioned first, through
+   * dropped, and counted as the task's dropped records (reason `null-key-or-value`, in
+   * `app.metrics()`). After a key change the stream is repartitioned first, through
    * `<applicationId>-<name>-repartition`. The table's source and this stream must be co-partitioned
    * (same partition count, checked at start). An unmaterialized table is materialized (with a warning).
    *
@@ -363,8 +364,9 @@ export class KStream<K, V> {
 
   /**
    * Left join with a table: every record is joined with the table's current value for its key, or
-   * with null when the key is absent. Records with a null value are dropped; a record with a null key
-   * is joined with null (Kafka Streams' KIP-962). Repartitioning and co-partitioning as {@link KStream.join}.
+   * with null when the key is absent. Records with a null value are dropped (and counted as dropped
+   * records, reason `null-key-or-value`); a record with a null key is joined with null (Kafka
+   * Streams' KIP-962). Repartitioning and co-partitioning as {@link KStream.join}.
    *
    * @example
    * orders.leftJoin(customers, (order, customer) => ({ ...order, customer: customer?.name ?? 'unknown' }));

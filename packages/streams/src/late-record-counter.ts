@@ -3,7 +3,10 @@
  * they came too late: the window had closed (stream time past its end + grace; for sessions, past
  * the merged session's end + grace). A record too late for only some of its windows (hopping,
  * sliding) still updates the others, and is counted once. Pass one in the aggregation's options to
- * read the count; every aggregation also logs its drops (the first, then at 10, 100, 1000...).
+ * read the count. Every late record is also a dropped record of its task, reason `late`, with or
+ * without a counter: counted in `app.metrics()` (`droppedRecordsByReason.late`) and the
+ * TopologyTestDriver's `droppedRecords()`, and logged at WARN (the first at once, then at most one
+ * line per task every 10 s, with the running count and the latest case).
  *
  * One counter sums over the tasks (partitions) running the aggregation in this process.
  *

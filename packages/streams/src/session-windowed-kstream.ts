@@ -2,7 +2,7 @@ import { Stores, type StoreBuilder, type Windowed } from '@rivulet/core';
 import { serdes, type Serde } from '@rivulet/serde';
 import type { BuilderContext } from './internal/builder-context.js';
 import { StreamSessionWindowAggregate } from './internal/processors/stream-session-window-aggregate.js';
-import { counterOrNew, LateRecordLog } from './internal/processors/window-support.js';
+import { counterOrNew, LateRecords } from './internal/processors/window-support.js';
 import { KTable } from './ktable.js';
 import type { SessionWindows } from './session-windows.js';
 import { emitsFinal, retentionOf } from './time-windowed-kstream.js';
@@ -93,10 +93,9 @@ export class SessionWindowedKStream<K, V> {
     const name = this.ctx.names.node('KSTREAM-AGGREGATE', options.name === undefined ? undefined : `${options.name}-aggregate`);
     const emitFinal = emitsFinal(options.emit);
     const counter = counterOrNew(options.lateRecords);
-    const warn = this.ctx.warn;
     this.ctx.topology.addProcessor(
       name,
-      () => new StreamSessionWindowAggregate<K, V, VA>(store, windows, initializer, aggregator, merger, emitFinal, new LateRecordLog(name, counter, warn)),
+      () => new StreamSessionWindowAggregate<K, V, VA>(store, windows, initializer, aggregator, merger, emitFinal, new LateRecords(counter)),
       this.nodeName,
     );
     this.ctx.topology.addStateStore(sessionStore(store, keySerde, valueSerde, retentionMs, options), name);

@@ -3,7 +3,7 @@ import { serdes, type Serde } from '@rivulet/serde';
 import type { BuilderContext } from './internal/builder-context.js';
 import { StreamSlidingWindowAggregate } from './internal/processors/stream-sliding-window-aggregate.js';
 import { StreamWindowAggregate } from './internal/processors/stream-window-aggregate.js';
-import { counterOrNew, LateRecordLog } from './internal/processors/window-support.js';
+import { counterOrNew, LateRecords } from './internal/processors/window-support.js';
 import { KTable } from './ktable.js';
 import { SlidingWindows } from './sliding-windows.js';
 import type { TimeWindows } from './time-windows.js';
@@ -70,17 +70,16 @@ export class TimeWindowedKStream<K, V> {
     const name = this.ctx.names.node('KSTREAM-AGGREGATE', options.name === undefined ? undefined : `${options.name}-aggregate`);
     const emitFinal = emitsFinal(options.emit);
     const counter = counterOrNew(options.lateRecords);
-    const warn = this.ctx.warn;
     if (windows instanceof SlidingWindows) {
       this.ctx.topology.addProcessor(
         name,
-        () => new StreamSlidingWindowAggregate<K, V, VA>(store, windows, initializer, aggregator, emitFinal, new LateRecordLog(name, counter, warn)),
+        () => new StreamSlidingWindowAggregate<K, V, VA>(store, windows, initializer, aggregator, emitFinal, new LateRecords(counter)),
         this.nodeName,
       );
     } else {
       this.ctx.topology.addProcessor(
         name,
-        () => new StreamWindowAggregate<K, V, VA>(store, windows, initializer, aggregator, emitFinal, new LateRecordLog(name, counter, warn)),
+        () => new StreamWindowAggregate<K, V, VA>(store, windows, initializer, aggregator, emitFinal, new LateRecords(counter)),
         this.nodeName,
       );
     }

@@ -1,5 +1,8 @@
 import type { Logger } from './logger.js';
 
+/** The default interval of {@link throttleLogger}, and of the lines about dropped records: 10 s. */
+export const LOG_THROTTLE_INTERVAL_MS = 10_000;
+
 /** Options of {@link throttleLogger}. */
 export interface LogThrottleOptions {
   /** A warn or error of one template is written at most once per this many milliseconds. Default 10 000. */
@@ -54,7 +57,7 @@ export function messageTemplate(message: string): string {
  * ```
  */
 export function throttleLogger(logger: Logger, options: LogThrottleOptions = {}): ThrottledLogger {
-  const intervalMs = options.intervalMs ?? 10_000;
+  const intervalMs = options.intervalMs ?? LOG_THROTTLE_INTERVAL_MS;
   const now = options.now ?? Date.now;
   const windows = new Map<string, Window>();
 

@@ -1,4 +1,5 @@
 import type { StateStore } from '../state/state-store.js';
+import type { DroppedRecordReason } from './dropped-record.js';
 import type { RecordMetadata, StreamRecord } from './stream-record.js';
 
 /** What drives a punctuator: the task's stream time (record timestamps) or the wall clock. */
@@ -50,6 +51,34 @@ export interface ProcessorContext<KForward = never, VForward = never> {
   currentStreamTimeMs(): number;
   /** The wall-clock time, epoch milliseconds: `Date.now()`, or the virtual clock under the TopologyTestDriver. */
   currentSystemTimeMs(): number;
+  /**
+   * Reports that this processor drops the record being processed, and why: a record a processor
+   * does not forward by design (a null key it cannot aggregate, a record too late for its window)
+   * rather than one it filters out by the user's predicate. The runtime counts it in the task's
+   * dropped records, per reason (Kafka Streams' `dropped-records-total`: `app.metrics()`,
+   * `TopologyTestDriver.droppedRecords()`), and logs it at WARN: the first drop of a reason in a task
+   * at once, then at most one line per reason and task every 10 s with the running count, the
+   * processor's name and the topic, partition and offset of the latest such record. Nothing is
+   * dropped without a trace. The processor still decides what to do with the record (usually: return
+   * without forwarding).
+   *
+   * The call costs an increment and a clock read; no text is built unless a line is written, so
+   * pass the detail as a function when it takes work to build.
+   *
+   * @param reason - Why the record is dropped; see {@link DroppedRecordReason}.
+   * @param detail - What the log line adds about this record: text, or a function called only when
+   *   a line is written.
+   *
+   * @example
+   * process(record) {
+   *   if (record.key === null) {
+   *     this.context.reportDropped('null-key-or-value', 'a null key');
+   *     return;
+   *   }
+   *   // ...
+   * }
+   */
+  reportDropped(reason: DroppedRecordReason, detail?: string | (() => string)): void;
 }
 
 /**

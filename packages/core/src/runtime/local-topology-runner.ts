@@ -12,6 +12,8 @@ import { ErrorRouter } from './internals/processing/error-router.js';
 import { PartitionGroup } from './internals/processing/partition-group.js';
 import type { MaybeBytes, RecordSink } from './internals/producing/record-collector.js';
 import { StreamTask, taskIdOf } from './internals/processing/stream-task.js';
+import { sumDropped } from './internals/processing/dropped-records.js';
+import type { DroppedRecordCounts } from '../processor/dropped-record.js';
 
 /** A record a topology wrote, as the local runner captured it. */
 export interface CapturedRecord {
@@ -158,6 +160,7 @@ export class LocalTopologyRunner {
         errors: router,
         stores: taskStores,
         requestCommit: () => undefined,
+        logger,
       });
       for (const name of sub.stores) {
         const builder = topology.stores().get(name)!;
@@ -274,6 +277,14 @@ export class LocalTopologyRunner {
   /** The records written to an output topic so far, without removing them. */
   peekOutput(topic: string): readonly CapturedRecord[] {
     return this.outputs.get(topic) ?? [];
+  }
+
+  /**
+   * The records the topology dropped so far (null keys, late records, handler skips...): the total
+   * and per reason, summed over its tasks.
+   */
+  droppedRecords(): DroppedRecordCounts {
+    return sumDropped(this.tasks.map((t) => t.drops.snapshot()));
   }
 
   /** The topology's store of that name (the partition-0 instance), or undefined. */

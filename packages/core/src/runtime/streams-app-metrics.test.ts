@@ -18,6 +18,8 @@ describe('StreamsApp.metrics$', () => {
       state: 'CREATED',
       tasks: [],
       recordsProcessed: 0,
+      droppedRecords: 0,
+      droppedRecordsByReason: {},
       commits: 0,
       rebalances: 0,
       rebalanceTimeMsTotal: 0,

@@ -9,6 +9,7 @@ import type { StateStore } from '../state/state-store.js';
 // eslint-disable-next-line @typescript-eslint/no-unused-vars -- named by the doc comments of the store queries
 import type { InvalidStateStoreError } from '../state/invalid-state-store-error.js';
 import type { ValueAndTimestamp } from '../state/value-and-timestamp.js';
+import type { DroppedRecordReason } from '../processor/dropped-record.js';
 import type { ReadOnlyWindowStore } from '../state/window-store.js';
 import { cleanUpStateDirectory, lockStateDirectory, type StateDirectoryLock } from '../state/internals/state-directory/state-directory.js';
 import { checkDefaultSerdes } from '../topology/check-default-serdes.js';
@@ -59,6 +60,13 @@ export interface TaskMetrics {
   readonly taskId: string;
   /** Records processed since this instance opened the task. */
   readonly recordsProcessed: number;
+  /**
+   * Records the task dropped since this instance opened it (Kafka Streams' task-level
+   * `dropped-records-total`): see {@link DroppedRecordReason} and docs/failures.md#dropped-records.
+   */
+  readonly droppedRecords: number;
+  /** The same per reason; a reason with none is absent. */
+  readonly droppedRecordsByReason: Readonly<Partial<Record<DroppedRecordReason, number>>>;
 }
 
 /** Counters of a running app. */
@@ -69,6 +77,17 @@ export interface StreamsMetrics {
   readonly tasks: readonly string[];
   /** Records processed by this instance since it started, across all its tasks. */
   readonly recordsProcessed: number;
+  /**
+   * Records dropped by this instance since it started, across all its tasks: Kafka Streams'
+   * `dropped-records-total` summed over tasks. A dropped record went no further through the
+   * topology by design: a null key or value an operator cannot use, a record too late for its
+   * window or older than a join window's retention, an invalid timestamp, or a record an exception
+   * handler skipped or dead-lettered. Each reason is also logged at WARN, per task, at most once per
+   * 10 s. See docs/failures.md#dropped-records.
+   */
+  readonly droppedRecords: number;
+  /** {@link StreamsMetrics.droppedRecords} per reason; a reason with none is absent. */
+  readonly droppedRecordsByReason: Readonly<Partial<Record<DroppedRecordReason, number>>>;
   /** Commits made by this instance since it started (each covers all its tasks). */
   readonly commits: number;
   /** Rebalances this instance completed. */
@@ -475,16 +494,24 @@ export class StreamsApp {
     return () => this.manager?.storeInstances(name, staleReads) ?? [];
   }
 
-  /** The app's counters now: state, tasks, records processed, commits, rebalances. */
+  /** The app's counters now: state, tasks, records processed and dropped, commits, rebalances. */
   metrics(): StreamsMetrics {
+    const dropped = this.manager?.droppedRecords();
     return {
       state: this.state,
       tasks: this.manager?.ownedTaskIds() ?? [],
       recordsProcessed: this.manager?.recordsProcessed() ?? 0,
+      droppedRecords: dropped?.total ?? 0,
+      droppedRecordsByReason: dropped?.byReason ?? {},
       commits: this.manager?.commits ?? 0,
       rebalances: this.rebalances,
       rebalanceTimeMsTotal: this.rebalanceTimeMs,
-      taskMetrics: [...(this.manager?.tasks.values() ?? [])].map(({ task }) => ({ taskId: task.id, recordsProcessed: task.processedCount })),
+      taskMetrics: [...(this.manager?.tasks.values() ?? [])].map(({ task }) => ({
+        taskId: task.id,
+        recordsProcessed: task.processedCount,
+        droppedRecords: task.drops.total,
+        droppedRecordsByReason: task.drops.byReason(),
+      })),
       restoringTasks: this.manager?.restoringTaskIds() ?? [],
       recordsRestored: this.manager?.recordsRestored ?? 0,
       standbyTasks: this.manager?.standbys?.ids() ?? [],

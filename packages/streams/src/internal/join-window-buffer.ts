@@ -87,6 +87,11 @@ export class JoinWindowBuffer<K, V> {
     return true;
   }
 
+  /** Why `put` refused a record at `timestamp`: for the log line of the drop. */
+  describeExpired(timestamp: number): string {
+    return `timestamp ${timestamp} is at or before ${this.observedStreamTime - this.retentionMs}, the oldest this join window keeps (stream time ${this.observedStreamTime}, retention ${this.retentionMs} ms)`;
+  }
+
   /** The records of `key` with `from <= timestamp <= to`, oldest first (unexpired ones only). */
   fetch(key: K, from: number, to: number): BufferedRecord<V>[] {
     const lower = Math.max(from, this.observedStreamTime - this.retentionMs + 1);

@@ -1,4 +1,4 @@
-import type { KeyValueStore, LocalTopologyRunnerOptions, ReadOnlyKeyValueStore, StateStore, Topology } from '@rivulet/core';
+import type { DroppedRecordCounts, KeyValueStore, LocalTopologyRunnerOptions, ReadOnlyKeyValueStore, StateStore, Topology } from '@rivulet/core';
 import { LocalTopologyRunner } from '@rivulet/core/internal';
 import type { Serde } from '@rivulet/serde';
 import { TestInputTopic } from './test-input-topic.js';
@@ -87,6 +87,22 @@ export class TopologyTestDriver {
    */
   flushAsync(): Promise<void> {
     return this.runner.flush();
+  }
+
+  /**
+   * The records the topology dropped so far, in total and per reason: what the StreamsApp reports
+   * as `droppedRecords` and `droppedRecordsByReason` in `app.metrics()` (Kafka Streams'
+   * `dropped-records-total`). A dropped record went no further by design: a null key or value an
+   * operator cannot use, a record too late for its window, one older than a join window's retention,
+   * an invalid timestamp, or a record an exception handler skipped or dead-lettered. Each reason is
+   * also logged at WARN through the driver's `logger`.
+   *
+   * @example
+   * counts.pipeInput(null, 'no key'); // count() cannot group a null key
+   * expect(driver.droppedRecords()).toEqual({ total: 1, byReason: { 'null-key-or-value': 1 } });
+   */
+  droppedRecords(): DroppedRecordCounts {
+    return this.runner.droppedRecords();
   }
 
   /** A key-value store of the topology (typed by you), for assertions on state. */

@@ -1,8 +1,10 @@
 import type { KeyValueStore, Processor, ProcessorContext, StreamRecord } from '@rivulet/core';
+import { dropNullKey } from './drops.js';
 
 /**
  * The source of a KTable: materializes the topic into its store (a null value deletes the key) and
- * forwards each change downstream. Records with a null key are skipped.
+ * forwards each change downstream. Records with a null key are dropped and reported (reason
+ * `null-key-or-value`), as Kafka Streams' KTableSource does.
  */
 export class KTableSource<K, V> implements Processor<K, V | null, K, V | null> {
   private ctx!: ProcessorContext<K, V | null>;
@@ -16,7 +18,10 @@ export class KTableSource<K, V> implements Processor<K, V | null, K, V | null> {
   }
 
   process(record: StreamRecord<K, V | null>): void {
-    if (record.key === null || record.key === undefined) return;
+    if (record.key === null || record.key === undefined) {
+      dropNullKey(this.ctx);
+      return;
+    }
     if (this.store !== undefined) {
       if (record.value === null || record.value === undefined) this.store.delete(record.key);
       else this.store.put(record.key, record.value);

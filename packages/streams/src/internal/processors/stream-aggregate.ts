@@ -1,9 +1,11 @@
 import type { KeyValueStore, Processor, ProcessorContext, StreamRecord } from '@rivulet/core';
+import { dropsNullKeyOrValue } from './drops.js';
 
 /**
  * count, reduce and aggregate of a grouped stream: the running aggregate per key lives in a
  * key-value store (changelogged), and every update is forwarded downstream as the table's new value.
- * Records with a null key or a null value are skipped, as in Kafka Streams.
+ * Records with a null key or a null value are dropped, as in Kafka Streams, and reported as such
+ * (reason `null-key-or-value`: counted and logged).
  */
 export class StreamAggregate<K, V, VA> implements Processor<K, V, K, VA> {
   private ctx!: ProcessorContext<K, VA>;
@@ -21,7 +23,7 @@ export class StreamAggregate<K, V, VA> implements Processor<K, V, K, VA> {
   }
 
   process(record: StreamRecord<K, V>): void {
-    if (record.key === null || record.key === undefined || record.value === null || record.value === undefined) return;
+    if (dropsNullKeyOrValue(this.ctx, record.key, record.value)) return;
     const old = this.store.get(record.key);
     const current = old === undefined && this.initializer !== undefined ? this.initializer() : old;
     const next = this.aggregator(record.key, record.value, current);

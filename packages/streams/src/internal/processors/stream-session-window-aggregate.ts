@@ -1,6 +1,7 @@
 import { StreamRecord, type KeyValue, type Processor, type ProcessorContext, type SessionStore, type Windowed } from '@rivulet/core';
 import type { SessionWindows } from '../../session-windows.js';
-import { FinalResults, type LateRecordLog } from './window-support.js';
+import { dropsNegativeTimestamp, dropsNullKeyOrValue } from './drops.js';
+import { FinalResults, type LateRecords } from './window-support.js';
 
 /**
  * count, reduce and aggregate over session windows, as Kafka Streams'
@@ -30,7 +31,7 @@ export class StreamSessionWindowAggregate<K, V, VA> implements Processor<K, V, W
     private readonly aggregator: (key: K, value: V, aggregate: VA | undefined) => VA,
     private readonly merger: (key: K, aggregate: VA | undefined, other: VA) => VA,
     private readonly emitFinal: boolean,
-    private readonly late: LateRecordLog,
+    private readonly late: LateRecords,
   ) {
     this.gapMs = windows.inactivityGapMs;
     this.graceMs = windows.graceMs;
@@ -48,7 +49,7 @@ export class StreamSessionWindowAggregate<K, V, VA> implements Processor<K, V, W
     // Sessions that can no longer grow (end + gap before stream time - grace) emit their final result.
     this.final?.emitUpTo(closeTime - this.gapMs - 1, (e) => this.ctx.forward(new StreamRecord<Windowed<K>, VA | null>(e.key, e.value, e.key.window.end)));
     const { key, value, timestamp: t } = record;
-    if (key === null || key === undefined || value === null || value === undefined || t < 0) return;
+    if (dropsNullKeyOrValue(this.ctx, key, value) || dropsNegativeTimestamp(this.ctx, t)) return;
     // Sessions within the gap of t, except closed ones (end + gap before the close time): those are
     // final, and may have been emitted as such. (A record could otherwise reach one through a
     // session that bridges them; the store's retention would decide whether it still can.)
@@ -64,6 +65,7 @@ export class StreamSessionWindowAggregate<K, V, VA> implements Processor<K, V, W
     }
     if (end < closeTime) {
       this.late.drop(
+        this.ctx,
         () => `key ${String(key)} at ${t} for session [${start}, ${end}], closed at stream time ${closeTime + this.graceMs} (grace ${this.graceMs} ms)`,
       );
       return;

@@ -1,6 +1,7 @@
 import { StreamRecord, type KeyValue, type Processor, type ProcessorContext, type ValueAndTimestamp, type WindowStore, type Windowed } from '@rivulet/core';
 import type { SlidingWindows } from '../../sliding-windows.js';
-import { FinalResults, type LateRecordLog } from './window-support.js';
+import { dropsNegativeTimestamp, dropsNullKeyOrValue } from './drops.js';
+import { FinalResults, type LateRecords } from './window-support.js';
 
 type Aggregate<VA> = ValueAndTimestamp<VA | undefined>;
 
@@ -33,7 +34,7 @@ export class StreamSlidingWindowAggregate<K, V, VA> implements Processor<K, V, W
     private readonly initializer: (() => VA) | undefined,
     private readonly aggregator: (key: K, value: V, aggregate: VA | undefined) => VA,
     private readonly emitFinal: boolean,
-    private readonly late: LateRecordLog,
+    private readonly late: LateRecords,
   ) {
     this.diff = windows.timeDifferenceMs;
     this.graceMs = windows.graceMs;
@@ -51,9 +52,9 @@ export class StreamSlidingWindowAggregate<K, V, VA> implements Processor<K, V, W
     // A window [start, start + d] is closed once its end is before stream time - grace.
     this.final?.emitUpTo(closeTime - this.diff - 1, (e) => this.ctx.forward(new StreamRecord<Windowed<K>, VA>(e.key, e.value.value as VA, e.value.timestamp)));
     const { key, value, timestamp } = record;
-    if (key === null || key === undefined || value === null || value === undefined || timestamp < 0) return;
+    if (dropsNullKeyOrValue(this.ctx, key, value) || dropsNegativeTimestamp(this.ctx, timestamp)) return;
     if (timestamp + 1 + this.diff <= closeTime) {
-      this.late.drop(() => this.describeLate(key, timestamp, timestamp - this.diff, closeTime));
+      this.late.drop(this.ctx, () => this.describeLate(key, timestamp, timestamp - this.diff, closeTime));
       return;
     }
     this.headers = record.headers;
@@ -62,7 +63,7 @@ export class StreamSlidingWindowAggregate<K, V, VA> implements Processor<K, V, W
     else this.processInOrder(key, value, timestamp, closeTime);
     if (this.lateWindow >= 0) {
       const start = this.lateWindow;
-      this.late.drop(() => this.describeLate(key, timestamp, start, closeTime));
+      this.late.drop(this.ctx, () => this.describeLate(key, timestamp, start, closeTime));
     }
   }
 

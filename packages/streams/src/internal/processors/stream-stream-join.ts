@@ -2,6 +2,7 @@ import { StreamRecord, type Processor, type ProcessorContext } from '@rivulet/co
 import type { JoinWindowBuffer } from '../join-window-buffer.js';
 import type { JoinSide, OuterJoinBuffer } from '../outer-join-buffer.js';
 import type { StreamJoinShared, StreamJoinTaskState } from '../stream-join-state.js';
+import { dropNullKey, dropNullValue } from './drops.js';
 
 /**
  * One side of a stream-stream join, after its {@link StreamJoinWindow}: each record joins with the
@@ -14,7 +15,8 @@ import type { StreamJoinShared, StreamJoinTaskState } from '../stream-join-state
  *   has already closed when it arrives is forwarded at once. A later match removes it from the buffer;
  * - closed windows are looked for whenever a record advances the join's stream time;
  * - a record with a null value is dropped; one with a null key is dropped, except on an outer side
- *   where it is forwarded at once joined with null (it can never match; KIP-962).
+ *   where it is forwarded at once joined with null (it can never match; KIP-962). Each drop is
+ *   reported here, once (reason `null-key-or-value`), not by the side's `StreamJoinWindow`.
  */
 export class StreamStreamJoin<K, V, VR> implements Processor<K, V, K, VR> {
   private ctx!: ProcessorContext<K, VR>;
@@ -56,9 +58,13 @@ export class StreamStreamJoin<K, V, VR> implements Processor<K, V, K, VR> {
     const timestamp = record.timestamp;
     if (timestamp > state.streamTime) state.streamTime = timestamp;
     const { key, value } = record;
-    if (value === null || value === undefined) return;
+    if (value === null || value === undefined) {
+      dropNullValue(this.ctx);
+      return;
+    }
     if (key === null || key === undefined) {
       if (this.outer) this.ctx.forward(record.withValue(this.joinAlone(this.side, value, key)));
+      else dropNullKey(this.ctx);
       return;
     }
     if (this.outerBuffer !== undefined && timestamp === state.streamTime) this.emitClosedWindows(this.outerBuffer);

@@ -6,7 +6,7 @@ import { SessionWindows } from '../../session-windows.js';
 import { TimeWindows } from '../../time-windows.js';
 import { StreamSessionWindowAggregate } from './stream-session-window-aggregate.js';
 import { StreamWindowAggregate } from './stream-window-aggregate.js';
-import { LateRecordLog } from './window-support.js';
+import { LateRecords } from './window-support.js';
 
 /**
  * Final results across a restart: the store's mark travels in its changelog, so a task restored
@@ -45,6 +45,7 @@ function task<VA>(
     forward: (r: StreamRecord<Windowed<string>, VA>) => void emitted.push(`${r.key.key}[${r.key.window.start},${r.key.window.end}]=${String(r.value)}`),
     getStateStore: () => store,
     currentStreamTimeMs: () => streamTime,
+    reportDropped: () => undefined,
   } as unknown as ProcessorContext<Windowed<string>, VA>;
   processor.init?.(context);
   return {
@@ -57,7 +58,7 @@ function task<VA>(
   };
 }
 
-const log = () => new LateRecordLog('test', new LateRecordCounter(), () => undefined);
+const log = () => new LateRecords(new LateRecordCounter());
 
 describe('emit final across a restore', () => {
   it('time windows: the restored task emits the windows not emitted before, and only those', () => {

@@ -1,13 +1,14 @@
 import { StreamRecord, type KeyValue, type Processor, type ProcessorContext, type ValueAndTimestamp, type WindowStore, type Windowed } from '@rivulet/core';
 import type { TimeWindows } from '../../time-windows.js';
-import { FinalResults, type LateRecordLog } from './window-support.js';
+import { dropsNegativeTimestamp, dropsNullKeyOrValue } from './drops.js';
+import { FinalResults, type LateRecords } from './window-support.js';
 
 /**
  * count, reduce and aggregate over time windows (tumbling or hopping), as Kafka Streams'
  * `KStreamWindowAggregate`: each record updates every window it falls in that is still open
  * (window end > stream time - grace), keeping the aggregate and the newest record timestamp per
  * key and window in a timestamped window store; a record for a closed window is dropped there and
- * counted. Emits each update (its timestamp: the newest record's in the window), or with
+ * counted (reason `late`), as is a record with a null key or value (`null-key-or-value`). Emits each update (its timestamp: the newest record's in the window), or with
  * `emitFinal` each window once, when stream time closes it.
  *
  * Final results are emitted before the record that closes their windows is applied (it cannot
@@ -29,7 +30,7 @@ export class StreamWindowAggregate<K, V, VA> implements Processor<K, V, Windowed
     private readonly initializer: (() => VA) | undefined,
     private readonly aggregator: (key: K, value: V, aggregate: VA | undefined) => VA,
     private readonly emitFinal: boolean,
-    private readonly late: LateRecordLog,
+    private readonly late: LateRecords,
   ) {
     this.sizeMs = windows.sizeMs;
     this.advanceMs = windows.advanceMs;
@@ -48,7 +49,7 @@ export class StreamWindowAggregate<K, V, VA> implements Processor<K, V, Windowed
     // Final results go out before the record that closes their windows is applied (it cannot change them).
     this.final?.emitUpTo(closeTime - this.sizeMs, (e) => this.ctx.forward(new StreamRecord<Windowed<K>, VA>(e.key, e.value.value, e.value.timestamp)));
     const { key, value, timestamp } = record;
-    if (key === null || key === undefined || value === null || value === undefined || timestamp < 0) return;
+    if (dropsNullKeyOrValue(this.ctx, key, value) || dropsNegativeTimestamp(this.ctx, timestamp)) return;
     const size = this.sizeMs;
     const advance = this.advanceMs;
     const first = Math.max(0, timestamp - size + advance);
@@ -68,7 +69,7 @@ export class StreamWindowAggregate<K, V, VA> implements Processor<K, V, Windowed
       else this.ctx.forward(new StreamRecord<Windowed<K>, VA>({ key, window: { start, end } }, next, newest, record.headers));
     }
     if (lateStart >= 0) {
-      this.late.drop(() => `key ${String(key)} at ${timestamp} for window [${lateStart}, ${lateStart + size}), closed at stream time ${closeTime + this.graceMs} (grace ${this.graceMs} ms)`);
+      this.late.drop(this.ctx, () => `key ${String(key)} at ${timestamp} for window [${lateStart}, ${lateStart + size}), closed at stream time ${closeTime + this.graceMs} (grace ${this.graceMs} ms)`);
     }
   }
 }

@@ -1,4 +1,5 @@
 import type { KeyValueStore, Processor, ProcessorContext, StreamRecord } from '@rivulet/core';
+import { dropNullKey } from './drops.js';
 
 /**
  * One side of a table-table join: an update of this side's table looks up the other table's store
@@ -9,7 +10,8 @@ import type { KeyValueStore, Processor, ProcessorContext, StreamRecord } from '@
  * is present. An update with no result forwards a tombstone unless the other side rules a result
  * out anyway (an inner join whose other side is absent had no result before either). Without the
  * old value of this side, a deletion of a key that never had a result still forwards a tombstone, as
- * Kafka Streams does. The result carries the update's timestamp.
+ * Kafka Streams does. The result carries the update's timestamp. An update with a null key is
+ * dropped and reported (reason `null-key-or-value`).
  */
 export class TableTableJoin<K, VThis, VOther, VR> implements Processor<K, VThis | null, K, VR | null> {
   private ctx!: ProcessorContext<K, VR | null>;
@@ -30,7 +32,10 @@ export class TableTableJoin<K, VThis, VOther, VR> implements Processor<K, VThis 
 
   process(record: StreamRecord<K, VThis | null>): void {
     const key = record.key;
-    if (key === null || key === undefined) return;
+    if (key === null || key === undefined) {
+      dropNullKey(this.ctx);
+      return;
+    }
     const thisValue = record.value ?? null;
     const otherValue = this.other.get(key) ?? null;
     if (otherValue === null && this.otherRequired) return;

@@ -1,26 +1,21 @@
+import type { ProcessorContext } from '@rivulet/core';
 import { LateRecordCounter } from '../../late-record-counter.js';
 
 /**
- * Counts and logs the late records one windowed aggregation drops. Logging is bounded: the first
- * drop, then the 10th, 100th, 1000th..., each line with the running total and the latest case.
+ * The late records one windowed aggregation drops: each is counted in the user's
+ * {@link LateRecordCounter} (if any) and reported to the task as a dropped record, reason `late`,
+ * which counts it per task and logs it (the first at once, then at most a line per interval, with
+ * the running count and the latest case). A record too late for only some of its windows counts once.
  *
  * @internal
  */
-export class LateRecordLog {
-  private dropped = 0;
-  private nextLog = 1;
+export class LateRecords {
+  constructor(private readonly counter: LateRecordCounter) {}
 
-  constructor(
-    private readonly operator: string,
-    private readonly counter: LateRecordCounter,
-    private readonly warn: (message: string) => void,
-  ) {}
-
-  drop(describe: () => string): void {
+  /** Counts and reports a late record; `describe` is called only when a log line is written. */
+  drop(context: Pick<ProcessorContext, 'reportDropped'>, describe: () => string): void {
     this.counter.increment();
-    if (++this.dropped < this.nextLog) return;
-    this.nextLog *= 10;
-    this.warn(`${this.operator}: dropped ${this.dropped} late record(s) in this task so far; latest: ${describe()}`);
+    context.reportDropped('late', describe);
   }
 }
 

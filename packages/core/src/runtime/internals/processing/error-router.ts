@@ -10,6 +10,8 @@ import { RecordTooLargeError, StreamsError } from '../../../errors/streams-error
 import { recordBytes } from '../../../client/internals/record-size.js';
 import type { SinkRuntime, SourceRuntime } from './processor-nodes.js';
 import { SKIPPED_RECORD, SendFailedError, type MaybeBytes, type RecordSink } from '../producing/record-collector.js';
+import { DroppedRecords } from './dropped-records.js';
+import type { DroppedRecordReason } from '../../../processor/dropped-record.js';
 
 /** What the router needs from the runtime besides the handlers. */
 export interface ErrorRouterOptions {
@@ -17,6 +19,14 @@ export interface ErrorRouterOptions {
   maxRecordBytes?(topic: string): number;
   /** Reports each record the handlers skipped or dead-lettered (StreamsApp.errors$). */
   report?(error: StreamsError): void;
+}
+
+/** The task a record belongs to, as the router sees it: its id, and where its dropped records are counted. */
+export interface RouterTask {
+  readonly id: string;
+  readonly drops: DroppedRecords;
+  /** The processor whose `process` threw for the record being processed (the innermost), once; undefined if none did. */
+  takeFailedNode?(): string | undefined;
 }
 
 /** The three exception handlers of an app. */
@@ -30,16 +40,20 @@ export interface ErrorHandlers {
  * Runs the error-prone steps of the per-record path (deserialize, process, serialize at a sink)
  * and routes a failure to its handler: fail (throw a {@link ProcessingError} naming topic, partition
  * and offset), log and continue, or a dead-letter topic that receives the original key and value
- * bytes with headers saying why. Nothing is dropped silently.
+ * bytes with headers saying why. Nothing is dropped silently: every record a handler skipped or
+ * dead-lettered, and every record whose timestamp is invalid, is also counted in its task's dropped
+ * records (see DroppedRecords), which log a line per reason.
  */
 export class ErrorRouter {
   /** The input record being processed: what a dead-letter write keeps. */
   private currentRaw: FetchedRecord | undefined;
   private currentMeta: RecordMetadata | undefined;
-  /** The task whose record is being processed: what errors say they belong to. */
-  private currentTaskId: string | undefined;
+  /** The task whose record is being processed: what errors say they belong to, and where drops are counted. */
+  private currentTask: RouterTask | undefined;
   /** Records skipped or dead-lettered, by stage. */
   readonly skipped = { deserialization: 0, processing: 0, production: 0 };
+  /** Where the drops of a record that belongs to no task are counted (the router's own unit tests). */
+  private unowned: DroppedRecords | undefined;
 
   constructor(
     private readonly applicationId: string,
@@ -59,9 +73,9 @@ export class ErrorRouter {
     partition: number,
     raw: FetchedRecord,
     partitionTime: number,
-    taskId?: string,
+    task?: RouterTask,
   ): StreamRecord<unknown, unknown> | undefined | Promise<StreamRecord<unknown, unknown> | undefined> {
-    this.currentTaskId = taskId;
+    this.currentTask = task;
     let key: unknown = null;
     let part: 'key' | 'value' = 'key';
     try {
@@ -70,32 +84,33 @@ export class ErrorRouter {
       const value = raw.value === null ? null : source.valueSerde.deserialize(topic, raw.value, raw.headers);
       if (key instanceof Promise || value instanceof Promise) {
         return Promise.all([partOf(key, 'key'), partOf(value, 'value')]).then(
-          ([k, v]) => this.toRecord(source, topic, partition, raw, k, v, partitionTime),
+          ([k, v]) => this.toRecord(source, topic, partition, raw, k, v, partitionTime, task),
           (err: unknown) => {
-            this.currentTaskId = taskId;
-            return this.onDeserializationError(err, topic, partition, raw);
+            this.currentTask = task;
+            return this.onDeserializationError(err, source, topic, partition, raw, task);
           },
         );
       }
-      return this.toRecord(source, topic, partition, raw, key, value, partitionTime);
+      return this.toRecord(source, topic, partition, raw, key, value, partitionTime, task);
     } catch (err) {
       // The value failed while its key is still being read: that read must not reject unhandled.
       if (key instanceof Promise) key.catch(() => undefined);
-      return this.onDeserializationError(locate(err, { part }), topic, partition, raw);
+      return this.onDeserializationError(locate(err, { part }), source, topic, partition, raw, task);
     }
   }
 
   /** Pushes a record through a source node's subtree; a processor failure goes to the processing handler. */
-  process(source: SourceRuntime, record: StreamRecord<unknown, unknown>, meta: RecordMetadata, raw: FetchedRecord, taskId?: string): void {
+  process(source: SourceRuntime, record: StreamRecord<unknown, unknown>, meta: RecordMetadata, raw: FetchedRecord, task?: RouterTask): void {
     this.currentRaw = raw;
     this.currentMeta = meta;
-    this.currentTaskId = taskId;
+    this.currentTask = task;
     try {
       source.process(record);
     } catch (err) {
+      const failedNode = task?.takeFailedNode?.();
       // A record that failed under 'fail' already, or an earlier send's failure: not this record's processing error.
       if (err instanceof ProcessingError || err instanceof SendFailedError) throw err;
-      this.handle('processing', this.handlers.processing, toError(err), meta, raw);
+      this.handle('processing', this.handlers.processing, toError(err), meta, raw, task, failedNode ?? source.name);
     } finally {
       this.currentRaw = undefined;
       this.currentMeta = undefined;
@@ -106,24 +121,26 @@ export class ErrorRouter {
    * Runs the later part of a record's processing (the results of async work, or its failure) as
    * `process` runs the first part: with the record's metadata current for sinks and dead letters, and
    * a failure going to the processing handler with the record's topic, partition and offset.
+   * `node` is the processor whose work it is.
    */
-  processLater(meta: RecordMetadata, raw: FetchedRecord | undefined, work: () => void, taskId?: string): void {
+  processLater(meta: RecordMetadata, raw: FetchedRecord | undefined, work: () => void, task?: RouterTask, node?: string): void {
     const previousRaw = this.currentRaw;
     const previousMeta = this.currentMeta;
-    const previousTaskId = this.currentTaskId;
+    const previousTask = this.currentTask;
     this.currentRaw = raw;
     this.currentMeta = meta;
-    this.currentTaskId = taskId;
+    this.currentTask = task;
     try {
       work();
     } catch (err) {
+      const failedNode = task?.takeFailedNode?.();
       // A record that failed under 'fail' already, or an earlier send's failure: not this record's processing error.
       if (err instanceof ProcessingError || err instanceof SendFailedError) throw err;
-      this.handle('processing', this.handlers.processing, toError(err), meta, raw);
+      this.handle('processing', this.handlers.processing, toError(err), meta, raw, task, failedNode ?? node);
     } finally {
       this.currentRaw = previousRaw;
       this.currentMeta = previousMeta;
-      this.currentTaskId = previousTaskId;
+      this.currentTask = previousTask;
     }
   }
 
@@ -142,18 +159,18 @@ export class ErrorRouter {
       key = record.key === null || record.key === undefined ? null : sink.keySerde.serialize(topic, record.key, record.headers);
       value = record.value === null || record.value === undefined ? null : sink.valueSerde.serialize(topic, record.value, record.headers);
     } catch (err) {
-      this.handle('production', this.handlers.production, toError(err), meta, this.currentRaw);
+      this.handle('production', this.handlers.production, toError(err), meta, this.currentRaw, this.currentTask, sink.name);
       return;
     }
     const headers = headersOrUndefined(record.headers);
     if (key instanceof Promise || value instanceof Promise) {
-      const [k, v] = this.handleAsyncSerialization(topic, key, value, headers, meta, this.currentRaw);
+      const [k, v] = this.handleAsyncSerialization(topic, key, value, headers, meta, this.currentRaw, this.currentTask, sink.name);
       this.collector.send(topic, k, v, record.timestamp, headers, undefined, sink.partitioner);
       return;
     }
     const tooLarge = this.checkSize(topic, key, value, headers);
     if (tooLarge !== undefined) {
-      this.handle('production', this.handlers.production, tooLarge, meta, this.currentRaw);
+      this.handle('production', this.handlers.production, tooLarge, meta, this.currentRaw, this.currentTask, sink.name);
       return;
     }
     this.collector.send(topic, key, value, record.timestamp, headers, undefined, sink.partitioner);
@@ -171,16 +188,18 @@ export class ErrorRouter {
     headers: Headers | undefined,
     meta: RecordMetadata,
     raw: FetchedRecord | undefined,
+    task: RouterTask | undefined,
+    sinkName: string,
   ): [MaybeBytes, MaybeBytes] {
     const outcome: Promise<readonly [Buffer | null, Buffer | null] | typeof SKIPPED_RECORD> = Promise.all([key, value]).then(
       (bytes) => {
         const tooLarge = this.checkSize(topic, bytes[0], bytes[1], headers);
         if (tooLarge === undefined) return bytes;
-        this.handle('production', this.handlers.production, tooLarge, meta, raw);
+        this.handle('production', this.handlers.production, tooLarge, meta, raw, task, sinkName);
         return SKIPPED_RECORD as typeof SKIPPED_RECORD;
       },
       (err: unknown) => {
-        this.handle('production', this.handlers.production, toError(err), meta, raw);
+        this.handle('production', this.handlers.production, toError(err), meta, raw, task, sinkName);
         return SKIPPED_RECORD as typeof SKIPPED_RECORD;
       },
     );
@@ -214,19 +233,26 @@ export class ErrorRouter {
     key: unknown,
     value: unknown,
     partitionTime: number,
+    task: RouterTask | undefined,
   ): StreamRecord<unknown, unknown> | undefined {
     const extractor = source.timestampExtractor ?? recordTimestamp;
     const timestamp = extractor({ topic, partition, offset: raw.offset, key, value, timestamp: raw.timestamp }, partitionTime);
     if (!(timestamp >= 0)) {
-      // Kafka Streams skips records with an invalid (negative) event time: do the same, loudly.
-      this.logger.warn(`skipping record with invalid timestamp ${timestamp}`, { topic, partition, offset: raw.offset });
+      // Kafka Streams skips a record whose extracted timestamp is negative, counted as dropped and
+      // logged (its RecordQueue): the same here, with a line per interval rather than per record.
+      this.dropsOf(task).add('invalid-timestamp', source.name, { topic, partition, offset: raw.offset }, () => `the timestamp extractor returned ${String(timestamp)}`);
       return undefined;
     }
     return new StreamRecord(key, value, timestamp, raw.headers);
   }
 
+  /** The dropped-record counter of a task, or the router's own for a record of no task. */
+  private dropsOf(task: RouterTask | undefined): DroppedRecords {
+    return task?.drops ?? (this.unowned ??= new DroppedRecords('(none)', this.logger));
+  }
+
   /** errors$ sees every record a handler took: fatal to the record, skipped or dead-lettered by its handler. */
-  private reportHandled(stage: ErrorStage, error: Error, where: RecordMetadata, action: 'skipped' | 'dead-lettered'): void {
+  private reportHandled(stage: ErrorStage, error: Error, where: RecordMetadata, action: 'skipped' | 'dead-lettered', taskId: string | undefined): void {
     this.options.report?.(
       new StreamsError(`${stage} failed for the record at ${where.topic}-${where.partition} offset ${where.offset}: ${error.message}`, {
         category: 'fatal',
@@ -235,21 +261,34 @@ export class ErrorRouter {
         topic: where.topic,
         partition: where.partition,
         offset: where.offset,
-        ...(this.currentTaskId !== undefined ? { taskId: this.currentTaskId } : {}),
+        ...(taskId !== undefined ? { taskId } : {}),
       }),
     );
   }
 
-  private onDeserializationError(err: unknown, topic: string, partition: number, raw: FetchedRecord): undefined {
+  private onDeserializationError(err: unknown, source: SourceRuntime, topic: string, partition: number, raw: FetchedRecord, task: RouterTask | undefined): undefined {
     // A serde cannot know where its bytes came from: the handler gets the partition and offset on the error too.
     const error = toError(locate(err, { partition, offset: raw.offset }));
-    this.handle('deserialization', this.handlers.deserialization, error, { topic, partition, offset: raw.offset }, raw);
+    this.handle('deserialization', this.handlers.deserialization, error, { topic, partition, offset: raw.offset }, raw, task, source.name);
     return undefined;
   }
 
-  private handle(stage: ErrorStage, setting: ExceptionHandlerSetting, error: Error, meta: RecordMetadata, raw: FetchedRecord | undefined): void {
+  /**
+   * Routes a failure to the stage's handler. A record the handler skips or dead-letters is counted
+   * in its task's dropped records (`node`: where it failed, as far as known) on top of the handler's
+   * own line; the dead-letter write and errors$ say the rest.
+   */
+  private handle(
+    stage: ErrorStage,
+    setting: ExceptionHandlerSetting,
+    error: Error,
+    meta: RecordMetadata,
+    raw: FetchedRecord | undefined,
+    task: RouterTask | undefined,
+    node: string | undefined,
+  ): void {
     const where = { topic: meta.topic, partition: meta.partition, offset: meta.offset };
-    const taskId = this.currentTaskId;
+    const taskId = task?.id;
     if (setting === 'fail') throw new ProcessingError(stage, error, where, taskId);
     if (isDependencyOutage(error)) {
       // The record is not bad: the schema registry is down (after the client's retries). Skipping or
@@ -264,17 +303,20 @@ export class ErrorRouter {
     if (setting === 'log-and-continue') {
       this.skipped[stage]++;
       this.logger.warn(`${stage} failed, skipping the record: ${error.message}`, where);
-      this.reportHandled(stage, error, where, 'skipped');
+      this.dropsOf(task).add(DROP_REASON[stage], node, where, () => error.message);
+      this.reportHandled(stage, error, where, 'skipped', taskId);
       return;
     }
     if (typeof setting === 'function') {
       if (setting(error, where) === 'fail') throw new ProcessingError(stage, error, where, taskId);
       this.skipped[stage]++;
-      this.reportHandled(stage, error, where, 'skipped');
+      this.dropsOf(task).add(DROP_REASON[stage], node, where, () => error.message);
+      this.reportHandled(stage, error, where, 'skipped', taskId);
       return;
     }
     this.skipped[stage]++;
-    this.reportHandled(stage, error, where, 'dead-lettered');
+    this.dropsOf(task).add(DROP_REASON[stage], node, where, () => `sent to dead-letter topic ${setting.deadLetterTopic}: ${error.message}`);
+    this.reportHandled(stage, error, where, 'dead-lettered', taskId);
     this.logger.warn(`${stage} failed, sending the record to dead-letter topic ${setting.deadLetterTopic}: ${error.message}`, where);
     this.collector.send(
       setting.deadLetterTopic,
@@ -285,6 +327,13 @@ export class ErrorRouter {
     );
   }
 }
+
+/** The dropped-record reason of a record a handler skipped or dead-lettered, by stage. */
+const DROP_REASON = {
+  deserialization: 'deserialization-error',
+  processing: 'processing-error',
+  production: 'production-error',
+} as const satisfies Record<ErrorStage, DroppedRecordReason>;
 
 /**
  * A failure of a dependency rather than of the record: the registry serdes' `SchemaRegistryUnavailableError`

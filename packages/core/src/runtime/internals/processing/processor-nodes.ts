@@ -41,6 +41,8 @@ export class ProcessorRuntime implements RuntimeNode {
     readonly processor: Processor<unknown, unknown, unknown, unknown>,
     private readonly enter: (node: RuntimeNode) => RuntimeNode,
     private readonly leave: (previous: RuntimeNode) => void,
+    /** Told the name of a node whose `process` threw, innermost first: what a skipped record's line names. */
+    private readonly failed: (node: string) => void = () => undefined,
   ) {}
 
   process(record: StreamRecord<unknown, unknown>): void {
@@ -48,6 +50,9 @@ export class ProcessorRuntime implements RuntimeNode {
     const previous = this.enter(this);
     try {
       this.processor.process(record);
+    } catch (err) {
+      this.failed(this.name);
+      throw err;
     } finally {
       this.leave(previous);
     }

@@ -124,6 +124,7 @@ function harness(options: TaskOptions = {}): Harness {
     errors,
     stores: options.stores ?? new Map(),
     requestCommit: () => void h.commitRequests++,
+    logger,
   });
   return h;
 }
@@ -461,6 +462,70 @@ describe('StreamTask punctuation', () => {
   });
 });
 
+describe('StreamTask: records a processor drops (ProcessorContext.reportDropped)', () => {
+  afterEach(() => vi.useRealTimers());
+
+  /** Drops records with a null key (a reason the runtime knows) and values `old` (late), forwards the rest. */
+  const dropping: ProcessorSupplier<string | null, string, string, string> = () => {
+    let ctx!: ProcessorContext<string, string>;
+    return {
+      init: (context) => {
+        ctx = context;
+        context.schedule(100, 'stream-time', () => ctx.reportDropped('late', 'from a punctuator'));
+      },
+      process: (record) => {
+        if (record.key === null) return ctx.reportDropped('null-key-or-value', 'a null key');
+        if (record.value === 'old') return ctx.reportDropped('late', () => `value ${record.value} at ${record.timestamp}`);
+        ctx.forward(record.withKey(record.key));
+      },
+    };
+  };
+  const build = (t: Topology) =>
+    t.addProcessor('dropper', dropping as ProcessorSupplier<unknown, unknown, unknown, unknown>, 'src').addSink('out', 'out', { key: serdes.string(), value: serdes.string() }, 'dropper');
+
+  it('counts each drop by reason in the task, and logs one line per reason per interval, not per record', async () => {
+    vi.useFakeTimers({ now: 1_000, toFake: ['Date', 'setTimeout', 'clearTimeout'] });
+    const { task, warnings, output } = harness({ build });
+    task.initProcessors();
+    const records: [number, string | null, string, number][] = [];
+    for (let i = 0; i < 300; i++) records.push([i, i % 3 === 0 ? null : `k${i}`, i % 3 === 1 ? 'old' : 'v', 10]);
+    run(task, batch(...records));
+    expect(task.processedCount).toBe(300);
+    expect(task.drops.snapshot()).toEqual({ total: 200, byReason: { 'null-key-or-value': 100, late: 100 } });
+    expect((await output()).length).toBe(100);
+    // The first of each reason at once, naming the processor and the record.
+    expect(warnings.map(([m]) => m)).toEqual([
+      "task 0_1 dropped a record (null-key-or-value: a null key or value the operator cannot use) at node 'dropper', in-1 offset 0: a null key; 1 dropped for this reason so far",
+      "task 0_1 dropped a record (late: too late: its window had closed) at node 'dropper', in-1 offset 1: value old at 10; 1 dropped for this reason so far",
+    ]);
+    // The 99 + 99 held back come out at the end of the interval, one line per reason.
+    vi.advanceTimersByTime(10_000);
+    expect(warnings.map(([m]) => m).slice(2)).toEqual([
+      "task 0_1 dropped 99 records (null-key-or-value: a null key or value the operator cannot use) in the last 10 s at node 'dropper', the latest in-1 offset 297: a null key; 100 dropped for this reason so far",
+      "task 0_1 dropped 99 records (late: too late: its window had closed) in the last 10 s at node 'dropper', the latest in-1 offset 298: value old at 10; 100 dropped for this reason so far",
+    ]);
+  });
+
+  it('counts a drop reported by a punctuator, with no record to name', () => {
+    const { task, warnings } = harness({ build });
+    task.initProcessors();
+    run(task, batch([0, 'a', 'v', 50], [1, 'b', 'v', 150]));
+    expect(task.drops.snapshot()).toEqual({ total: 1, byReason: { late: 1 } });
+    expect(warnings.map(([m]) => m)).toEqual([
+      "task 0_1 dropped a record (late: too late: its window had closed) at node 'dropper' (outside a record: a punctuator): from a punctuator; 1 dropped for this reason so far",
+    ]);
+  });
+
+  it('writes the lines held back when the task closes', () => {
+    const { task, warnings } = harness({ build });
+    task.initProcessors();
+    run(task, batch([0, null, 'v', 1], [1, null, 'v', 2], [2, null, 'v', 3]));
+    expect(warnings).toHaveLength(1);
+    task.close();
+    expect(warnings.map(([m]) => m)[1]).toMatch(/^task 0_1 dropped 2 records \(null-key-or-value: .*\) in the last \d+ s at node 'dropper', the latest in-1 offset 2: a null key; 3 dropped for this reason so far$/);
+  });
+});
+
 describe('StreamTask error handling', () => {
   const poisoned = (): FetchedBatch =>
     batch([0, 'alice', 'a', 100], [1, 'bob', 'poison', 101, { trace: 'abc' }], [2, 'carol', 'c', 102]);
@@ -495,7 +560,15 @@ describe('StreamTask error handling', () => {
     expect(task.processedCount).toBe(2);
     expect(task.offsetsToCommit()).toEqual([{ topic: 'in', partition: 1, offset: '3' }]);
     expect(errors.skipped).toEqual({ deserialization: 1, processing: 0, production: 0 });
-    expect(warnings).toEqual([['deserialization failed, skipping the record: cannot read poison', { topic: 'in', partition: 1, offset: '1' }]]);
+    // The handler's own line, and the task's dropped-record line (the first of its reason: at once).
+    expect(warnings).toEqual([
+      ['deserialization failed, skipping the record: cannot read poison', { topic: 'in', partition: 1, offset: '1' }],
+      [
+        "task 0_1 dropped a record (deserialization-error: the deserialization exception handler skipped or dead-lettered it) at node 'src', in-1 offset 1: cannot read poison; 1 dropped for this reason so far",
+        { taskId: '0_1', reason: 'deserialization-error', dropped: 1, node: 'src', topic: 'in', partition: 1, offset: '1' },
+      ],
+    ]);
+    expect(task.drops.snapshot()).toEqual({ total: 1, byReason: { 'deserialization-error': 1 } });
   });
 
   it('with a dead-letter topic, sends the original bytes with rivulet.* headers and goes on', async () => {
@@ -525,6 +598,8 @@ describe('StreamTask error handling', () => {
     expect(sent.filter((r) => r.topic === 'out').map((r) => r.value?.toString())).toEqual(['A', 'C']);
     expect(task.offsetsToCommit()).toEqual([{ topic: 'in', partition: 1, offset: '3' }]);
     expect(errors.skipped.deserialization).toBe(1);
+    // Dead-lettered: it left the topology, so it counts as dropped too.
+    expect(task.drops.snapshot()).toEqual({ total: 1, byReason: { 'deserialization-error': 1 } });
   });
 
   it("sends a processing exception to the processing handler: 'fail' names the record", () => {
@@ -538,11 +613,17 @@ describe('StreamTask error handling', () => {
 
   it('sends a processing exception to a custom processing handler, which may continue', async () => {
     const handler = vi.fn<ExceptionHandlerFunction>(() => 'continue');
-    const { task, errors, output } = harness({ handlers: { processing: handler } });
+    const { task, errors, warnings, output } = harness({ handlers: { processing: handler } });
     task.initProcessors();
     run(task, batch([0, 'alice', 'a', 1], [1, 'bob', 'boom', 2], [2, 'carol', 'c', 3]));
     expect(handler.mock.calls.map(([error, where]) => [error.message, where])).toEqual([['boom!', { topic: 'in', partition: 1, offset: '1' }]]);
     expect(errors.skipped).toEqual({ deserialization: 0, processing: 1, production: 0 });
+    // A handler function writes no line of its own: the task's dropped-record line is the trace,
+    // naming the processor that threw.
+    expect(task.drops.snapshot()).toEqual({ total: 1, byReason: { 'processing-error': 1 } });
+    expect(warnings.map(([m]) => m)).toEqual([
+      "task 0_1 dropped a record (processing-error: the processing exception handler skipped or dead-lettered it) at node 'upper', in-1 offset 1: boom!; 1 dropped for this reason so far",
+    ]);
     expect(await output()).toEqual([`out/${p4('alice')} alice=A @1`, `out/${p4('carol')} carol=C @3`]);
     expect(task.offsetsToCommit()).toEqual([{ topic: 'in', partition: 1, offset: '3' }]);
   });
@@ -557,7 +638,7 @@ describe('StreamTask error handling', () => {
     ]);
   });
 
-  it('skips a record whose timestamp extractor returns -1, with a warning, and passes partition time', async () => {
+  it('skips a record whose timestamp extractor returns -1, counts it as dropped with a line, and passes partition time', async () => {
     const calls: [string, number][] = [];
     const extractor: TimestampExtractor = (record, partitionTime) => {
       calls.push([record.offset, partitionTime]);
@@ -573,7 +654,13 @@ describe('StreamTask error handling', () => {
       ['2', 50],
       ['3', 50],
     ]);
-    expect(warnings).toEqual([['skipping record with invalid timestamp -1', { topic: 'in', partition: 1, offset: '1' }]]);
+    expect(warnings).toEqual([
+      [
+        "task 0_1 dropped a record (invalid-timestamp: the timestamp extractor gave a negative or invalid timestamp) at node 'src', in-1 offset 1: the timestamp extractor returned -1; 1 dropped for this reason so far",
+        { taskId: '0_1', reason: 'invalid-timestamp', dropped: 1, node: 'src', topic: 'in', partition: 1, offset: '1' },
+      ],
+    ]);
+    expect(task.drops.snapshot()).toEqual({ total: 1, byReason: { 'invalid-timestamp': 1 } });
     expect(task.processedCount).toBe(3);
     expect(task.offsetsToCommit()).toEqual([{ topic: 'in', partition: 1, offset: '4' }]);
     expect(await output()).toEqual([`out/${p4('alice')} alice=A @50`, `out/${p4('carol')} carol=C @40`, `out/${p4('dave')} dave=D @70`]);
@@ -631,7 +718,14 @@ describe('StreamTask async serialization failures', () => {
     task.initProcessors();
     run(task, records());
     expect(await output()).toEqual([`out/${p4('alice')} alice=A @1`, `out/${p4('carol')} carol=C @3`]);
-    expect(warnings).toEqual([['production failed, skipping the record: registry says no to BOOM', { topic: 'in', partition: 1, offset: '1' }]]);
+    expect(warnings.map(([m, extra]) => [m, extra?.['offset']])).toEqual([
+      ['production failed, skipping the record: registry says no to BOOM', '1'],
+      [
+        "task 0_1 dropped a record (production-error: the production exception handler skipped or dead-lettered it) at node 'out', in-1 offset 1: registry says no to BOOM; 1 dropped for this reason so far",
+        '1',
+      ],
+    ]);
+    expect(task.drops.snapshot()).toEqual({ total: 1, byReason: { 'production-error': 1 } });
   });
 
   it("with 'fail', fails the send with a ProcessingError naming the input record, and sends nothing of the batch", async () => {

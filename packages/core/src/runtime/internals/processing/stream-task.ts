@@ -7,7 +7,10 @@ import type { StateStore } from '../../../state/state-store.js';
 import { serdeOrDefault, type DefaultSerdes } from '../../../state/default-serdes.js';
 import type { NodeDef } from '../../../topology/nodes.js';
 import type { SubTopology } from '../../../topology/sub-topologies.js';
+import type { Logger } from '../../../config/logger.js';
+import type { DroppedRecordReason } from '../../../processor/dropped-record.js';
 import type { ErrorRouter } from './error-router.js';
+import { DroppedRecords, type DroppedRecordsOptions } from './dropped-records.js';
 import type { PartitionGroup } from './partition-group.js';
 import { ProcessorRuntime, SinkRuntime, SourceRuntime, type RuntimeNode } from './processor-nodes.js';
 import type { RecordSink } from '../producing/record-collector.js';
@@ -59,7 +62,14 @@ export interface StreamTaskDeps {
    * default, the virtual clock in the local runner of the TopologyTestDriver.
    */
   readonly wallClock?: () => number;
+  /** Where the task's dropped records are logged (the app's logger); without it they are only counted. */
+  readonly logger?: Logger;
+  /** The interval and clock of those lines (tests). */
+  readonly dropLog?: DroppedRecordsOptions;
 }
+
+/** Logs nothing: a task made without a logger (unit tests) still counts its drops. */
+const SILENT: Logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 
 /**
  * One sub-topology on one partition: the unit of work, state and (under exactly-once) transactions.
@@ -73,6 +83,8 @@ export class StreamTask implements ProcessorContext<unknown, unknown> {
   private readonly runtimeNodes: RuntimeNode[] = [];
   private readonly processors: ProcessorRuntime[] = [];
   private current: RuntimeNode | undefined;
+  /** The innermost processor whose `process` threw for the record being processed: see takeFailedNode. */
+  private failedNode: string | undefined;
   private metadata: RecordMetadata | undefined;
   /** The fetched record being processed: what an async origin keeps for dead letters. */
   private currentRaw: FetchedRecord | undefined;
@@ -91,6 +103,8 @@ export class StreamTask implements ProcessorContext<unknown, unknown> {
   private readonly firstOffsets = new Map<string, string>();
   /** Records processed since the task was created. */
   processedCount = 0;
+  /** Records dropped since the task was created, per reason, and their log lines. */
+  readonly drops: DroppedRecords;
   /**
    * A task with several input partitions takes their records in timestamp order through its
    * partition group; undefined for a task with one input partition, which processes each batch as
@@ -109,6 +123,7 @@ export class StreamTask implements ProcessorContext<unknown, unknown> {
   ) {
     this.applicationId = deps.applicationId;
     this.wallClock = deps.wallClock ?? Date.now;
+    this.drops = new DroppedRecords(id, deps.logger ?? SILENT, deps.dropLog);
     this.buildNodes();
   }
 
@@ -198,7 +213,7 @@ export class StreamTask implements ProcessorContext<unknown, unknown> {
       }
       let record: DecodedEntry;
       try {
-        record = this.deps.errors.deserialize(source, batch.topic, batch.partition, raw, partitionTime, this.id);
+        record = this.deps.errors.deserialize(source, batch.topic, batch.partition, raw, partitionTime, this);
       } catch (err) {
         decoded[i] = new DecodeFailure(err);
         decoded.length = i + 1;
@@ -244,7 +259,9 @@ export class StreamTask implements ProcessorContext<unknown, unknown> {
           if (record.timestamp > this.streamTime) this.streamTime = record.timestamp;
           this.currentTimestamp = record.timestamp;
           this.current = source;
-          this.deps.errors.process(source, record, this.metadata, raw, this.id);
+          // A processor that threw outside a record (a punctuator) is not this record's.
+          this.failedNode = undefined;
+          this.deps.errors.process(source, record, this.metadata, raw, this);
           this.current = undefined;
           this.processedCount++;
         }
@@ -314,6 +331,8 @@ export class StreamTask implements ProcessorContext<unknown, unknown> {
 
   close(): void {
     this.closed = true;
+    // The lines held back go out now: the log has the last count of each reason.
+    this.drops.flush();
     // Its buffered records are dropped (never committed: they come again), its paused partitions resumed.
     this.partitionGroup?.close();
     // A task closed while it was restoring never initialized its processors.
@@ -397,6 +416,22 @@ export class StreamTask implements ProcessorContext<unknown, unknown> {
     return this.wallClock();
   }
 
+  reportDropped(reason: DroppedRecordReason, detail?: string | (() => string)): void {
+    this.drops.add(reason, this.current?.name, this.metadata, detail);
+  }
+
+  /** The processor that threw first (the innermost: its catch runs before its parents'). */
+  private noteFailure = (node: string): void => {
+    this.failedNode ??= node;
+  };
+
+  /** The processor that threw for the record being processed, once (the router names it in the skipped record's line). */
+  takeFailedNode(): string | undefined {
+    const node = this.failedNode;
+    this.failedNode = undefined;
+    return node;
+  }
+
   private enter = (node: RuntimeNode): RuntimeNode => {
     const previous = this.current!;
     this.current = node;
@@ -439,7 +474,13 @@ export class StreamTask implements ProcessorContext<unknown, unknown> {
     this.currentRaw = raw;
     this.currentTimestamp = timestamp;
     try {
-      this.deps.errors.processLater(metadata ?? { topic: `(punctuator of task ${this.id})`, partition: this.partition, offset: '-1' }, raw, work, this.id);
+      this.deps.errors.processLater(
+        metadata ?? { topic: `(punctuator of task ${this.id})`, partition: this.partition, offset: '-1' },
+        raw,
+        work,
+        this,
+        node.name,
+      );
     } catch (err) {
       if (err instanceof ProcessingError) this.asyncFailure ??= err;
       throw err;
@@ -488,7 +529,7 @@ export class StreamTask implements ProcessorContext<unknown, unknown> {
         for (const t of def.topics) this.sourcesByTopic.set(this.deps.topicName(t), source);
         node = source;
       } else if (def.kind === 'processor') {
-        const p = new ProcessorRuntime(def.name, def.supplier(), this.enter, this.leave);
+        const p = new ProcessorRuntime(def.name, def.supplier(), this.enter, this.leave, this.noteFailure);
         this.processors.push(p);
         if (typeof p.processor.pending === 'function') this.asyncProcessors.push(p.processor);
         node = p;

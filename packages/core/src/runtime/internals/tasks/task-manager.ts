@@ -21,6 +21,8 @@ import { ErrorRouter } from '../processing/error-router.js';
 import { RecordCollector, SendFailedError, type BatchSender } from '../producing/record-collector.js';
 import { InvalidStateStoreError } from '../../../state/invalid-state-store-error.js';
 import { StreamTask, taskIdOf } from '../processing/stream-task.js';
+import { sumDropped } from '../processing/dropped-records.js';
+import type { DroppedRecordCounts } from '../../../processor/dropped-record.js';
 import { PartitionGroup, type EnforcedProcessing } from '../processing/partition-group.js';
 import { TaskRetries, bounded } from './task-retries.js';
 import { TopicLimits } from '../producing/topic-limits.js';
@@ -124,6 +126,8 @@ export class TaskManager {
   /** Totals for metrics. */
   commits = 0;
   private processedByClosedTasks = 0;
+  /** Records dropped by the tasks this instance closed since it started. */
+  private droppedByClosedTasks: DroppedRecordCounts = { total: 0, byReason: {} };
   /**
    * Enforced processing: waits of multi-partition tasks for an empty partition that ended by their
    * bound, the task going on without it (see PartitionGroup). Kafka Streams' enforced-processing count.
@@ -943,6 +947,11 @@ export class TaskManager {
     return result;
   }
 
+  /** Records dropped by this instance since it started, across the tasks it has had: total and per reason. */
+  droppedRecords(): DroppedRecordCounts {
+    return sumDropped([this.droppedByClosedTasks, ...[...this.tasks.values()].map((a) => a.task.drops.snapshot())]);
+  }
+
   /** Records processed by this instance since it started, across the tasks it has had. */
   recordsProcessed(): number {
     let n = this.processedByClosedTasks;
@@ -1152,6 +1161,7 @@ export class TaskManager {
       errors: router,
       stores,
       requestCommit: () => this.requestCommit(),
+      logger: config.logger,
     });
     link.timestamp = () => task.currentRecordTimestamp();
     link.append = (topic, key, value, timestamp) => {
@@ -1275,6 +1285,8 @@ export class TaskManager {
     } catch (err) {
       this.deps.config.logger.warn(`a processor of task ${task.id} failed to close`, { error: (err as Error).message });
     }
+    // After the last commit's flush: a record the production handler skipped there counts too.
+    this.droppedByClosedTasks = sumDropped([this.droppedByClosedTasks, task.drops.snapshot()]);
     // The store holds its changelog up to its position when every write it made is in the
     // changelog and committed: after the last commit (clean), or when nothing was written since the
     // last one (dirty). Otherwise, under exactly-once it may hold writes of an aborted transaction:
