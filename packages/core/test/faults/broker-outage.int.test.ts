@@ -40,7 +40,8 @@ describe('the broker down under exactly_once with two instances', () => {
       maxBytesPerPartition: 65_536,
       shutdownTimeoutMs: 30_000,
     });
-    const instances = [app.launch('a'), app.launch('b')];
+    // At info: the 'task X was migrated' lines the fenced count looks for are info lines.
+    const instances = [app.launch('a', { logLevel: 'info' }), app.launch('b', { logLevel: 'info' })];
     children.push(...instances);
     await Promise.all(instances.map((i) => i.waitForRunning(90_000)));
     // Both hold tasks before the outage: each has transactions of its own open when it comes.

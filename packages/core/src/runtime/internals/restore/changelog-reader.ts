@@ -51,6 +51,13 @@ interface PendingPartition {
   readonly req: RestoreRequest;
   readonly start: bigint;
   readonly end: bigint;
+  /**
+   * The next offset to apply. Only records at or after it are applied: a restore consumer that
+   * re-joins its group is sought back to `start` and fetches again what it already applied (and a
+   * batch fetched before the seek may still arrive); applying those again would rewind the store to
+   * an older value, which the end of a later batch could then declare restored.
+   */
+  next: bigint;
   restored: number;
 }
 
@@ -133,7 +140,7 @@ export class ChangelogRestore {
       }
       if (start < low) start = low;
       this.notify(() => listener?.onRestoreStart?.({ topic: req.topic, partition: req.partition }, req.storeName, start.toString(), end.toString()));
-      if (start < end) this.pending.set(key(req), { req, start, end, restored: 0 });
+      if (start < end) this.pending.set(key(req), { req, start, end, next: start, restored: 0 });
       else this.partitionDone(req, end, 0);
     }
     if (this.stopped || this.pending.size === 0) {
@@ -167,9 +174,10 @@ export class ChangelogRestore {
         const p = this.pending.get(`${batch.topic}:${batch.partition}`);
         if (p === undefined || this.stopped) return;
         // Only up to the end offset taken at the start: later writes belong to the live task.
-        const upTo = batch.records.filter((r) => BigInt(r.offset) < p.end && BigInt(r.offset) >= p.start);
+        const upTo = batch.records.filter((r) => BigInt(r.offset) < p.end && BigInt(r.offset) >= p.next);
         if (upTo.length > 0) {
           p.req.apply(upTo);
+          p.next = BigInt(upTo[upTo.length - 1]!.offset) + 1n;
           p.restored += upTo.length;
           this.records += upTo.length;
           this.notify(() => listener?.onBatchRestored?.({ topic: p.req.topic, partition: p.req.partition }, p.req.storeName, upTo[upTo.length - 1]!.offset, upTo.length));
@@ -184,7 +192,7 @@ export class ChangelogRestore {
           if (others.length > 0) consumer.pause(others);
           for (const tp of assignment) {
             const p = this.pending.get(`${tp.topic}:${tp.partition}`);
-            if (p !== undefined) consumer.seek({ topic: tp.topic, partition: tp.partition, offset: p.start.toString() });
+            if (p !== undefined) consumer.seek({ topic: tp.topic, partition: tp.partition, offset: p.next.toString() });
           }
         },
         onRebalancing: () => undefined,
