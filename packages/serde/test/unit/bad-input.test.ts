@@ -15,7 +15,7 @@ import type { SchemaDefinition, SchemaRegistryClient, SubjectVersion } from '../
 import { SerdeError } from '../../src/serde.js';
 import type { Serde } from '../../src/serde.js';
 import { FakeRegistry } from './fake-registry.js';
-import { errorOf, readSync, writeSync } from './helpers.js';
+import { errorOf, header, readSync, varint, writeSync } from './helpers.js';
 
 /** A record with an array, a map, a union and a string: the shapes whose counts and lengths come from the bytes. */
 const Order = {
@@ -29,25 +29,6 @@ const Order = {
   ],
 } as const;
 const order = { id: 'o-1', lines: [{ sku: 'a', qty: 2 }, { sku: 'bb', qty: 3 }], tags: { x: 'y' }, note: 'gift' };
-
-/** The wire-format header of schema `id` (unsigned). */
-function header(id: number): Buffer {
-  const out = Buffer.alloc(5);
-  out.writeUInt32BE(id, 1);
-  return out;
-}
-
-/** An Avro zig-zag varint. */
-function varint(n: bigint): Buffer {
-  const bytes: number[] = [];
-  let v = n >= 0n ? n * 2n : -n * 2n - 1n;
-  while (v >= 0x80n) {
-    bytes.push(Number((v & 0x7fn) | 0x80n));
-    v >>= 7n;
-  }
-  bytes.push(Number(v));
-  return Buffer.from(bytes);
-}
 
 /** A registry serde of each kind with one record written; `sync` reads go through a synchronous client. */
 function registrySerdes(): { name: string; serde: Serde<unknown>; frame: Buffer }[] {

@@ -28,6 +28,7 @@ import {
 import { registryAvroSerde } from '../../src/registry/registry-avro-serde.js';
 import { registryJsonSerde } from '../../src/registry/registry-json-serde.js';
 import type { SchemaRegistryClient } from '../../src/registry/schema-registry-client.js';
+import { header, varint } from './helpers.js';
 import { SerdeError } from '../../src/serde.js';
 import type { Serde, SerdeErrorCode } from '../../src/serde.js';
 import { FakeRegistry } from './fake-registry.js';
@@ -167,24 +168,6 @@ const payments = fc.record({
   ok: fc.boolean(),
   seq: fc.integer({ min: -(2 ** 53 - 2), max: 2 ** 53 - 2 }),
 });
-
-/** A zig-zag varint of any 64-bit magnitude. */
-function varint(n: bigint): Buffer {
-  const bytes: number[] = [];
-  let v = n >= 0n ? n * 2n : -n * 2n - 1n;
-  while (v >= 0x80n) {
-    bytes.push(Number((v & 0x7fn) | 0x80n));
-    v >>= 7n;
-  }
-  bytes.push(Number(v));
-  return Buffer.from(bytes);
-}
-
-function header(id: number): Buffer {
-  const out = Buffer.alloc(5);
-  out.writeUInt32BE(id, 1);
-  return out;
-}
 
 /** What one decode gave: checked to be a value or a typed SerdeError, within the time bound. */
 function decode(serde: Serde<unknown>, bytes: Buffer): { value?: unknown; error?: SerdeError } {

@@ -28,3 +28,22 @@ export async function errorOf<E extends Error>(type: abstract new (...args: neve
   expect(thrown).toBeInstanceOf(type);
   return thrown as E;
 }
+
+/** The Confluent wire-format header of schema `id`: magic byte 0, then the id as an unsigned 32-bit big-endian. */
+export function header(id: number): Buffer {
+  const out = Buffer.alloc(5);
+  out.writeUInt32BE(id, 1);
+  return out;
+}
+
+/** An Avro zig-zag varint of any 64-bit magnitude (lengths, block counts, union and enum indexes). */
+export function varint(n: bigint): Buffer {
+  const bytes: number[] = [];
+  let v = n >= 0n ? n * 2n : -n * 2n - 1n;
+  while (v >= 0x80n) {
+    bytes.push(Number((v & 0x7fn) | 0x80n));
+    v >>= 7n;
+  }
+  bytes.push(Number(v));
+  return Buffer.from(bytes);
+}
