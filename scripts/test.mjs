@@ -5,7 +5,8 @@
  * (typedoc), then the integration and crash tests against one real Kafka
  * broker: KAFKA_BROKERS if set, otherwise the local broker from scripts/kafka.mjs, started once for
  * the whole run and stopped at the end.
- * Closes with one line counting the tests that ran: "rivulet: N passed, N failed".
+ * Closes with a line per failed test (file, name, first lines of the error) and one line counting
+ * the tests that ran: "rivulet: N passed, N failed".
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
@@ -30,15 +31,27 @@ function summary() {
   let passed = 0;
   let failed = 0;
   let skipped = 0;
+  const failures = [];
   if (existsSync(resultsDir)) {
     for (const file of readdirSync(resultsDir)) {
       const r = JSON.parse(readFileSync(join(resultsDir, file), 'utf8'));
       passed += r.numPassedTests ?? 0;
       failed += r.numFailedTests ?? 0;
       skipped += (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
+      for (const suite of r.testResults ?? []) {
+        const where = suite.name ? suite.name.replace(root, '') : file;
+        for (const test of suite.assertionResults ?? []) {
+          if (test.status !== 'failed') continue;
+          const first = String(test.failureMessages?.[0] ?? '').split('\n').slice(0, 3).join(' | ');
+          failures.push(`${where} > ${test.fullName ?? test.title}: ${first.slice(0, 400)}`);
+        }
+        if ((suite.assertionResults ?? []).length === 0 && suite.status === 'failed') {
+          failures.push(`${where}: ${String(suite.message ?? '').split('\n').slice(0, 3).join(' | ').slice(0, 400)}`);
+        }
+      }
     }
   }
-  return { passed, failed, skipped };
+  return { passed, failed, skipped, failures };
 }
 
 let status = nx(['-t', 'lint', 'typecheck', 'test', '--parallel=2', '--skip-nx-cache']);
@@ -72,6 +85,8 @@ if (status === 0) {
     if (started) await stopBroker();
   }
 }
-const { passed, failed, skipped } = summary();
+const { passed, failed, skipped, failures } = summary();
+// The failed tests again, last, where a reader of the run's tail sees them.
+for (const f of failures) process.stdout.write(`\nFAILED ${f}`);
 process.stdout.write(`\nrivulet: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}\n`);
 process.exit(status === 0 && failed === 0 && passed > 0 ? 0 : 1);

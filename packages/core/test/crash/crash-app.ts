@@ -37,6 +37,7 @@
  *
  * `--standbys n` is StreamsConfig's `numStandbyReplicas` (default 0).
  */
+import { createHook } from 'node:async_hooks';
 import { parseArgs } from 'node:util';
 import { createConsoleLogger, StreamsApp, type LogLevel, type Logger, type ProcessingGuarantee, type StreamsConfig } from '../../src/index.js';
 import { countingTopology } from '../support/topologies.js';
@@ -164,6 +165,40 @@ function createApp(): StreamsApp {
   }
 }
 
+/**
+ * RIVULET_TRACE_HANDLES=1: where each socket and timer still open was made (a stack per handle),
+ * for the alive-after-close event. Off by default: it costs a stack per timer.
+ */
+const handleStacks = new Map<number, string>();
+if (process.env['RIVULET_TRACE_HANDLES'] === '1') {
+  Error.stackTraceLimit = 60;
+  createHook({
+    init(asyncId, type) {
+      if (type === 'TCPWRAP' || type === 'Timeout') handleStacks.set(asyncId, `${type}${String(new Error().stack).split('\n').slice(2, 40).filter((l) => !l.includes('node:internal')).join(' <')}`);
+    },
+    destroy(asyncId) {
+      handleStacks.delete(asyncId);
+    },
+  }).enable();
+}
+
+/** What keeps the event loop alive: sockets with their peers, timers with their callbacks. */
+function activeHandles(): string[] {
+  const handles = (process as unknown as { _getActiveHandles(): unknown[] })._getActiveHandles();
+  return handles.map((h) => {
+    const name = (h as object).constructor?.name ?? typeof h;
+    if (name === 'Socket') {
+      const s = h as { remoteAddress?: string; remotePort?: number; fd?: number };
+      return `Socket ${s.remoteAddress ?? ''}:${s.remotePort ?? ''}`;
+    }
+    if (name === 'Timeout') {
+      const t = h as { _onTimeout?: { name?: string; toString(): string }; _idleTimeout?: number; hasRef?: () => boolean };
+      return `Timeout ${t._idleTimeout} ms ref=${t.hasRef?.()} ${String(t._onTimeout?.toString() ?? '').slice(0, 160).replace(/\s+/g, ' ')}`;
+    }
+    return name;
+  }).concat([`resources: ${process.getActiveResourcesInfo().join(', ')}`], [...handleStacks.values()]);
+}
+
 const app = createApp();
 
 app.state$.subscribe({
@@ -176,6 +211,9 @@ app.state$.subscribe({
     // No process.exit(0) here: a clean close must release every socket and timer, so the process
     // ending by itself is part of what the graceful-shutdown test checks.
     if (app.state !== 'NOT_RUNNING') process.exitCode = 1;
+    // A process still alive 5 s after its app closed says what holds it (the test then fails on
+    // the exit; this names the culprit). Unref'd: it does not keep the process alive itself.
+    setTimeout(() => emit({ event: 'alive-after-close', handles: activeHandles() }), 5_000).unref();
   },
 });
 app.rebalances$.subscribe((e) => emit({ event: 'rebalance', gained: e.gained, lost: e.lost, tasks: e.tasks, durationMs: e.durationMs }));

@@ -2,6 +2,8 @@
  * The kafkajs adapter of the Kafka client port. kafkajs speaks the pre-KIP-447 transactional offset
  * commit, so exactly-once uses one transactional producer per task (see the runtime).
  */
+import { connect as netConnect, isIP, type Socket } from 'node:net';
+import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import kafkajs, {
   AssignerProtocol,
   CompressionTypes,
@@ -10,6 +12,7 @@ import kafkajs, {
   type Admin,
   type Consumer,
   type ConsumerRunConfig,
+  type ISocketFactory,
   type KafkaConfig,
   type Message,
   type PartitionAssigner,
@@ -75,6 +78,8 @@ const LOG_LEVELS = {
 export class KafkajsClient implements KafkaClientPort {
   /** The underlying kafkajs client, for uses the port does not cover. */
   readonly kafka: Kafka;
+  /** Its configuration: each group consumer gets a kafkajs client of its own, with its own sockets. */
+  private readonly kafkaConfig: KafkaConfig;
 
   constructor(options: KafkajsClientOptions) {
     const { logger } = options;
@@ -85,7 +90,7 @@ export class KafkajsClient implements KafkaClientPort {
           "Apply Rivulet's patches/kafkajs+2.2.4.patch with patch-package when installing.",
       );
     }
-    this.kafka = new Kafka({
+    this.kafkaConfig = {
       clientId: options.clientId,
       brokers: options.brokers,
       ...(options.ssl !== undefined ? { ssl: options.ssl } : {}),
@@ -101,12 +106,14 @@ export class KafkajsClient implements KafkaClientPort {
       // Each line at the level it means for the app (retried protocol errors are debug, connection
       // trouble a warning), and a repeated warning or error once per 10 s with a count.
       logCreator: kafkajsLogCreator(logger),
-    });
+    };
+    this.kafka = new Kafka(this.kafkaConfig);
   }
 
   /** Makes a kafkajs group consumer with these options. */
   consumer(options: ConsumerOptions): ConsumerPort {
-    return new KafkajsConsumer(this.kafka, options);
+    const sockets = new SocketTracker();
+    return new KafkajsConsumer(new Kafka({ ...this.kafkaConfig, socketFactory: sockets.factory }), options, sockets);
   }
 
   /** Makes a kafkajs producer; transactional when `options.transactionalId` is set. */
@@ -474,6 +481,37 @@ function kafkajsAssigner(assignor: GroupAssignor): PartitionAssigner {
   });
 }
 
+/** kafkajs's keep-alive delay on broker sockets. */
+const KEEP_ALIVE_DELAY_MS = 60_000;
+
+/**
+ * Makes broker sockets as kafkajs's default factory does, and remembers the ones still open, so
+ * that a client's last disconnect can end what kafkajs left behind. Found by the wiped-broker
+ * test: kafkajs handles a consumer crash by leaving the group on a connection it opens then, and a
+ * LeaveGroup the broker does not answer keeps that connection (and a 10 ms timer loop of its
+ * request queue) alive for the request timeout, after the consumer was disconnected: the process
+ * of an app in ERROR did not exit.
+ */
+class SocketTracker {
+  private readonly open = new Set<Socket>();
+
+  readonly factory: ISocketFactory = ({ host, port, ssl, onConnect }) => {
+    const socket = ssl ? tlsConnect({ host, port, ...(!isIP(host) ? { servername: host } : {}), ...(ssl as ConnectionOptions) }, onConnect) : netConnect({ host, port }, onConnect);
+    socket.setKeepAlive(true, KEEP_ALIVE_DELAY_MS);
+    this.open.add(socket);
+    socket.once('close', () => this.open.delete(socket));
+    return socket;
+  };
+
+  /** Ends every socket still open; kafkajs sees a connection error and fails what was pending on it. */
+  destroyAll(reason: string): number {
+    const n = this.open.size;
+    for (const socket of this.open) socket.destroy(new Error(reason));
+    this.open.clear();
+    return n;
+  }
+}
+
 /** kafkajs's delay before restarting a crashed consumer when the error gives none (its `initialRetryTime`). */
 const RESTART_DELAY_MS = 300;
 
@@ -489,7 +527,11 @@ class KafkajsConsumer implements ConsumerPort {
   /** A kafkajs run() in flight (the first or a restart): it resolves once the member has joined. */
   private starting: Promise<void> | undefined;
 
-  constructor(kafka: Kafka, options: ConsumerOptions) {
+  constructor(
+    kafka: Kafka,
+    options: ConsumerOptions,
+    private readonly sockets: SocketTracker,
+  ) {
     this.fromBeginning = options.fromBeginning;
     this.consumer = kafka.consumer({
       // Restarts after a crash are done here, not by kafkajs (see restart()). kafkajs decides to
@@ -616,7 +658,12 @@ class KafkajsConsumer implements ConsumerPort {
     // yet and forgets it, and the join then reconnects and fetches after the disconnect. Once it has
     // joined (or crashed), stop() reaches it.
     await this.starting?.catch(() => undefined);
-    await this.consumer.disconnect();
+    try {
+      await this.consumer.disconnect();
+    } finally {
+      // What kafkajs's own crash handling opened and still waits on (see SocketTracker).
+      this.sockets.destroyAll('the consumer was disconnected');
+    }
   }
 }
 

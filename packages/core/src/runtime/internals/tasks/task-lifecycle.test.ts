@@ -256,6 +256,41 @@ describe('a member that lost its group membership (issue 12, problem 1)', { time
     expect(run.states).toEqual(['CREATED', 'REBALANCING', 'RUNNING', 'REBALANCING', 'RUNNING']);
   });
 
+  // Found by the broker eviction hand-back test: after a freeze (SIGSTOP) the app's timer was the
+  // first to run; it marked the loop alive again, erasing the freeze, and the commit it started
+  // sent what the frozen member had buffered, after the new owner's writes (9 keys ended 125
+  // counts short). The clock jumping forward past the session timeout with no timer run in
+  // between is that freeze, as the timer sees it.
+  it('at_least_once: a freeze longer than the session timeout that the timer notices first: what was buffered is not sent until a heartbeat proves the membership; counts exact', async () => {
+    world = new FakeWorld({ input: 1, output: 1 });
+    const w = world;
+    // Records stay buffered (a long linger, a long commit interval) until the commit after the freeze.
+    const run = w.start(countTopology('memory'), { processingGuarantee: 'at_least_once', commitIntervalMs: 3_000, producer: { lingerMs: 60_000 } });
+    await started(run);
+    feed(w, 0, ['k0', 'k1', 'k0', 'k1', 'k0']);
+    await vi.waitFor(() => expect(run.app.metrics().recordsProcessed).toBe(5), { timeout: 2_000 });
+    expect(outputCounts(w).size).toBe(0);
+
+    // The freeze: the clock jumps past the session timeout (fake-app's is 3000 ms) and the commit
+    // interval at once, and the heartbeats that would prove the membership hang for a while.
+    w.cluster.hang('heartbeat', 1_000, { times: 3 });
+    const realNow = Date.now.bind(Date);
+    vi.spyOn(Date, 'now').mockImplementation(() => realNow() + 4_000);
+    await vi.waitFor(() => expect(run.logger.lines.map((l) => l.message)).toContainEqual(expect.stringMatching(/^the event loop did not run for \d+ ms/)), { timeout: 2_000 });
+    await vi.waitFor(() => expect(run.errors.map((e) => e.message)).toContainEqual(expect.stringMatching(/event loop was blocked for longer than consumer.sessionTimeoutMs/)), { timeout: 2_000 });
+    // Held: the commit the timer started sent nothing.
+    expect(outputCounts(w).size).toBe(0);
+
+    // A heartbeat then proves the membership: the task, rewound to its committed offset (none: the
+    // start), processes the five records again and they are sent once, at the next commit.
+    await vi.waitFor(() => expect(w.cluster.committedOffsets('app')).toEqual(new Map([['input:0', '5']])), { timeout: 6_000 });
+    const counts = outputCounts(w);
+    expect(counts.get('k0')).toEqual([1, 2, 3]);
+    expect(counts.get('k1')).toEqual([1, 2]);
+    expect(storeState(run)).toEqual(new Map([['k0', 3n], ['k1', 2n]]));
+    expect(run.errors.filter((e) => e.category === 'fatal')).toEqual([]);
+  });
+
   it.each(CASES)(
     '%s, %s store: evicted in the middle of a batch (the heartbeat answers UNKNOWN_MEMBER_ID): no commit is tried, what the batch did is dropped, every task is closed dirty; counts exact',
     async (guarantee, kind) => {

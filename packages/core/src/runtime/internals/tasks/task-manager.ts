@@ -303,8 +303,20 @@ export class TaskManager {
     this.assigned = new Set();
   }
 
-  /** The app's timer ran: the event loop is not frozen. */
+  /**
+   * The app's timer ran. A gap since its last run longer than the session timeout is a freeze (a
+   * long GC pause, SIGSTOP) this member may have been evicted during: writes are held until a
+   * heartbeat proves the membership. Noted here, not only at the next send: the timer is often the
+   * first thing to run after a freeze, and the commit it starts right after would otherwise send
+   * what was buffered before the freeze, after the new owner's writes (found by the eviction
+   * hand-back test).
+   */
   noteAlive(now: number): void {
+    const frozenMs = now - this.lastAlive;
+    if (frozenMs > this.deps.config.consumer.sessionTimeoutMs && !this.heldUntilHeartbeat) {
+      this.heldUntilHeartbeat = true;
+      this.log.info(`the event loop did not run for ${frozenMs} ms, longer than consumer.sessionTimeoutMs: nothing is sent until a heartbeat proves this member is still in its group`);
+    }
     this.lastAlive = now;
   }
 
