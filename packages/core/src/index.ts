@@ -30,7 +30,13 @@ export type { NodeDescription, TopologyDescription } from './topology/descriptio
 export { StreamsApp } from './runtime/streams-app.js';
 export { EXIT_CODES, runApp } from './runtime/run-app.js';
 export type { ExitCode, RunAppOptions, RunnableApp } from './runtime/run-app.js';
-export type { RebalanceEvent, StoreQueryOptions, StreamsAppState, StreamsMetrics, TaskMetrics } from './runtime/streams-app.js';
+export type { HealthStatus, RebalanceEvent, StoreQueryOptions, StreamsAppState, StreamsMetrics, TaskMetrics } from './runtime/streams-app.js';
+export { findMetrics, METRICS_RECORDING_LEVELS } from './metrics/metric.js';
+export { observabilityHandler, serveObservability } from './observability/http.js';
+export type { ObservabilityOptions, ObservabilityServer } from './observability/http.js';
+export { PrometheusExporter, prometheusLabels, prometheusName } from './observability/prometheus.js';
+export type { PrometheusOptions } from './observability/prometheus.js';
+export type { Metric, MetricGroup, MetricsRecordingLevel } from './metrics/metric.js';
 // The options of the TopologyTestDriver (@rivulet/testing) extend these; the runner is internal.
 export type { LocalTopologyRunnerOptions } from './runtime/local-topology-runner.js';
 

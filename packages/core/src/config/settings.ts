@@ -7,6 +7,7 @@ import * as read from './readers.js';
 import type { Reader } from './readers.js';
 import type { ProcessingGuarantee, ResolvedProcessingGuarantee, ResolvedStreamsConfig, StreamsConfig } from './streams-config.js';
 import { shutdownClient } from './uncaught-exception-handler.js';
+import { METRICS_RECORDING_LEVELS } from '../metrics/metric.js';
 
 /** The top-level settings that hold nested settings rather than a value. */
 export type NestedOption = 'retry' | 'producer' | 'consumer';
@@ -333,6 +334,18 @@ export const SETTINGS: { readonly [P in OptionPath]: Setting<ValueAt<P>> } = {
   maxTaskIdleMs: {
     kafka: 'max.task.idle.ms', read: read.integer(-1), default: 0,
     doc: "How long, in ms, a task with several input partitions (a join, a merge) waits for a partition that has no buffered records before it processes the others without it. Records are taken in timestamp order across a task's partitions; `0` waits only while the consumer knows the empty partition has more records on the broker (its fetch lag), `-1` never waits, and more than `0` also waits that long when no more records are known. A wait for records the broker has but that do not arrive ends after `requestTimeoutMs` (or this, if longer): see docs/concepts.md, \"Time across a task's partitions\". Default `0`. Kafka Streams' `max.task.idle.ms`.",
+  },
+  metricsRecordingLevel: {
+    kafka: 'metrics.recording.level', read: read.choice(METRICS_RECORDING_LEVELS), default: 'INFO',
+    doc: "Which metrics `app.metrics()` and the Prometheus endpoint keep; see `MetricsRecordingLevel`. `'INFO'`: client, thread, task, consumer and producer metrics, recorded per batch; `'DEBUG'` adds per-processor-node and per-state-store metrics, recorded per record and per store call. Default `'INFO'`. Kafka Streams' `metrics.recording.level`.",
+  },
+  metricsSampleWindowMs: {
+    kafka: 'metrics.sample.window.ms', read: read.integer(1), default: 30_000,
+    doc: "The length, in ms, of one sample of the windowed metrics (rates, averages, maxima). Default `30000`. Kafka's `metrics.sample.window.ms`.",
+  },
+  metricsNumSamples: {
+    kafka: 'metrics.num.samples', read: read.integer(1, 100), default: 2,
+    doc: "How many samples the windowed metrics keep: a rate or an average covers the last `metricsNumSamples` windows of `metricsSampleWindowMs`. Default `2`. Kafka's `metrics.num.samples`.",
   },
   uncaughtExceptionHandler: {
     kafka: null, read: read.uncaughtExceptionHandler, default: shutdownClient, shownDefault: "`'SHUTDOWN_CLIENT'`",

@@ -13,6 +13,7 @@ import type { ExceptionHandlerSetting } from './exception-handler-setting.js';
 import type { UncaughtExceptionHandler } from './uncaught-exception-handler.js';
 import type { StateRestoreListener } from './state-restore-listener.js';
 import type { LogLevel, Logger } from './logger.js';
+import type { MetricsRecordingLevel } from '../metrics/metric.js';
 
 /**
  * The processing guarantee of an app, as in Kafka Streams:
@@ -174,6 +175,24 @@ export interface StreamsConfig {
    */
   maxTaskIdleMs?: number;
   /**
+   * Which metrics `app.metrics()` and the Prometheus endpoint keep; see
+   * {@link MetricsRecordingLevel}. `'INFO'`: client, thread, task, consumer and producer metrics,
+   * recorded per batch; `'DEBUG'` adds per-processor-node and per-state-store metrics, recorded per
+   * record and per store call. Default `'INFO'`. Kafka Streams' `metrics.recording.level`.
+   */
+  metricsRecordingLevel?: MetricsRecordingLevel;
+  /**
+   * The length, in ms, of one sample of the windowed metrics (rates, averages, maxima). Default
+   * `30000`. Kafka's `metrics.sample.window.ms`.
+   */
+  metricsSampleWindowMs?: number;
+  /**
+   * How many samples the windowed metrics keep: a rate or an average covers the last
+   * `metricsNumSamples` windows of `metricsSampleWindowMs`. Default `2`. Kafka's
+   * `metrics.num.samples`.
+   */
+  metricsNumSamples?: number;
+  /**
    * Decides what happens after a fatal error; see {@link UncaughtExceptionHandler}. Default: shut
    * this instance down (`'SHUTDOWN_CLIENT'`), state ERROR. Kafka Streams'
    * `setUncaughtExceptionHandler`.
@@ -240,6 +259,12 @@ export interface ResolvedStreamsConfig {
   readonly numStandbyReplicas: number;
   /** See {@link StreamsConfig.maxTaskIdleMs}. */
   readonly maxTaskIdleMs: number;
+  /** See {@link StreamsConfig.metricsRecordingLevel}. */
+  readonly metricsRecordingLevel: MetricsRecordingLevel;
+  /** See {@link StreamsConfig.metricsSampleWindowMs}. */
+  readonly metricsSampleWindowMs: number;
+  /** See {@link StreamsConfig.metricsNumSamples}. */
+  readonly metricsNumSamples: number;
   /** See {@link StreamsConfig.uncaughtExceptionHandler}; the default answers `'SHUTDOWN_CLIENT'`. */
   readonly uncaughtExceptionHandler: UncaughtExceptionHandler;
   /** See {@link StreamsConfig.stateRestoreListener}; `undefined` when unset. */

@@ -397,6 +397,9 @@ describe('resolveConfig with a custom config', () => {
       taskTimeoutMs: 60000,
       maxTaskIdleMs: 250,
       numStandbyReplicas: 1,
+      metricsRecordingLevel: 'DEBUG',
+      metricsSampleWindowMs: 10000,
+      metricsNumSamples: 3,
       uncaughtExceptionHandler: replaceThread,
       stateRestoreListener: restoreListener,
     };

@@ -14,7 +14,8 @@ const app = () => new StreamsApp(topology(), { applicationId: 'metrics-app', bro
 describe('StreamsApp.metrics$', () => {
   it('samples the metrics every interval and ends with a last sample when the app stops', async () => {
     const a = app();
-    expect(await firstValueFrom(a.metrics$(5))).toEqual({
+    const first = await firstValueFrom(a.metrics$(5));
+    expect(first).toEqual({
       state: 'CREATED',
       tasks: [],
       recordsProcessed: 0,
@@ -28,7 +29,9 @@ describe('StreamsApp.metrics$', () => {
       recordsRestored: 0,
       standbyTasks: [],
       enforcedProcessing: 0,
+      all: expect.any(Array),
     });
+    expect(first.all).toContainEqual(expect.objectContaining({ name: 'state', group: 'stream-metrics', value: 'CREATED' }));
     const all = lastValueFrom(a.metrics$(5).pipe(toArray()));
     await new Promise((resolve) => setTimeout(resolve, 20));
     await a.close();

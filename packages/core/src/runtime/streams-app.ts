@@ -33,7 +33,11 @@ import type { UncaughtExceptionResponse } from '../config/uncaught-exception-han
 import { TaskRetries, bounded } from './internals/tasks/task-retries.js';
 import { classifyError } from '../errors/error-classification.js';
 import { TaskAssignor } from './internals/assignment/task-assignor.js';
-import { TaskManager } from './internals/tasks/task-manager.js';
+import { TaskManager, type LoopSensors } from './internals/tasks/task-manager.js';
+import { MetricsRegistry, type Latency } from '../metrics/internals/metrics-registry.js';
+import { ConsumerSensors, ProducerSensors, ThreadSensors } from '../metrics/internals/streams-sensors.js';
+import { RIVULET_VERSION } from '../metrics/internals/version.js';
+import type { Metric } from '../metrics/metric.js';
 
 /**
  * The life of an app: CREATED -> REBALANCING -> RUNNING (and back to REBALANCING on every group
@@ -103,10 +107,28 @@ export interface StreamsMetrics {
   /** Ids of the standby tasks this instance keeps (`numStandbyReplicas`). */
   readonly standbyTasks: readonly string[];
   /**
+   * Every metric, by Kafka Streams' names, groups and tags, at the app's `metricsRecordingLevel`
+   * (see docs/operating.md): the thread's process-rate, each task's dropped-records-total, each
+   * partition's records-lag, and so on. {@link findMetrics} picks some out.
+   */
+  readonly all: readonly Metric[];
+  /**
    * Times a task with several input partitions stopped waiting for an empty one and went on
    * without it (Kafka Streams' enforced-processing count); see `maxTaskIdleMs`.
    */
   readonly enforcedProcessing: number;
+}
+
+/** What {@link StreamsApp.health} says. */
+export interface HealthStatus {
+  /** Alive: a liveness probe passes (HTTP 200 on /health/live). */
+  readonly live: boolean;
+  /** Ready for traffic: a readiness probe passes (HTTP 200 on /health/ready). */
+  readonly ready: boolean;
+  /** The app's state now. */
+  readonly state: StreamsAppState;
+  /** Why it is not live or not ready; empty when it is both. */
+  readonly reasons: readonly string[];
 }
 
 /** Options of an interactive query ({@link StreamsApp.store} and the others). */
@@ -186,6 +208,15 @@ export class StreamsApp {
   private consumerCrashes = 0;
   private topicName: (name: string) => string = (name) => name;
   private partitionCounts = new Map<string, number>();
+  /** Every metric of the app (Kafka Streams' names): read by metrics() and the Prometheus endpoint. */
+  private readonly registry: MetricsRegistry;
+  private readonly sensors: LoopSensors;
+  private readonly rebalanceLatency: Latency;
+  private lastRebalanceAt: number | undefined;
+  /** When the last batch was handed back to the consumer: the time until the next is time blocked waiting for records. */
+  private lastBatchEndedAt: number | undefined;
+  /** When the loop last moved (see noteProgress). */
+  private lastProgressAt = Date.now();
 
   /**
    * Validates `config` (a {@link ConfigError} names each wrong setting) and prepares the app;
@@ -216,6 +247,27 @@ export class StreamsApp {
     }
     if (topology.nodeDefs().length === 0) throw new TopologyError('the topology has no nodes: add a source first');
     checkDefaultSerdes(topology, { key: this.config.defaultKeySerde, value: this.config.defaultValueSerde });
+    const { metricsRecordingLevel, metricsSampleWindowMs, metricsNumSamples, clientId, applicationId } = this.config;
+    this.registry = new MetricsRegistry(metricsRecordingLevel, { windowMs: metricsSampleWindowMs, samples: metricsNumSamples });
+    const thread = new ThreadSensors(this.registry, clientId);
+    this.sensors = { thread, consumer: new ConsumerSensors(this.registry, clientId), producer: new ProducerSensors(this.registry, clientId) };
+    const client = { 'client-id': clientId };
+    const info = (name: string, type: 'gauge' | 'counter', description: string) => ({ name, group: 'stream-metrics' as const, tags: client, level: 'INFO' as const, type, description });
+    this.registry.add(info('state', 'gauge', "The app's state (CREATED, REBALANCING, RUNNING, ...)."), () => this.state);
+    this.registry.add(info('alive-stream-threads', 'gauge', 'The number of processing loops running (Rivulet runs one).'), () => (this.manager !== undefined && !this.stopping ? 1 : 0));
+    this.registry.add(info('failed-stream-threads', 'counter', 'The number of processing loops that failed with a fatal error.'), () => (this.fatalError !== undefined ? 1 : 0));
+    this.registry.add(info('version', 'gauge', "Rivulet's version."), () => RIVULET_VERSION);
+    this.registry.add(info('application-id', 'gauge', 'The applicationId.'), () => applicationId);
+    const coordinator = { 'client-id': `${thread.threadId}-consumer` };
+    this.registry.add(
+      { name: 'rebalance-total', group: 'consumer-coordinator-metrics', tags: coordinator, level: 'INFO', type: 'counter', description: 'The number of rebalances this member completed.' },
+      () => this.rebalances,
+    );
+    this.registry.add(
+      { name: 'last-rebalance-seconds-ago', group: 'consumer-coordinator-metrics', tags: coordinator, level: 'INFO', type: 'gauge', description: 'Seconds since the last completed rebalance; NaN before the first.' },
+      () => (this.lastRebalanceAt === undefined ? Number.NaN : (Date.now() - this.lastRebalanceAt) / 1000),
+    );
+    this.rebalanceLatency = this.registry.avgMax('consumer-coordinator-metrics', 'rebalance-latency', coordinator, 'time, in ms, of a rebalance: from its notice to the gained tasks being restored');
   }
 
   /** The app's state now; `state$` emits each change. */
@@ -235,6 +287,7 @@ export class StreamsApp {
     const { config, topology } = this;
     this.setState('REBALANCING');
     this.rebalanceStartedAt = Date.now();
+    this.lastProgressAt = Date.now();
     const started = firstValueFrom(this.stateSubject.pipe(filter((s) => s === 'RUNNING' || s === 'PENDING_ERROR' || s === 'ERROR' || s === 'PENDING_SHUTDOWN')), {
       defaultValue: this.state,
     });
@@ -364,6 +417,7 @@ export class StreamsApp {
         });
       },
       onRestored: () => this.onRestored(manager),
+      sensors: this.sensors,
     });
     this.manager = manager;
     // What each output topic accepts, for the pre-send size check (issue 11, problem 3).
@@ -398,6 +452,7 @@ export class StreamsApp {
       },
       onHeartbeat: () => {
         if (current()) manager.onHeartbeat();
+        if (current()) this.noteProgress(true);
       },
     });
   }
@@ -516,6 +571,7 @@ export class StreamsApp {
       recordsRestored: this.manager?.recordsRestored ?? 0,
       standbyTasks: this.manager?.standbys?.ids() ?? [],
       enforcedProcessing: this.manager?.enforcedProcessing ?? 0,
+      all: this.registry.snapshot(),
     };
   }
 
@@ -544,6 +600,42 @@ export class StreamsApp {
     });
   }
 
+  /**
+   * The loop moved: a batch was handled, or a heartbeat succeeded while nothing waits (no task in
+   * retries, the consumer not restarting): idle with nothing to do. What /health/live reads.
+   */
+  private noteProgress(idle: boolean): void {
+    if (idle && (this.consumerDownSince !== undefined || (this.manager?.retryingTaskIds().length ?? 0) > 0)) return;
+    this.lastProgressAt = Date.now();
+  }
+
+  /**
+   * Whether the app is alive and ready, and why not (docs/operating.md#health), for Kubernetes
+   * probes (`/health/live`, `/health/ready` of {@link observabilityHandler}):
+   * - live: not ERROR nor stopped, and the processing loop handled a batch, or was idle with
+   *   nothing to do (a heartbeat, no task waiting for a retry, the consumer not restarting), within
+   *   the last `livenessWindowMs` (default 60 s). A loop stuck on one failure stops being live.
+   * - ready: RUNNING, no task restoring, none waiting for a retry, the consumer not restarting.
+   */
+  health(livenessWindowMs = 60_000): HealthStatus {
+    const state = this.state;
+    const now = Date.now();
+    const notLive: string[] = [];
+    const notReady: string[] = [];
+    if (state === 'ERROR' || state === 'PENDING_ERROR') notLive.push(`the app is in state ${state}${this.fatalError ? `: ${this.fatalError.message}` : ''}`);
+    else if (state === 'NOT_RUNNING' || state === 'PENDING_SHUTDOWN') notLive.push(`the app is in state ${state}`);
+    else if (state !== 'CREATED' && now - this.lastProgressAt > livenessWindowMs) {
+      notLive.push(`the processing loop made no progress for ${now - this.lastProgressAt} ms (more than ${livenessWindowMs})`);
+    }
+    if (state !== 'RUNNING') notReady.push(`the app is in state ${state}`);
+    const restoring = this.manager?.restoringTaskIds() ?? [];
+    if (restoring.length > 0) notReady.push(`task(s) ${restoring.join(', ')} restoring`);
+    const retrying = this.manager?.retryingTaskIds() ?? [];
+    if (retrying.length > 0) notReady.push(`task(s) ${retrying.join(', ')} failed and wait for a retry`);
+    if (this.consumerDownSince !== undefined) notReady.push(`the consumer has been restarting for ${now - this.consumerDownSince} ms`);
+    return { live: notLive.length === 0, ready: notLive.length === 0 && notReady.length === 0, state, reasons: [...notLive, ...notReady] };
+  }
+
   /** Serializes everything that touches tasks: batches, commits, punctuators, assignments. */
   private locked<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.lock.then(fn, fn);
@@ -553,6 +645,20 @@ export class StreamsApp {
 
   private async onBatch(manager: TaskManager, batch: FetchedBatch, control: BatchControl): Promise<void> {
     if (this.stopping) return;
+    const { thread } = this.sensors;
+    const now = Date.now();
+    if (this.lastBatchEndedAt !== undefined) thread.blockedNs += (now - this.lastBatchEndedAt) * 1_000_000;
+    thread.poll.record();
+    thread.pollRecords.record(batch.records.length);
+    try {
+      await this.onBatchUnmeasured(manager, batch, control);
+    } finally {
+      this.lastBatchEndedAt = Date.now();
+      this.noteProgress(false);
+    }
+  }
+
+  private async onBatchUnmeasured(manager: TaskManager, batch: FetchedBatch, control: BatchControl): Promise<void> {
     if (this.consumerDownSince !== undefined) this.consumerUp();
     await this.waitForAssignment(control);
     // A fetched batch can hold thousands of records (up to maxBytesPerPartition): it is processed in
@@ -671,6 +777,8 @@ export class StreamsApp {
     this.rebalanceStartedAt = undefined;
     this.rebalances++;
     this.rebalanceTimeMs += durationMs;
+    this.rebalanceLatency.record(durationMs);
+    this.lastRebalanceAt = Date.now();
     this.rebalanceSubject.next({ durationMs, gained: pending.gained, lost: pending.lost, tasks: manager.ownedTaskIds() });
     this.setState('RUNNING');
   }

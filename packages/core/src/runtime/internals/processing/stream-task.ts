@@ -14,6 +14,7 @@ import { DroppedRecords, type DroppedRecordsOptions } from './dropped-records.js
 import type { PartitionGroup } from './partition-group.js';
 import { ProcessorRuntime, SinkRuntime, SourceRuntime, type RuntimeNode } from './processor-nodes.js';
 import type { RecordSink } from '../producing/record-collector.js';
+import { meteredStore, type NodeSensors, type TaskSensors } from '../../../metrics/internals/streams-sensors.js';
 
 /** `<subtopology>_<partition>`: one sub-topology on one partition number. */
 export function taskIdOf(subTopology: number, partition: number): string {
@@ -66,6 +67,8 @@ export interface StreamTaskDeps {
   readonly logger?: Logger;
   /** The interval and clock of those lines (tests). */
   readonly dropLog?: DroppedRecordsOptions;
+  /** The task's metrics; its node and store metrics are recorded only at the DEBUG recording level. */
+  readonly sensors?: TaskSensors;
 }
 
 /** Logs nothing: a task made without a logger (unit tests) still counts its drops. */
@@ -114,6 +117,11 @@ export class StreamTask implements ProcessorContext<unknown, unknown> {
   /** Timestamp of the record being processed (or of the punctuation running): what changelog writes carry. */
   private currentTimestamp = 0;
   private initialized = false;
+  /** DEBUG recording: per source topic, its node's sensors; the record-lateness sensor. Undefined at INFO. */
+  private readonly sourceSensors = new Map<string, NodeSensors>();
+  private readonly debugSensors: TaskSensors | undefined;
+  /** DEBUG recording: the stores handed to processors, metered. */
+  private readonly meteredStores = new Map<string, StateStore>();
 
   constructor(
     readonly id: string,
@@ -124,6 +132,7 @@ export class StreamTask implements ProcessorContext<unknown, unknown> {
     this.applicationId = deps.applicationId;
     this.wallClock = deps.wallClock ?? Date.now;
     this.drops = new DroppedRecords(id, deps.logger ?? SILENT, deps.dropLog);
+    this.debugSensors = deps.sensors?.registry.records('DEBUG') === true ? deps.sensors : undefined;
     this.buildNodes();
   }
 
@@ -258,6 +267,7 @@ export class StreamTask implements ProcessorContext<unknown, unknown> {
           if (record.timestamp > partitionTime) partitionTime = record.timestamp;
           if (record.timestamp > this.streamTime) this.streamTime = record.timestamp;
           this.currentTimestamp = record.timestamp;
+          if (this.debugSensors !== undefined) this.recordDebug(topic, record.timestamp);
           this.current = source;
           // A processor that threw outside a record (a punctuator) is not this record's.
           this.failedNode = undefined;
@@ -317,16 +327,29 @@ export class StreamTask implements ProcessorContext<unknown, unknown> {
     for (const o of offsets) this.committedOffsets.set(o.topic, o.offset);
   }
 
-  /** Runs due punctuators of one type. Wall-clock ones are checked between batches. */
-  punctuate(type: PunctuationType, now: number): void {
+  /** DEBUG recording, per record: the source node's rate and end-to-end latency, the record's lateness. */
+  private recordDebug(topic: string, timestamp: number): void {
+    const node = this.sourceSensors.get(topic);
+    if (node !== undefined) {
+      node.process.record();
+      node.e2eLatency.record(Date.now() - timestamp);
+    }
+    this.debugSensors!.recordLateness.record(Math.max(0, this.streamTime - timestamp));
+  }
+
+  /** Runs due punctuators of one type; returns how many ran. Wall-clock ones are checked between batches. */
+  punctuate(type: PunctuationType, now: number): number {
+    let ran = 0;
     for (const p of this.punctuations) {
       if (p.cancelled || p.type !== type || now < p.next) continue;
       // Catch up in one call, as Kafka Streams does: the next one is the first interval after now.
       p.next = now - ((now - p.next) % p.intervalMs) + p.intervalMs;
       this.metadata = undefined;
       this.currentTimestamp = now;
+      ran++;
       p.callback(now);
     }
+    return ran;
   }
 
   close(): void {
@@ -363,7 +386,19 @@ export class StreamTask implements ProcessorContext<unknown, unknown> {
     }
     const store = this.deps.stores.get(name);
     if (store === undefined) throw new Error(`state store '${name}' is not open in task ${this.id}`);
+    if (this.debugSensors !== undefined) return this.metered(name, store) as S;
     return store as S;
+  }
+
+  /** DEBUG recording: the store, wrapped to count and time its calls (stream-state-metrics). */
+  private metered(name: string, store: StateStore): StateStore {
+    let metered = this.meteredStores.get(name);
+    if (metered === undefined) {
+      const sensors = this.debugSensors!.store(name, store.persistent ? 'lmdb' : 'in-memory');
+      metered = sensors === undefined ? store : meteredStore(store, sensors);
+      this.meteredStores.set(name, metered);
+    }
+    return metered;
   }
 
   schedule(intervalMs: number, type: PunctuationType, callback: (timestamp: number) => void): Cancellable {
@@ -526,7 +561,11 @@ export class StreamTask implements ProcessorContext<unknown, unknown> {
         const key = serdeOrDefault(def.keySerde, this.deps.defaultSerdes.key, owner, 'key');
         const value = serdeOrDefault(def.valueSerde, this.deps.defaultSerdes.value, owner, 'value');
         const source = new SourceRuntime(def.name, key, value, def.timestampExtractor, this.forwardToChildren);
-        for (const t of def.topics) this.sourcesByTopic.set(this.deps.topicName(t), source);
+        const sensors = this.debugSensors?.node(def.name);
+        for (const t of def.topics) {
+          this.sourcesByTopic.set(this.deps.topicName(t), source);
+          if (sensors !== undefined) this.sourceSensors.set(this.deps.topicName(t), sensors);
+        }
         node = source;
       } else if (def.kind === 'processor') {
         const p = new ProcessorRuntime(def.name, def.supplier(), this.enter, this.leave, this.noteFailure);
@@ -539,6 +578,8 @@ export class StreamTask implements ProcessorContext<unknown, unknown> {
         const value = serdeOrDefault(def.valueSerde, this.deps.defaultSerdes.value, `sink '${def.name}'`, 'value');
         node = new SinkRuntime(def.name, topic, key, value, def.partitioner, this.deps.errors.writeSink);
       }
+      const sensors = def.kind === 'source' ? undefined : this.debugSensors?.node(def.name);
+      if (sensors !== undefined) node = new MeteredNode(node, sensors);
       byName.set(name, node);
       this.runtimeNodes.push(node);
       if (def.kind !== 'source') {
@@ -552,3 +593,29 @@ export class StreamTask implements ProcessorContext<unknown, unknown> {
   }
 }
 
+
+/**
+ * DEBUG recording: a processor or sink node that counts the records it is given and their
+ * end-to-end latency (stream-processor-node-metrics) before handing them on. It shares the inner
+ * node's children, so the topology's wiring is the same with and without it.
+ */
+class MeteredNode implements RuntimeNode {
+  readonly name: string;
+  readonly children: RuntimeNode[];
+  readonly childByName: Map<string, RuntimeNode>;
+
+  constructor(
+    private readonly inner: RuntimeNode,
+    private readonly sensors: NodeSensors,
+  ) {
+    this.name = inner.name;
+    this.children = inner.children;
+    this.childByName = inner.childByName;
+  }
+
+  process(record: StreamRecord<unknown, unknown>): void {
+    this.sensors.process.record();
+    this.sensors.e2eLatency.record(Date.now() - record.timestamp);
+    this.inner.process(record);
+  }
+}

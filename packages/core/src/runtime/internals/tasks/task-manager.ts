@@ -30,6 +30,7 @@ import { StandbyTasks } from '../restore/standby-tasks.js';
 import { TaskAssignor } from '../assignment/task-assignor.js';
 import { openTaskStores } from '../stores/task-stores.js';
 import { throttleLogger, type ThrottledLogger } from '../../../config/log-throttle.js';
+import type { ConsumerSensors, ProducerSensors, TaskSensors, ThreadSensors } from '../../../metrics/internals/streams-sensors.js';
 
 /** A task with what it owns at run time: stores, and under exactly-once its producer and transaction. */
 export interface ActiveTask {
@@ -52,6 +53,8 @@ export interface ActiveTask {
   readonly changelogs: Map<string, StoreChangelog>;
   /** Changelog records appended since the task's last successful commit (or its restore). */
   appendsSinceCommit: number;
+  /** The task's metrics (stream-task-metrics). */
+  readonly sensors: TaskSensors;
 }
 
 /** A logged store's changelog partition and the store's position in it. */
@@ -94,6 +97,15 @@ export interface TaskManagerDeps {
   readonly schedule: (work: () => Promise<void>) => void;
   /** A background restore finished or failed: the app may now be RUNNING. */
   readonly onRestored: () => void;
+  /** The processing loop's metrics: the thread's, its consumer's and its producers'. */
+  readonly sensors: LoopSensors;
+}
+
+/** The metrics of one processing loop (see metrics/internals/streams-sensors.ts). */
+export interface LoopSensors {
+  readonly thread: ThreadSensors;
+  readonly consumer: ConsumerSensors;
+  readonly producer: ProducerSensors;
 }
 
 /**
@@ -252,6 +264,7 @@ export class TaskManager {
     const wanted = this.taskIdsOf(assignment);
     const partitions = new Set(assignment.map((tp) => `${tp.topic}:${tp.partition}`));
     for (const k of [...this.droppedFrom.keys()]) if (!partitions.has(k)) this.droppedFrom.delete(k);
+    this.deps.sensors.consumer.retain(partitions);
     this.assigned = wanted;
     this.fencedAssigned.clear();
     const lost = [...this.tasks.keys()].filter((id) => !wanted.has(id));
@@ -372,6 +385,11 @@ export class TaskManager {
   }
 
   /** Ids of the tasks whose stores are being restored. */
+  /** Ids of the tasks this member owns that failed and wait for a retry (not processing now). */
+  retryingTaskIds(): string[] {
+    return this.retries.ids().filter((id) => this.assigned.has(id));
+  }
+
   restoringTaskIds(): string[] {
     const ids = [...this.tasks.values()].filter((a) => a.state === 'RESTORING').map((a) => a.task.id);
     // A task whose restore failed and waits for its retry is still to be restored.
@@ -606,6 +624,11 @@ export class TaskManager {
       return;
     }
     const { task } = active;
+    const last = batch.records[batch.records.length - 1];
+    if (last !== undefined) this.deps.sensors.consumer.fetched(batch.topic, batch.partition, batch.records.length, last.offset, batch.highWatermark);
+    const startedAt = performance.now();
+    const processedBefore = task.processedCount;
+    const droppedBefore = task.drops.total;
     if (this.deps.config.processingGuarantee === 'at_most_once' && batch.records.length > 0) {
       // At most once: the offsets move before the records are processed, so a crash loses them
       // instead of repeating them.
@@ -633,7 +656,24 @@ export class TaskManager {
     } catch (err) {
       await this.onTaskError(active, err);
       await this.reopenFencedTasks(heartbeat);
+    } finally {
+      this.recordProcessed(active, processedBefore, droppedBefore, performance.now() - startedAt);
     }
+  }
+
+  /** Per batch, not per record: what a task processed and dropped, and the time it took. */
+  private recordProcessed(active: ActiveTask, processedBefore: number, droppedBefore: number, ms: number): void {
+    const { task, sensors } = active;
+    const processed = task.processedCount - processedBefore;
+    const dropped = task.drops.total - droppedBefore;
+    const thread = this.deps.sensors.thread;
+    if (processed > 0) {
+      thread.process.record(processed);
+      thread.processLatency.record(ms / processed);
+      sensors.process.record(processed);
+    }
+    if (dropped > 0) sensors.droppedRecords.record(dropped);
+    sensors.activeProcessRatio.record(ms);
   }
 
   /** A batch of a partition whose task is not running here (restoring, or waiting for a retry): remember where it began. */
@@ -653,8 +693,12 @@ export class TaskManager {
     for (const active of [...this.tasks.values()]) {
       const group = active.task.partitionGroup;
       if (group === undefined || group.bufferedRecords === 0 || active.fenced || this.tasks.get(active.task.id) !== active) continue;
+      const startedAt = performance.now();
+      const processedBefore = active.task.processedCount;
+      const droppedBefore = active.task.drops.total;
       try {
         if (group.process(now) === 0) continue;
+        this.recordProcessed(active, processedBefore, droppedBefore, performance.now() - startedAt);
         const pending = active.task.pendingWork();
         if (pending !== undefined) await pending;
         if (!active.collector.hasCapacity()) await active.collector.waitForCapacity();
@@ -727,6 +771,7 @@ export class TaskManager {
 
   private onEnforcedProcessing(e: EnforcedProcessing): void {
     this.enforcedProcessing++;
+    this.tasks.get(e.taskId)?.sensors.enforcedProcessing.record();
     if (e.reason === 'idle') {
       this.log.debug(`task ${e.taskId} processes without ${e.topic}-${e.partition}: no records of it for maxTaskIdleMs (${e.waitedMs} ms)`);
       return;
@@ -769,7 +814,16 @@ export class TaskManager {
 
   /** Runs wall-clock punctuators of every task. */
   punctuateWallClock(now: number): void {
-    for (const { task, fenced } of this.tasks.values()) if (!fenced) task.punctuate('wall-clock-time', now);
+    const thread = this.deps.sensors.thread;
+    for (const { task, fenced } of this.tasks.values()) {
+      if (fenced) continue;
+      const startedAt = performance.now();
+      const ran = task.punctuate('wall-clock-time', now);
+      if (ran > 0) {
+        thread.punctuate.record(ran);
+        thread.punctuateLatency.record(performance.now() - startedAt);
+      }
+    }
   }
 
   requestCommit(): void {
@@ -789,6 +843,14 @@ export class TaskManager {
 
   /** Commits every task by the app's guarantee. */
   async commitAll(): Promise<void> {
+    const startedAt = performance.now();
+    await this.commitAllUnmeasured();
+    const thread = this.deps.sensors.thread;
+    thread.commit.record();
+    thread.commitLatency.record(performance.now() - startedAt);
+  }
+
+  private async commitAllUnmeasured(): Promise<void> {
     this.commitRequested = false;
     this.lastCommit = Date.now();
     // No longer a member: there is nothing this member may commit.
@@ -986,7 +1048,11 @@ export class TaskManager {
       const tx = active.transaction ?? (await active.producer!.beginTransaction());
       active.transaction = tx;
       if (offsets.length > 0) await this.boundedTxnCall(task.id, tx.sendOffsets(this.deps.config.applicationId, offsets), 'sendOffsets');
+      const commitStarted = process.hrtime.bigint();
       await this.boundedTxnCall(task.id, tx.commit(), 'commit');
+      const producerSensors = this.deps.sensors.producer;
+      producerSensors.txnCommit.record();
+      producerSensors.txnCommitNs += Number(process.hrtime.bigint() - commitStarted);
       active.transaction = undefined;
       task.markCommitted(offsets);
       this.advanceChangelogs(active);
@@ -1091,7 +1157,13 @@ export class TaskManager {
   private async abortAndClose(active: ActiveTask): Promise<void> {
     active.collector.discard();
     try {
-      if (active.transaction !== undefined) await bounded(active.transaction.abort(), this.callTimeoutMs, `task ${active.task.id}: abort`);
+      if (active.transaction !== undefined) {
+        const abortStarted = process.hrtime.bigint();
+        await bounded(active.transaction.abort(), this.callTimeoutMs, `task ${active.task.id}: abort`);
+        const producerSensors = this.deps.sensors.producer;
+        producerSensors.txnAbort.record();
+        producerSensors.txnAbortNs += Number(process.hrtime.bigint() - abortStarted);
+      }
     } catch (abortErr) {
       // The broker aborts the transaction itself when its timeout passes, or the next owner's
       // producer (or this task's, when it is re-opened) fences and aborts it.
@@ -1125,6 +1197,7 @@ export class TaskManager {
       state: 'RESTORING',
       changelogs: new Map<string, StoreChangelog>(),
       appendsSinceCommit: 0,
+      sensors: this.deps.sensors.thread.task(id),
     } as unknown as ActiveTask;
     if (this.eos) {
       // Exactly-once: one transactional producer per task. Initializing it fences the previous owner
@@ -1174,6 +1247,7 @@ export class TaskManager {
       stores,
       requestCommit: () => this.requestCommit(),
       logger: config.logger,
+      sensors: active.sensors,
     });
     link.timestamp = () => task.currentRecordTimestamp();
     link.append = (topic, key, value, timestamp) => {
@@ -1186,6 +1260,7 @@ export class TaskManager {
       collector.forgetWritten([{ topic, partition }]);
     }
     Object.assign(active, { task, stores, collector, router, producer });
+    this.deps.sensors.thread.taskCreated.record();
     this.tasks.set(id, active);
     return active;
   }
@@ -1213,6 +1288,7 @@ export class TaskManager {
           apply: (records) => {
             store.restoreBatch(records.map((r) => ({ key: r.key!, value: r.value, offset: r.offset })));
             this.recordsRestored += records.length;
+            active.sensors.restore.record(records.length);
           },
           reset: () => store.wipe(),
         });
@@ -1263,6 +1339,8 @@ export class TaskManager {
   private async closeTask(active: ActiveTask, clean: boolean): Promise<void> {
     const { task } = active;
     this.tasks.delete(task.id);
+    this.deps.sensors.thread.taskClosed.record();
+    active.sensors.close();
     this.processedByClosedTasks += task.processedCount;
     for (const tp of task.inputPartitions()) {
       if (this.byPartition.get(`${tp.topic}:${tp.partition}`) === active) this.byPartition.delete(`${tp.topic}:${tp.partition}`);
@@ -1325,8 +1403,19 @@ export class TaskManager {
     }
   }
 
-  private newCollector(sender: BatchSender, onFailure?: () => void): RecordCollector {
+  private newCollector(unmetered: BatchSender, onFailure?: () => void): RecordCollector {
     const { config, admin, partitionCounts } = this.deps;
+    const { recordSend, recordError } = this.deps.sensors.producer;
+    const sender: BatchSender = async (records, maxRequestBytes) => {
+      try {
+        const written = await unmetered(records, maxRequestBytes);
+        recordSend.record(records.length);
+        return written;
+      } catch (err) {
+        recordError.record(records.length);
+        throw err;
+      }
+    };
     return new RecordCollector({
       lingerMs: config.producer.lingerMs,
       batchSize: config.producer.batchSize,
