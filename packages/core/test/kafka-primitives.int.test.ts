@@ -118,4 +118,31 @@ describe('kafkajs on the real broker', () => {
 
     expect((await readAll(output)).map((r) => r.value)).toEqual(['out-committed']);
   });
+
+  // The kafkajs patch (OffsetFetch v7, KIP-447): what an exactly-once task reads when it opens. A
+  // plain read answers the offset from before a transaction still open or being completed; a
+  // stable read waits for it (UNSTABLE_OFFSET_COMMIT, retried) and answers the offset it commits.
+  it('answers a stable offset read only once the transaction holding an offset commit has ended', async () => {
+    const input = uniqueName('stable-in');
+    const groupId = uniqueName('stable-group');
+    await createTopic(input, 1);
+    const producer = testKafka().producer({ transactionalId: uniqueName('tx'), idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    const tx = await producer.transaction();
+    await tx.sendOffsets({ consumerGroupId: groupId, topics: [{ topic: input, partitions: [{ partition: 0, offset: '7' }] }] });
+    await withAdmin(async (admin) => {
+      type StableFetch = (r: { groupId: string; topics: string[]; requireStable: boolean }) => ReturnType<typeof admin.fetchOffsets>;
+      const fetch = admin.fetchOffsets as StableFetch;
+      const offsetOf = (entries: Awaited<ReturnType<typeof admin.fetchOffsets>>): string | undefined => entries[0]?.partitions.find((p) => p.partition === 0)?.offset;
+      expect(offsetOf(await fetch({ groupId, topics: [input], requireStable: false }))).toBe('-1');
+      const startedAt = Date.now();
+      const stable = fetch({ groupId, topics: [input], requireStable: true }).then((entries) => ({ offset: offsetOf(entries), waitedMs: Date.now() - startedAt }));
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      await tx.commit();
+      const read = await stable;
+      expect(read.offset).toBe('7');
+      expect(read.waitedMs).toBeGreaterThanOrEqual(900);
+    });
+    await producer.disconnect();
+  });
 });

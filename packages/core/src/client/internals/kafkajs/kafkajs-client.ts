@@ -505,8 +505,13 @@ class SocketTracker {
 
   /** Ends every socket still open; kafkajs sees a connection error and fails what was pending on it. */
   destroyAll(reason: string): number {
-    const n = this.open.size;
-    for (const socket of this.open) socket.destroy(new Error(reason));
+    let n = 0;
+    for (const socket of this.open) {
+      // One kafkajs ended itself is closing already.
+      if (socket.writableEnded || socket.destroyed) continue;
+      socket.destroy(new Error(reason));
+      n++;
+    }
     this.open.clear();
     return n;
   }
@@ -735,7 +740,10 @@ class KafkajsAdmin implements AdminPort {
   async committedOffsets(groupId: string, topics: readonly string[]): Promise<Map<string, string>> {
     const result = new Map<string, string>();
     if (topics.length === 0) return result;
-    const fetched = await this.admin.fetchOffsets({ groupId, topics: [...topics] });
+    // requireStable (Rivulet's kafkajs patch, OffsetFetch v7): a partition with a transactional
+    // offset commit still being completed is waited for, not answered with the offset before it.
+    const fetchOffsets = this.admin.fetchOffsets as (request: { groupId: string; topics: string[]; requireStable: boolean }) => ReturnType<Admin['fetchOffsets']>;
+    const fetched = await fetchOffsets({ groupId, topics: [...topics], requireStable: true });
     for (const t of fetched) {
       for (const p of t.partitions) if (p.offset !== '-1') result.set(`${t.topic}:${p.partition}`, p.offset);
     }

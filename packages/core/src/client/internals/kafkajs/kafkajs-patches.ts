@@ -10,6 +10,15 @@
  *   task) records of an aborted transaction reach a read_committed consumer, and under
  *   exactly_once a crash could then apply a record twice. The patched filter does what the Java
  *   consumer does. Test: `kafkajs-patches.test.ts`; end to end: the bank crash example.
+ * - `src/protocol/requests/offsetFetch/v7`, `src/broker/index.js`, `src/admin/index.js`,
+ *   `src/protocol/requests/index.js`: OffsetFetch v7 with `require_stable` (KIP-447), which kafkajs
+ *   lacks, and `admin.fetchOffsets({ requireStable: true })`, retried on UNSTABLE_OFFSET_COMMIT.
+ *   Kafka Streams reads committed offsets this way when a task opens: a plain read may answer the
+ *   offsets from before a transaction of the previous owner that is still being completed (its
+ *   output committed, its offsets not yet visible), and the task would process those records again
+ *   (a broker killed for 30 s under two exactly-once instances: 30-120 records twice in 2 of 4
+ *   runs). The version lookup takes the highest version both sides implement (kafkajs implements
+ *   OffsetFetch 1-4 and 7). Test: `kafkajs-patches.test.ts`; end to end: the broker outage test.
  */
 import { createRequire } from 'node:module';
 
@@ -26,6 +35,11 @@ const PATCHED_FILES: readonly { file: string; version: number; what: string }[] 
     file: 'kafkajs/src/consumer/filterAbortedMessages.js',
     version: 1,
     what: 'read_committed filter (several transactional writers on a partition could let aborted records through)',
+  },
+  {
+    file: 'kafkajs/src/protocol/requests/offsetFetch/v7/response.js',
+    version: 1,
+    what: 'OffsetFetch v7 with requireStable (an exactly-once task could read offsets from before a transaction being completed)',
   },
 ];
 
