@@ -179,6 +179,8 @@ export function meteredStore<S extends object>(store: S, sensors: StoreSensors):
 /** The consumer's lag per partition (consumer-fetch-manager-metrics), from each fetched batch's high watermark. */
 export class ConsumerSensors {
   private readonly lags = new Map<string, number>();
+  /** Per partition: its end offset (high watermark) at its last fetch. */
+  private readonly ends = new Map<string, bigint>();
   private readonly lagMax: SampledStat;
   readonly consumed: RateTotal;
   private readonly clientTags: Readonly<Record<string, string>>;
@@ -197,11 +199,27 @@ export class ConsumerSensors {
     );
   }
 
-  /** A fetched batch of a partition ended at `lastOffset`; the partition's end is `highWatermark`. */
+  /**
+   * A fetched batch of a partition: `records` records, the last at `lastOffset`, the partition's
+   * end being `highWatermark`. The lag is what lies between the batch's end and the partition's.
+   */
   fetched(topic: string, partition: number, records: number, lastOffset: string, highWatermark: string): void {
     this.consumed.record(records);
-    const lag = Math.max(0, Number(BigInt(highWatermark) - BigInt(lastOffset) - 1n));
     const key = `${topic}:${partition}`;
+    this.ends.set(key, BigInt(highWatermark));
+    this.covered(topic, partition, lastOffset);
+  }
+
+  /**
+   * The consumer covered a partition up to `lastOffset`, transaction markers included (the end of
+   * a batch): under exactly-once the last record is followed by a marker, so the last record's
+   * offset alone would leave a lag of 1 forever.
+   */
+  covered(topic: string, partition: number, lastOffset: string): void {
+    const key = `${topic}:${partition}`;
+    const end = this.ends.get(key);
+    if (end === undefined) return;
+    const lag = Math.max(0, Number(end - BigInt(lastOffset) - 1n));
     if (!this.lags.has(key)) {
       const tags = { ...this.clientTags, topic, partition: String(partition) };
       this.registry.add(
@@ -218,6 +236,7 @@ export class ConsumerSensors {
     for (const key of [...this.lags.keys()]) {
       if (partitions.has(key)) continue;
       this.lags.delete(key);
+      this.ends.delete(key);
       const at = key.lastIndexOf(':');
       this.registry.removeTagged({ ...this.clientTags, topic: key.slice(0, at), partition: key.slice(at + 1) });
     }

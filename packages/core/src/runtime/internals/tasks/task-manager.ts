@@ -710,6 +710,7 @@ export class TaskManager {
 
   /** The consumer covered a partition up to `lastOffset`, markers and aborted records included: what tells a waiting task that no record is coming. */
   batchEnded(topic: string, partition: number, lastOffset: string): void {
+    this.deps.sensors.consumer.covered(topic, partition, lastOffset);
     const key = `${topic}:${partition}`;
     const active = this.byPartition.get(key);
     if (active !== undefined) active.task.partitionGroup?.batchEnded(topic, lastOffset);
