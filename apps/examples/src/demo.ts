@@ -6,7 +6,7 @@
  * and says so.
  */
 import { randomBytes } from 'node:crypto';
-import { StreamsApp, type Topology } from '@rivulet/core';
+import { serveObservability, StreamsApp, type Topology } from '@rivulet/core';
 import { serdes } from '@rivulet/serde';
 import { TopologyTestDriver } from '@rivulet/testing';
 import { Kafka, logLevel } from 'kafkajs';
@@ -66,6 +66,11 @@ runExample('demo', async (closer) => {
   app.state$.subscribe((state) => out(`App state: ${state}`));
   // Under runApp: Ctrl-C closes the app (commit, leave the group) and the reader, then exits 0.
   await closer.start(app);
+  // The live page and Prometheus metrics, on port 9464 (the Prometheus exporters' usual), or any free one.
+  const wanted = Number(process.env['RIVULET_DEMO_PORT'] ?? 9464);
+  const server = await serveObservability(app, { port: wanted }).catch(() => serveObservability(app, { port: 0 }));
+  closer.add('the live page', () => server.close());
+  out(`Live page: ${server.url}/  (Prometheus metrics: ${server.url}/metrics; npm start -- --stay keeps it up)`);
 
   // Read the counts as a read_committed consumer sees them: only what committed transactions wrote.
   const counts = new Map<string, bigint>();
@@ -104,5 +109,9 @@ runExample('demo', async (closer) => {
   printTop(counts);
   out('');
   out('Done: every word counted exactly once. More examples: see apps/examples/README.md');
+  if (process.argv.includes('--stay')) {
+    out(`Staying up for the live page at ${server.url}/ : Ctrl-C stops.`);
+    await new Promise<void>(() => undefined);
+  }
   // runExample closes the producer, the reader and the app, then exits 0.
 });

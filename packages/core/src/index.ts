@@ -37,6 +37,8 @@ export type { ObservabilityOptions, ObservabilityServer } from './observability/
 export { PrometheusExporter, prometheusLabels, prometheusName } from './observability/prometheus.js';
 export type { PrometheusOptions } from './observability/prometheus.js';
 export type { Metric, MetricGroup, MetricsRecordingLevel } from './metrics/metric.js';
+export { parseTraceparent } from './processor/trace-context.js';
+export type { TraceContextSetting, TracedRecord, Traceparent } from './processor/trace-context.js';
 // The options of the TopologyTestDriver (@rivulet/testing) extend these; the runner is internal.
 export type { LocalTopologyRunnerOptions } from './runtime/local-topology-runner.js';
 

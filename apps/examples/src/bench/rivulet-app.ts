@@ -36,6 +36,8 @@ export async function startRivuletApp(spec: ScenarioSpec, hooks: WorkloadHooks):
     stateDir: spec.stateDir,
     logLevel: 'warn',
     logger: countingLogger(createConsoleLogger('warn'), counted),
+    // The metrics' cost: RIVULET_BENCH_METRICS_LEVEL=DEBUG records per record and per store call.
+    ...(process.env['RIVULET_BENCH_METRICS_LEVEL'] === 'DEBUG' ? { metricsRecordingLevel: 'DEBUG' as const } : {}),
   };
   // Before the clock: the join's table, loaded by the same application (see join-topology.ts).
   const tableLoadMs = spec.kind === 'stream-table-join' && spec.table !== undefined ? await loadTable(config, spec.table) : undefined;

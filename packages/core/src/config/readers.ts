@@ -5,6 +5,7 @@ import type { IssueList } from './config-error.js';
 import type { DeadLetterTopicSetting, ExceptionHandlerSetting } from './exception-handler-setting.js';
 import type { Logger } from './logger.js';
 import type { StateRestoreListener } from './state-restore-listener.js';
+import type { ResolvedTraceContext } from './streams-config.js';
 import type { UncaughtExceptionHandler } from './uncaught-exception-handler.js';
 
 /**
@@ -351,6 +352,36 @@ export const uncaughtExceptionHandler = checked<UncaughtExceptionHandler>(
 const LISTENER_METHODS = ['onRestoreStart', 'onBatchRestored', 'onRestoreEnd'] as const;
 
 /** `stateRestoreListener`: an object with some of its three methods. */
+const TRACE_CONTEXT_KEYS = ['propagate', 'around'] as const;
+
+/** `traceContext`: `{ propagate?: boolean, around?: function }`, resolved with `propagate` true by default. */
+export const traceContext: Reader<ResolvedTraceContext | undefined> = {
+  type: 'object with propagate (boolean) and around (function)',
+  read(issues, path, value, defaultValue) {
+    const fix = 'Fix: pass { propagate?: boolean, around?: (record, process) => void }, or remove it.';
+    if (typeof value !== 'object' || value === null) {
+      issues.add(path, `traceContext = ${formatValue(value)} is not allowed: it must be an object. ${fix}`);
+      return defaultValue;
+    }
+    const setting = value as Record<string, unknown>;
+    const before = issues.issues.length;
+    if (setting['propagate'] !== undefined && typeof setting['propagate'] !== 'boolean') {
+      issues.add(`${path}.propagate`, `traceContext.propagate = ${formatValue(setting['propagate'])} is not allowed: it must be true or false. ${fix}`);
+    }
+    if (setting['around'] !== undefined && typeof setting['around'] !== 'function') {
+      issues.add(`${path}.around`, `traceContext.around = ${formatValue(setting['around'])} is not allowed: it must be a function. ${fix}`);
+    }
+    for (const key of Object.keys(setting)) {
+      if (!(TRACE_CONTEXT_KEYS as readonly string[]).includes(key)) {
+        issues.add(`${path}.${key}`, `Unknown setting traceContext.${key}: it has only ${TRACE_CONTEXT_KEYS.join(', ')}. Fix: remove it or fix its name.`);
+      }
+    }
+    if (issues.issues.length !== before) return defaultValue;
+    const around = setting['around'] as ResolvedTraceContext['around'];
+    return { propagate: setting['propagate'] !== false, ...(around !== undefined ? { around } : {}) };
+  },
+};
+
 export const stateRestoreListener: Reader<StateRestoreListener | undefined> = {
   type: `object with ${LISTENER_METHODS.join(', ')}`,
   read(issues, path, value, defaultValue) {

@@ -31,6 +31,7 @@ describe('OptionPath', () => {
       | 'metricsRecordingLevel'
       | 'metricsSampleWindowMs'
       | 'metricsNumSamples'
+      | 'traceContext'
       | 'uncaughtExceptionHandler'
       | 'stateRestoreListener'
       | 'retry.retries'

@@ -347,6 +347,10 @@ export const SETTINGS: { readonly [P in OptionPath]: Setting<ValueAt<P>> } = {
     kafka: 'metrics.num.samples', read: read.integer(1, 100), default: 2,
     doc: "How many samples the windowed metrics keep: a rate or an average covers the last `metricsNumSamples` windows of `metricsSampleWindowMs`. Default `2`. Kafka's `metrics.num.samples`.",
   },
+  traceContext: {
+    kafka: null, read: read.traceContext, default: undefined,
+    doc: "W3C trace context through the topology (opt-in): each input record's `traceparent` and `tracestate` headers go to the records written while it is processed, and `around` wraps each record's processing (an OpenTelemetry span); see `TraceContextSetting` and docs/operating.md#trace-context. Default none.",
+  },
   uncaughtExceptionHandler: {
     kafka: null, read: read.uncaughtExceptionHandler, default: shutdownClient, shownDefault: "`'SHUTDOWN_CLIENT'`",
     doc: "Decides what happens after a fatal error; see `UncaughtExceptionHandler`. Default: shut this instance down (`'SHUTDOWN_CLIENT'`), state ERROR. Kafka Streams' `setUncaughtExceptionHandler`.",

@@ -14,6 +14,13 @@ import type { UncaughtExceptionHandler } from './uncaught-exception-handler.js';
 import type { StateRestoreListener } from './state-restore-listener.js';
 import type { LogLevel, Logger } from './logger.js';
 import type { MetricsRecordingLevel } from '../metrics/metric.js';
+import type { TraceContextSetting, TracedRecord } from '../processor/trace-context.js';
+
+/** {@link StreamsConfig.traceContext} as the runtime reads it: `propagate` filled in. */
+export interface ResolvedTraceContext {
+  readonly propagate: boolean;
+  readonly around?: (record: TracedRecord, process: () => void) => void;
+}
 
 /**
  * The processing guarantee of an app, as in Kafka Streams:
@@ -193,6 +200,13 @@ export interface StreamsConfig {
    */
   metricsNumSamples?: number;
   /**
+   * W3C trace context through the topology (opt-in): each input record's `traceparent` and
+   * `tracestate` headers go to the records written while it is processed, and `around` wraps each
+   * record's processing (an OpenTelemetry span); see {@link TraceContextSetting} and
+   * docs/operating.md#trace-context. Default none.
+   */
+  traceContext?: TraceContextSetting;
+  /**
    * Decides what happens after a fatal error; see {@link UncaughtExceptionHandler}. Default: shut
    * this instance down (`'SHUTDOWN_CLIENT'`), state ERROR. Kafka Streams'
    * `setUncaughtExceptionHandler`.
@@ -265,6 +279,8 @@ export interface ResolvedStreamsConfig {
   readonly metricsSampleWindowMs: number;
   /** See {@link StreamsConfig.metricsNumSamples}. */
   readonly metricsNumSamples: number;
+  /** See {@link StreamsConfig.traceContext}; `undefined` when unset. */
+  readonly traceContext: ResolvedTraceContext | undefined;
   /** See {@link StreamsConfig.uncaughtExceptionHandler}; the default answers `'SHUTDOWN_CLIENT'`. */
   readonly uncaughtExceptionHandler: UncaughtExceptionHandler;
   /** See {@link StreamsConfig.stateRestoreListener}; `undefined` when unset. */

@@ -111,3 +111,63 @@ describe('serveObservability on an app', { timeout: 10_000 }, () => {
     expect(health.reasons).toContainEqual(expect.stringMatching(/made no progress for \d+ ms \(more than 60000\)/));
   });
 });
+
+describe('the live page and its feed', { timeout: 10_000 }, () => {
+  it('serves the page, a JSON snapshot with the topology, tasks, lag and rates, and server-sent events every second', async () => {
+    world = new FakeWorld({ input: 2, output: 2 });
+    const run = world.start(mapTopology(), { processingGuarantee: 'at_least_once', metricsRecordingLevel: 'DEBUG' });
+    server = await serveObservability(run.app, { port: 0 });
+    expect(await run.started).toEqual({ ok: true });
+    world.produce('input', numbered(20));
+    await waitAllCommitted(world).catch((err: Error) => {
+      throw new Error(`${err.message}; errors: ${run.errors.map((e) => e.message).join(' | ')}; state ${run.app.state}`);
+    });
+
+    const page = await get('/');
+    expect(page.status).toBe(200);
+    expect(page.type).toContain('text/html');
+    expect(page.body).toContain('<svg id="graph"');
+    // Self-contained: nothing loaded from elsewhere.
+    expect(page.body).not.toMatch(/(src|href)="(https?:)?\/\//);
+
+    const snap = JSON.parse((await get('/api/snapshot')).body) as {
+      applicationId: string;
+      state: string;
+      topology: { subTopologies: { id: number; nodes: { name: string }[] }[] };
+      tasks: { id: string; processed: number }[];
+      lags: { topic: string; partition: number; lag: number }[];
+      rates: { processTotal: number; nodes: Record<string, { total: number }> };
+    };
+    expect(snap.applicationId).toBe('app');
+    expect(snap.state).toBe('RUNNING');
+    expect(snap.topology.subTopologies[0]!.nodes.map((n) => n.name)).toEqual(['in', 'map', 'out']);
+    expect(snap.tasks.map((t) => t.id)).toEqual(['0_0', '0_1']);
+    expect(snap.tasks.reduce((sum, t) => sum + t.processed, 0)).toBe(20);
+    expect(snap.lags.map((l) => l.lag)).toEqual([0, 0]);
+    expect(snap.rates.processTotal).toBe(20);
+    expect(snap.rates.nodes['map']!.total).toBe(20);
+
+    // Server-sent events: the first snapshot at once, the next about a second later.
+    const controller = new AbortController();
+    const res = await fetch(`${server.url}/events`, { signal: controller.signal });
+    expect(res.headers.get('content-type')).toBe('text/event-stream');
+    const reader = res.body!.getReader();
+    const events: string[] = [];
+    let buffer = '';
+    const startedAt = Date.now();
+    while (events.length < 2) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buffer += Buffer.from(value).toString();
+      let at: number;
+      while ((at = buffer.indexOf('\n\n')) >= 0) {
+        events.push(buffer.slice(0, at));
+        buffer = buffer.slice(at + 2);
+      }
+    }
+    controller.abort();
+    expect(events).toHaveLength(2);
+    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(900);
+    expect(JSON.parse(events[0]!.replace(/^data: /, '')).applicationId).toBe('app');
+  });
+});

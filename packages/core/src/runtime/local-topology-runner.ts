@@ -1,6 +1,7 @@
 import type { Headers, Serde } from '@rivulet/serde';
 import type { FetchedBatch } from '../client/internals/kafka-port.js';
 import { choosePartition, defaultPartitioner, type Partitioner } from '../client/partitioner.js';
+import type { TraceContextSetting } from '../processor/trace-context.js';
 import type { ExceptionHandlerSetting } from '../config/exception-handler-setting.js';
 import { createConsoleLogger, type Logger } from '../config/logger.js';
 import { changelogTopic } from '../state/internals/changelog/changelog-topic.js';
@@ -76,6 +77,8 @@ export interface LocalTopologyRunnerOptions {
   defaultKeySerde?: Serde<unknown>;
   /** The value serde of sources, sinks and stores that name none, as the app's `defaultValueSerde`. */
   defaultValueSerde?: Serde<unknown>;
+  /** As the app's `traceContext` option: trace context propagation and the `around` hook. */
+  traceContext?: TraceContextSetting;
 }
 
 /**
@@ -141,6 +144,7 @@ export class LocalTopologyRunner {
       },
       sink,
       logger,
+      { propagateTraceContext: options.traceContext !== undefined && options.traceContext.propagate !== false },
     );
     const defaultSerdes: DefaultSerdes = { key: options.defaultKeySerde, value: options.defaultValueSerde };
     checkDefaultSerdes(topology, defaultSerdes);
@@ -161,6 +165,7 @@ export class LocalTopologyRunner {
         stores: taskStores,
         requestCommit: () => undefined,
         logger,
+        traceAround: options.traceContext?.around,
       });
       for (const name of sub.stores) {
         const builder = topology.stores().get(name)!;

@@ -636,6 +636,29 @@ export class StreamsApp {
     return { live: notLive.length === 0, ready: notLive.length === 0 && notReady.length === 0, state, reasons: [...notLive, ...notReady] };
   }
 
+  /**
+   * The approximate number of entries of each key-value store of each task this instance runs (the
+   * live page's store sizes); `undefined` for window and session stores.
+   *
+   * @internal
+   */
+  storeSizes(): { name: string; taskId: string; entries: number | undefined }[] {
+    const out: { name: string; taskId: string; entries: number | undefined }[] = [];
+    for (const { task, stores } of this.manager?.tasks.values() ?? []) {
+      for (const [name, store] of stores) {
+        const count = (store as { approximateNumEntries?: () => number }).approximateNumEntries;
+        let entries: number | undefined;
+        try {
+          entries = typeof count === 'function' ? count.call(store) : undefined;
+        } catch {
+          entries = undefined;
+        }
+        out.push({ name, taskId: task.id, entries });
+      }
+    }
+    return out.sort((a, b) => a.name.localeCompare(b.name) || a.taskId.localeCompare(b.taskId, 'en', { numeric: true }));
+  }
+
   /** Serializes everything that touches tasks: batches, commits, punctuators, assignments. */
   private locked<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.lock.then(fn, fn);

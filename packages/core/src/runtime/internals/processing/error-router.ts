@@ -12,6 +12,7 @@ import type { SinkRuntime, SourceRuntime } from './processor-nodes.js';
 import { SKIPPED_RECORD, SendFailedError, type MaybeBytes, type RecordSink } from '../producing/record-collector.js';
 import { DroppedRecords } from './dropped-records.js';
 import type { DroppedRecordReason } from '../../../processor/dropped-record.js';
+import { withTraceContext } from '../../../processor/trace-context.js';
 
 /** What the router needs from the runtime besides the handlers. */
 export interface ErrorRouterOptions {
@@ -19,6 +20,8 @@ export interface ErrorRouterOptions {
   maxRecordBytes?(topic: string): number;
   /** Reports each record the handlers skipped or dead-lettered (StreamsApp.errors$). */
   report?(error: StreamsError): void;
+  /** `traceContext.propagate`: a record written gets the input record's trace context when it has none. */
+  propagateTraceContext?: boolean;
 }
 
 /** The task a record belongs to, as the router sees it: its id, and where its dropped records are counted. */
@@ -162,7 +165,7 @@ export class ErrorRouter {
       this.handle('production', this.handlers.production, toError(err), meta, this.currentRaw, this.currentTask, sink.name);
       return;
     }
-    const headers = headersOrUndefined(record.headers);
+    const headers = headersOrUndefined(this.options.propagateTraceContext === true ? withTraceContext(record.headers, this.currentRaw?.headers) : record.headers);
     if (key instanceof Promise || value instanceof Promise) {
       const [k, v] = this.handleAsyncSerialization(topic, key, value, headers, meta, this.currentRaw, this.currentTask, sink.name);
       this.collector.send(topic, k, v, record.timestamp, headers, undefined, sink.partitioner);

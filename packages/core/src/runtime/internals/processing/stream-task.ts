@@ -15,6 +15,7 @@ import type { PartitionGroup } from './partition-group.js';
 import { ProcessorRuntime, SinkRuntime, SourceRuntime, type RuntimeNode } from './processor-nodes.js';
 import type { RecordSink } from '../producing/record-collector.js';
 import { meteredStore, type NodeSensors, type TaskSensors } from '../../../metrics/internals/streams-sensors.js';
+import { traceContextOf, type TracedRecord } from '../../../processor/trace-context.js';
 
 /** `<subtopology>_<partition>`: one sub-topology on one partition number. */
 export function taskIdOf(subTopology: number, partition: number): string {
@@ -69,6 +70,8 @@ export interface StreamTaskDeps {
   readonly dropLog?: DroppedRecordsOptions;
   /** The task's metrics; its node and store metrics are recorded only at the DEBUG recording level. */
   readonly sensors?: TaskSensors;
+  /** `traceContext.around`: wraps the processing of each input record. */
+  readonly traceAround?: ((record: TracedRecord, process: () => void) => void) | undefined;
 }
 
 /** Logs nothing: a task made without a logger (unit tests) still counts its drops. */
@@ -271,7 +274,8 @@ export class StreamTask implements ProcessorContext<unknown, unknown> {
           this.current = source;
           // A processor that threw outside a record (a punctuator) is not this record's.
           this.failedNode = undefined;
-          this.deps.errors.process(source, record, this.metadata, raw, this);
+          if (this.deps.traceAround === undefined) this.deps.errors.process(source, record, this.metadata, raw, this);
+          else this.processTraced(source, record, topic, partition, raw);
           this.current = undefined;
           this.processedCount++;
         }
@@ -325,6 +329,21 @@ export class StreamTask implements ProcessorContext<unknown, unknown> {
   /** Records that the offsets returned by `offsetsToCommit` are now committed. */
   markCommitted(offsets: readonly TopicPartitionOffset[]): void {
     for (const o of offsets) this.committedOffsets.set(o.topic, o.offset);
+  }
+
+  /** Processes one record inside `traceContext.around`, which must call `process()` exactly once. */
+  private processTraced(source: SourceRuntime, record: StreamRecord<unknown, unknown>, topic: string, partition: number, raw: FetchedRecord): void {
+    const trace = traceContextOf(raw.headers);
+    const metadata = this.metadata!;
+    let called = 0;
+    this.deps.traceAround!(
+      { topic, partition, offset: raw.offset, timestamp: record.timestamp, taskId: this.id, traceparent: trace?.traceparent, tracestate: trace?.tracestate, headers: raw.headers },
+      () => {
+        if (called++ > 0) throw new Error('traceContext.around called process() twice for one record');
+        this.deps.errors.process(source, record, metadata, raw, this);
+      },
+    );
+    if (called === 0) throw new Error(`traceContext.around did not call process() for ${topic}-${partition} offset ${raw.offset}: the record would be lost`);
   }
 
   /** DEBUG recording, per record: the source node's rate and end-to-end latency, the record's lateness. */

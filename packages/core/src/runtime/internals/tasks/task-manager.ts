@@ -1249,6 +1249,7 @@ export class TaskManager {
       requestCommit: () => this.requestCommit(),
       logger: config.logger,
       sensors: active.sensors,
+      traceAround: config.traceContext?.around,
     });
     link.timestamp = () => task.currentRecordTimestamp();
     link.append = (topic, key, value, timestamp) => {
@@ -1452,6 +1453,7 @@ export class TaskManager {
       {
         maxRecordBytes: (topic) => this.limits.maxRecordBytes(topic),
         report: this.deps.report,
+        propagateTraceContext: config.traceContext?.propagate === true,
       },
     );
   }
