@@ -74,6 +74,8 @@ export type {
   ExceptionHandlerSetting,
 } from './config/exception-handler-setting.js';
 export { createConsoleLogger } from './config/logger.js';
+export { createPinoLogger, fromPino } from './config/pino-logger.js';
+export type { PinoLike, PinoLoggerOptions } from './config/pino-logger.js';
 export type { LogLevel, Logger } from './config/logger.js';
 
 // Errors

@@ -41,13 +41,4 @@ describe('createConsoleLogger', () => {
     expect([spies.debug, spies.info, spies.warn, spies.error].map((spy) => spy.mock.calls.length)).toEqual([0, 0, 0, 0]);
   });
 
-  it("is the resolved logger's default, at the configured level", async () => {
-    const { resolveConfig } = await import('./validate.js');
-    const spies = spyConsole();
-    const { logger } = resolveConfig({ applicationId: 'a', brokers: 'localhost:9092', logLevel: 'info' });
-    logger.info('started');
-    logger.debug('hidden');
-    expect(spies.info).toHaveBeenCalledWith('[rivulet] started');
-    expect(spies.debug).not.toHaveBeenCalled();
-  });
 });

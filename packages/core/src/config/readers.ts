@@ -4,6 +4,7 @@ import type { SaslSetting, SslSetting } from './client-config.js';
 import type { IssueList } from './config-error.js';
 import type { DeadLetterTopicSetting, ExceptionHandlerSetting } from './exception-handler-setting.js';
 import type { Logger } from './logger.js';
+import { fromPino, isPinoLike } from './pino-logger.js';
 import type { StateRestoreListener } from './state-restore-listener.js';
 import type { ResolvedTraceContext } from './streams-config.js';
 import type { UncaughtExceptionHandler } from './uncaught-exception-handler.js';
@@ -307,6 +308,8 @@ const LOGGER_METHODS = ['debug', 'info', 'warn', 'error'] as const;
 export const logger: Reader<Logger> = {
   type: 'object with debug, info, warn, error',
   read(issues, path, value, defaultValue) {
+    // A pino logger (or one like it) takes (fields, message): wrapped, so the fields stay fields.
+    if (isPinoLike(value)) return fromPino(value);
     const object = typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
     const missing = LOGGER_METHODS.filter((method) => typeof object[method] !== 'function');
     if (missing.length === 0) return value as Logger;

@@ -1,7 +1,8 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ResolvedConsumerConfig, ResolvedProducerConfig, RetrySetting, StreamsConsumerConfig, StreamsProducerConfig } from './client-config.js';
-import { createConsoleLogger, LOG_LEVELS } from './logger.js';
+import { LOG_LEVELS } from './logger.js';
+import { createPinoLogger } from './pino-logger.js';
 import type { LogLevel } from './logger.js';
 import * as read from './readers.js';
 import type { Reader } from './readers.js';
@@ -312,8 +313,8 @@ export const SETTINGS: { readonly [P in OptionPath]: Setting<ValueAt<P>> } = {
     doc: "What to do when an output record cannot be serialized or sent; see `ExceptionHandlerSetting`. Default `'fail'`. Kafka Streams' `default.production.exception.handler`.",
   },
   logger: {
-    kafka: null, read: read.logger, derive: ({ logLevel }) => createConsoleLogger(logLevel), shownDefault: 'the console, at `logLevel`',
-    doc: 'Where Rivulet logs; see `Logger`. Default a console logger that honors `logLevel`.',
+    kafka: null, read: read.logger, derive: ({ logLevel, applicationId }) => createPinoLogger(logLevel, { base: { app: applicationId } }), shownDefault: 'pino on stderr, at `logLevel`',
+    doc: "Where Rivulet logs; see `Logger`. A pino logger (`pino()`, or one like it) is taken as it is: its `(fields, message)` calls get Rivulet's fields. Default pino at `logLevel` on stderr: one JSON object per line with `app` (the applicationId) and the call's fields (`taskId`, `topic`, `partition`, ...), or pretty lines in a terminal when pino-pretty is installed. `createConsoleLogger(level)` gives the plain console lines of earlier versions.",
   },
   defaultKeySerde: {
     kafka: 'default.key.serde', read: read.serde, default: undefined,

@@ -13,6 +13,7 @@ import type { ExceptionHandlerSetting } from './exception-handler-setting.js';
 import type { UncaughtExceptionHandler } from './uncaught-exception-handler.js';
 import type { StateRestoreListener } from './state-restore-listener.js';
 import type { LogLevel, Logger } from './logger.js';
+import type { PinoLike } from './pino-logger.js';
 import type { MetricsRecordingLevel } from '../metrics/metric.js';
 import type { TraceContextSetting, TracedRecord } from '../processor/trace-context.js';
 
@@ -141,9 +142,13 @@ export interface StreamsConfig {
    */
   productionExceptionHandler?: ExceptionHandlerSetting;
   /**
-   * Where Rivulet logs; see {@link Logger}. Default a console logger that honors `logLevel`.
+   * Where Rivulet logs; see {@link Logger}. A pino logger (`pino()`, or one like it) is taken as
+   * it is: its `(fields, message)` calls get Rivulet's fields. Default pino at `logLevel` on stderr:
+   * one JSON object per line with `app` (the applicationId) and the call's fields (`taskId`,
+   * `topic`, `partition`, ...), or pretty lines in a terminal when pino-pretty is installed.
+   * `createConsoleLogger(level)` gives the plain console lines of earlier versions.
    */
-  logger?: Logger;
+  logger?: Logger | PinoLike;
   /**
    * The key serde of every source, sink, repartition topic and store that names none. Default
    * none: each must then name its own, and the app fails at construction naming the ones that

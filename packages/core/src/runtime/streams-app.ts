@@ -288,6 +288,11 @@ export class StreamsApp {
     this.setState('REBALANCING');
     this.rebalanceStartedAt = Date.now();
     this.lastProgressAt = Date.now();
+    config.logger.info(`starting ${config.applicationId}: ${config.processingGuarantee}, ${topology.subTopologies().length} sub-topolog${topology.subTopologies().length === 1 ? 'y' : 'ies'}`, {
+      applicationId: config.applicationId,
+      processingGuarantee: config.processingGuarantee,
+      brokers: config.brokers.join(','),
+    });
     const started = firstValueFrom(this.stateSubject.pipe(filter((s) => s === 'RUNNING' || s === 'PENDING_ERROR' || s === 'ERROR' || s === 'PENDING_SHUTDOWN')), {
       defaultValue: this.state,
     });
@@ -802,7 +807,14 @@ export class StreamsApp {
     this.rebalanceTimeMs += durationMs;
     this.rebalanceLatency.record(durationMs);
     this.lastRebalanceAt = Date.now();
-    this.rebalanceSubject.next({ durationMs, gained: pending.gained, lost: pending.lost, tasks: manager.ownedTaskIds() });
+    const tasks = manager.ownedTaskIds();
+    this.config.logger.info(`rebalance done in ${durationMs} ms: tasks ${tasks.join(', ') || 'none'}${pending.gained.length > 0 ? `; gained ${pending.gained.join(', ')}` : ''}${pending.lost.length > 0 ? `; lost ${pending.lost.join(', ')}` : ''}`, {
+      durationMs,
+      tasks,
+      gained: pending.gained,
+      lost: pending.lost,
+    });
+    this.rebalanceSubject.next({ durationMs, gained: pending.gained, lost: pending.lost, tasks });
     this.setState('RUNNING');
   }
 
@@ -973,6 +985,8 @@ export class StreamsApp {
 
   private async shutdown(clean: boolean, commitFirst = clean): Promise<void> {
     this.stopping = true;
+    const closingAt = Date.now();
+    if (clean) this.config.logger.info('closing: last commit, then leaving the group');
     if (this.state !== 'ERROR') this.setState(clean ? 'PENDING_SHUTDOWN' : 'PENDING_ERROR');
     if (this.timer !== undefined) clearInterval(this.timer);
     await this.replacing?.catch(() => undefined);
@@ -994,6 +1008,7 @@ export class StreamsApp {
     // Last, once the stores are closed: another instance may open them from now on.
     await this.stateDirLock?.release().catch(log('releasing the stateDir lock'));
     this.stateDirLock = undefined;
+    this.config.logger.info(`closed in ${Date.now() - closingAt} ms: ${this.fatalError === undefined ? 'NOT_RUNNING' : 'ERROR'}`, { processed: this.manager?.recordsProcessed() ?? 0 });
     this.setState(this.fatalError === undefined ? 'NOT_RUNNING' : 'ERROR');
     this.stateSubject.complete();
     this.rebalanceSubject.complete();
