@@ -109,4 +109,32 @@ describe('metrics and health on the broker', () => {
     await app.close();
     expect(app.health()).toMatchObject({ live: false, ready: false, state: 'NOT_RUNNING' });
   }, 120_000);
+
+  // Issue 15, part 4: 'Debug logging printed 1,814 lines for 4 records.' kafkajs's own debug lines
+  // (every request and response) now come only with clientLogLevel 'debug'.
+  it("logLevel 'debug' stays readable: a few records log a bounded number of lines, Rivulet's own debug lines among them", async () => {
+    const kafka = new KafkaTestHarness();
+    const [input, output] = [kafka.uniqueName('dbg-in'), kafka.uniqueName('dbg-out')];
+    await Promise.all([kafka.createTopic(input, 1), kafka.createTopic(output, 1)]);
+    const builder = new StreamsBuilder();
+    builder.source(input, { key: serdes.string(), value: serdes.string() }).mapValues((v) => v.toUpperCase()).sink(output, { key: serdes.string(), value: serdes.string() });
+    const lines: { level: string; message: string }[] = [];
+    const keep = (level: string) => (message: string) => void lines.push({ level, message });
+    const app = new StreamsApp(builder.build(), {
+      applicationId: kafka.uniqueName('dbg-app'),
+      brokers: kafka.brokers,
+      logLevel: 'debug',
+      commitIntervalMs: 200,
+      logger: { debug: keep('debug'), info: keep('info'), warn: keep('warn'), error: keep('error') },
+    });
+    apps.push(app);
+    await app.start();
+    await kafka.produce(input, ['a', 'b', 'c', 'd'].map((v) => ({ key: v, value: v })));
+    await kafka.eventually(async () => (app.metrics().recordsProcessed >= 4 ? true : undefined), 30_000, '4 records processed');
+    await app.close();
+    const kafkajsDebug = lines.filter((l) => l.level === 'debug' && l.message.startsWith('[kafkajs]'));
+    expect(kafkajsDebug, kafkajsDebug.slice(0, 5).map((l) => l.message).join('\n')).toEqual([]);
+    expect(lines.length, lines.map((l) => `${l.level} ${l.message}`).join('\n')).toBeLessThan(150);
+    expect(lines.some((l) => l.level === 'info' && /^starting /.test(l.message))).toBe(true);
+  }, 60_000);
 });

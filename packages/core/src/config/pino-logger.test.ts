@@ -99,3 +99,12 @@ describe('what a running app logs at info', { timeout: 10_000 }, () => {
     expect(many.filter((m) => /offset \d+/.test(m))).toEqual([]);
   });
 });
+
+describe('clientLogLevel', () => {
+  it("keeps kafkajs's debug lines out of logLevel 'debug' unless asked for", () => {
+    expect(resolveConfig({ applicationId: 'a', brokers: ['k:9092'], logLevel: 'debug' }).clientLogLevel).toBe('info');
+    expect(resolveConfig({ applicationId: 'a', brokers: ['k:9092'], logLevel: 'warn' }).clientLogLevel).toBe('warn');
+    expect(resolveConfig({ applicationId: 'a', brokers: ['k:9092'], logLevel: 'debug', clientLogLevel: 'debug' }).clientLogLevel).toBe('debug');
+    expect(() => resolveConfig({ applicationId: 'a', brokers: ['k:9092'], clientLogLevel: 'verbose' as never })).toThrow(/clientLogLevel/);
+  });
+});

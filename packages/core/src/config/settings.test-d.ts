@@ -19,6 +19,7 @@ describe('OptionPath', () => {
       | 'connectionTimeoutMs'
       | 'requestTimeoutMs'
       | 'logLevel'
+      | 'clientLogLevel'
       | 'deserializationExceptionHandler'
       | 'processingExceptionHandler'
       | 'productionExceptionHandler'

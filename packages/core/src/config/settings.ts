@@ -158,6 +158,10 @@ export const SETTINGS: { readonly [P in OptionPath]: Setting<ValueAt<P>> } = {
     kafka: null, read: read.choice(LOG_LEVELS), early: true, default: 'warn',
     doc: "How much the default console logger and the Kafka client log; see `LogLevel`. A custom `logger` receives every level and filters by its own settings. Default `'warn'`.",
   },
+  clientLogLevel: {
+    kafka: null, read: read.choice(LOG_LEVELS), derive: ({ logLevel }) => (logLevel === 'debug' ? 'info' : logLevel), shownDefault: "`logLevel`, but `'info'` when that is `'debug'`",
+    doc: "How much the Kafka client (kafkajs) itself logs, through `logger`; see `LogLevel`. Default `logLevel`, except that `logLevel: 'debug'` leaves the client at `'info'`: its debug lines (every request and response, thousands for a few records) come only when this is `'debug'` too.",
+  },
   'retry.retries': {
     kafka: null, read: read.integer(0, UNLIMITED), default: 5,
     doc: "How many times a failed request is retried. Default 5 (kafkajs's).",

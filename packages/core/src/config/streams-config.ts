@@ -150,6 +150,12 @@ export interface StreamsConfig {
    */
   logger?: Logger | PinoLike;
   /**
+   * How much the Kafka client (kafkajs) itself logs, through `logger`; see {@link LogLevel}. Default
+   * `logLevel`, except that `logLevel: 'debug'` leaves the client at `'info'`: its debug lines
+   * (every request and response, thousands for a few records) come only when this is `'debug'` too.
+   */
+  clientLogLevel?: LogLevel;
+  /**
    * The key serde of every source, sink, repartition topic and store that names none. Default
    * none: each must then name its own, and the app fails at construction naming the ones that
    * don't. Kafka Streams' `default.key.serde`.
@@ -254,6 +260,8 @@ export interface ResolvedStreamsConfig {
   readonly requestTimeoutMs: number;
   /** See {@link StreamsConfig.logLevel}; give it to the Kafka client too. */
   readonly logLevel: LogLevel;
+  /** See {@link StreamsConfig.clientLogLevel}. */
+  readonly clientLogLevel: LogLevel;
   /** See {@link StreamsConfig.retry}. */
   readonly retry: ResolvedRetrySetting;
   /** See {@link StreamsConfig.producer}. */

@@ -367,6 +367,7 @@ describe('resolveConfig with a custom config', () => {
       connectionTimeoutMs: 3000,
       requestTimeoutMs: 40000,
       logLevel: 'info',
+      clientLogLevel: 'warn',
       retry: { retries: 8, initialRetryTimeMs: 100, maxRetryTimeMs: 10000 },
       producer: {
         acks: -1,

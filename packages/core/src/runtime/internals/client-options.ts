@@ -42,7 +42,7 @@ export function createKafkajsClient(config: ResolvedStreamsConfig): KafkajsClien
     connectionTimeoutMs: config.connectionTimeoutMs,
     requestTimeoutMs: config.requestTimeoutMs,
     retry: config.retry,
-    logLevel: config.logLevel,
+    logLevel: config.clientLogLevel,
     logger: config.logger,
   });
 }
