@@ -13,6 +13,7 @@ export { KGroupedStream } from './kgrouped-stream.js';
 export type { AggregateOptions } from './kgrouped-stream.js';
 export { KTable } from './ktable.js';
 export type { TableOptions } from './ktable.js';
+export { KGroupedTable } from './kgrouped-table.js';
 export { JoinWindows } from './join-windows.js';
 export type { StreamJoinOptions, StreamTableJoinOptions } from './joined.js';
 export type { StoreOptions } from './internal/builder-context.js';

@@ -3,7 +3,10 @@ import type { BuilderContext, StoreOptions } from './internal/builder-context.js
 import { KTableSource, KTableTransform } from './internal/processors/ktable-processors.js';
 import { PassThrough } from './internal/processors/stateless.js';
 import { tableTableJoin } from './internal/join-builders.js';
-import { KStream, type Named } from './kstream.js';
+import { changeSerde } from './internal/change-serde.js';
+import { KTableRepartitionMap } from './internal/processors/ktable-repartition-map.js';
+import { KGroupedTable } from './kgrouped-table.js';
+import { KStream, type GroupedOptions, type Named } from './kstream.js';
 
 /** Options of a derived table: a name, and a store to materialize it in (needed to query or join it). */
 export interface TableOptions<V> extends Named, StoreOptions {
@@ -72,6 +75,34 @@ export class KTable<K, V> {
     const name = this.ctx.names.node('KTABLE-TOSTREAM', options.name);
     this.ctx.topology.addProcessor(name, () => new PassThrough<K, V>(), this.nodeName);
     return new KStream<K, V>(this.ctx, name, this.keySerde, this.valueSerde, false);
+  }
+
+  /**
+   * Regroups the table's rows by a new key for an aggregation: `mapper` gives each row its group key
+   * and the value to aggregate. The updates go through the repartition topic
+   * `<applicationId>-<name>-repartition` carrying both the row's new value (to add to its new group)
+   * and its old value (to subtract from its old group), so a row that moves between groups leaves its
+   * old group's aggregate. `value` is the serde of the mapped values on that topic; default: this
+   * table's value serde (pass one when the mapper changes the value's type).
+   *
+   * @example
+   * const usersPerRegion = users
+   *   .groupBy((_id, user) => [user.region, user.id], { key: serdes.string(), value: serdes.string(), name: 'users-by-region' })
+   *   .count({ store: 'users-per-region' });
+   */
+  groupBy<KR, VR>(mapper: (key: K, value: V) => readonly [KR, VR], options: GroupedOptions<KR, VR> = {}): KGroupedTable<KR, VR> {
+    const what = 'KTable.groupBy()';
+    const base = this.ctx.names.stateful('KTABLE-AGGREGATE', options.name, `the repartition topic of ${what}`);
+    const valueSerde = this.ctx.requireSerde(options.value ?? (this.valueSerde as unknown as Serde<VR> | undefined), 'value', `${what} (its repartition topic)`);
+    const select = this.ctx.names.node('KTABLE-SELECT', options.name === undefined ? undefined : `${options.name}-select`);
+    this.ctx.topology.addProcessor(select, () => new KTableRepartitionMap<K, V, KR, VR>(select, mapper), this.nodeName);
+    const topic = `${base}-repartition`;
+    const wire = { key: options.key, value: changeSerde(valueSerde) };
+    this.ctx.topology.addInternalTopic(topic, {});
+    this.ctx.topology.addSink(this.ctx.names.node(`${base}-repartition-sink`), topic, wire, select);
+    const source = this.ctx.names.node(`${base}-repartition-source`);
+    this.ctx.topology.addSource(source, topic, wire);
+    return new KGroupedTable<KR, VR>(this.ctx, source, options.key, valueSerde);
   }
 
   /** The name to query the table with `app.store(name)` (undefined when not materialized). */

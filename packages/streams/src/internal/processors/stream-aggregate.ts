@@ -1,14 +1,16 @@
 import type { KeyValueStore, Processor, ProcessorContext, StreamRecord } from '@rivulet/core';
+import { forwardChange } from '../table-change.js';
 import { dropsNullKeyOrValue } from './drops.js';
 
 /**
  * count, reduce and aggregate of a grouped stream: the running aggregate per key lives in a
- * key-value store (changelogged), and every update is forwarded downstream as the table's new value.
+ * key-value store (changelogged), and every update is forwarded downstream as the table's new value
+ * (a TableChange with the aggregate before it).
  * Records with a null key or a null value are dropped, as in Kafka Streams, and reported as such
  * (reason `null-key-or-value`: counted and logged).
  */
-export class StreamAggregate<K, V, VA> implements Processor<K, V, K, VA> {
-  private ctx!: ProcessorContext<K, VA>;
+export class StreamAggregate<K, V, VA> implements Processor<K, V, K, VA | null> {
+  private ctx!: ProcessorContext<K, VA | null>;
   private store!: KeyValueStore<K, VA>;
 
   constructor(
@@ -17,7 +19,7 @@ export class StreamAggregate<K, V, VA> implements Processor<K, V, K, VA> {
     private readonly aggregator: (key: K, value: V, aggregate: VA | undefined) => VA,
   ) {}
 
-  init(context: ProcessorContext<K, VA>): void {
+  init(context: ProcessorContext<K, VA | null>): void {
     this.ctx = context;
     this.store = context.getStateStore<KeyValueStore<K, VA>>(this.storeName);
   }
@@ -28,6 +30,6 @@ export class StreamAggregate<K, V, VA> implements Processor<K, V, K, VA> {
     const current = old === undefined && this.initializer !== undefined ? this.initializer() : old;
     const next = this.aggregator(record.key, record.value, current);
     this.store.put(record.key, next);
-    this.ctx.forward(record.withValue(next));
+    forwardChange(this.ctx, record, next, old ?? null);
   }
 }

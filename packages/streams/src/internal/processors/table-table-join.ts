@@ -1,4 +1,5 @@
 import type { KeyValueStore, Processor, ProcessorContext, StreamRecord } from '@rivulet/core';
+import { forwardChange, oldValueOf } from '../table-change.js';
 import { dropNullKey } from './drops.js';
 
 /**
@@ -11,7 +12,8 @@ import { dropNullKey } from './drops.js';
  * out anyway (an inner join whose other side is absent had no result before either). Without the
  * old value of this side, a deletion of a key that never had a result still forwards a tombstone, as
  * Kafka Streams does. The result carries the update's timestamp. An update with a null key is
- * dropped and reported (reason `null-key-or-value`).
+ * dropped and reported (reason `null-key-or-value`). The old result forwarded with it (a
+ * TableChange) is the join of this side's old value with the other side's current one.
  */
 export class TableTableJoin<K, VThis, VOther, VR> implements Processor<K, VThis | null, K, VR | null> {
   private ctx!: ProcessorContext<K, VR | null>;
@@ -39,10 +41,15 @@ export class TableTableJoin<K, VThis, VOther, VR> implements Processor<K, VThis 
     const thisValue = record.value ?? null;
     const otherValue = this.other.get(key) ?? null;
     if (otherValue === null && this.otherRequired) return;
-    if ((thisValue === null && this.thisRequired) || (thisValue === null && otherValue === null)) {
-      this.ctx.forward(record.withValue(null));
-      return;
-    }
-    this.ctx.forward(record.withValue(this.joiner(thisValue, otherValue, key)));
+    const thisOld = oldValueOf<VThis>(record);
+    const old = thisOld === undefined ? undefined : this.result(thisOld, otherValue, key);
+    forwardChange(this.ctx, record, this.result(thisValue, otherValue, key), old);
+  }
+
+  /** The join result of these two sides, or null when there is none. */
+  private result(thisValue: VThis | null, otherValue: VOther | null, key: K): VR | null {
+    if ((thisValue === null && this.thisRequired) || (otherValue === null && this.otherRequired)) return null;
+    if (thisValue === null && otherValue === null) return null;
+    return this.joiner(thisValue, otherValue, key);
   }
 }
