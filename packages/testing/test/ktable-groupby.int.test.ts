@@ -44,7 +44,7 @@ function expectedCounts(): Map<string, bigint> {
   const driver = new TopologyTestDriver(usersPerRegion('users', 'out'));
   const input = driver.createInputTopic('users', str, str);
   for (const u of updates()) input.pipeInput(u.key, u.value);
-  const last = new Map(driver.createOutputTopic('out', str, str).readKeyValuesToList().map(([k, v]) => [k, BigInt(v)] as const));
+  const last = new Map(driver.createOutputTopic('out', str, str).readKeyValuesToList().map(([k, v]) => [k!, BigInt(v!)] as const));
   driver.close();
   return last;
 }
