@@ -105,7 +105,15 @@ export { SessionStoreBuilder } from './state/session-store-builder.js';
 export { StateDirectoryLockedError } from './state/internals/state-directory/state-directory.js';
 export type { StateDirectoryLockHolder } from './state/internals/state-directory/state-directory.js';
 export { InvalidStateStoreError } from './state/invalid-state-store-error.js';
+export { PUT_RETURN_CODE_NOT_PUT, PUT_RETURN_CODE_VALID_TO_UNDEFINED } from './state/versioned-key-value-store.js';
+export type { ReadOnlyVersionedKeyValueStore, VersionedKeyValueStore, VersionedRecord } from './state/versioned-key-value-store.js';
+export type { VersionedBytesStoreSupplier, VersionedKeyValueBytesStore } from './state/versioned-bytes-store.js';
+export { VersionedKeyValueStoreBuilder } from './state/versioned-key-value-store-builder.js';
 
 // Partitioning
 export { defaultPartitioner, partitionForKey } from './client/partitioner.js';
 export type { Partitioner, PartitionerArgs } from './client/partitioner.js';
+
+// Timestamped key-value stores (each row's timestamp kept with its value)
+export type { TimestampedKeyValueStore } from './state/timestamped-key-value-store.js';
+export { isTimestampedKeyValueStore } from './state/timestamped-key-value-store.js';

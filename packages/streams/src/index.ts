@@ -26,3 +26,13 @@ export type { EmitStrategy, WindowedAggregateOptions } from './windowed-options.
 export { LateRecordCounter } from './late-record-counter.js';
 export { windowedSerde, sessionWindowedSerde } from './windowed-serde.js';
 export type { Window, Windowed } from '@rivulet/core';
+export { CogroupedKStream } from './cogrouped-kstream.js';
+export { TimeWindowedCogroupedKStream } from './time-windowed-cogrouped-kstream.js';
+export { SessionWindowedCogroupedKStream } from './session-windowed-cogrouped-kstream.js';
+export { Suppressed, BufferConfig, StrictBufferConfig, EagerBufferConfig } from './suppressed.js';
+export type { BufferFullStrategy, SuppressionTime } from './suppressed.js';
+export { SuppressionBufferFullError } from './suppression-buffer-full-error.js';
+export { GlobalKTable } from './global-ktable.js';
+export type { GlobalTableOptions } from './global-ktable.js';
+export type { VersionedTableOptions } from './internal/versioned-tables.js';
+export type { ForeignKeyJoinOptions } from './internal/foreign-key-join.js';

@@ -20,6 +20,13 @@ export interface StreamTableJoinOptions<K, V> extends Named {
   key?: Serde<K>;
   /** Value serde of the repartition topic, when one is needed. */
   value?: Serde<V>;
+  /**
+   * A grace period for late table updates (Kafka Streams' `Joined.withGracePeriod`, KIP-923), for a
+   * versioned table only and at most its history retention: stream records wait in a changelogged
+   * buffer (`<name>-buffer-store`, serialized with `key` and `value`) until the stream time passes
+   * their timestamp plus this, then join with the table as of their timestamps, in timestamp order.
+   */
+  gracePeriodMs?: number;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { serdes, type Serde } from '@rivulet/serde';
+import { CogroupedKStream } from './cogrouped-kstream.js';
 import type { BuilderContext, StoreOptions } from './internal/builder-context.js';
 import { StreamAggregate } from './internal/processors/stream-aggregate.js';
 import { KTable } from './ktable.js';
@@ -75,6 +76,22 @@ export class KGroupedStream<K, V> {
     return new TimeWindowedKStream<K, V>(this.ctx, this.nodeName, this.keySerde, this.valueSerde, windows);
   }
 
+  /**
+   * Starts a cogroup (Kafka Streams' KIP-150): this grouped stream, with `aggregator` folding its
+   * records into an aggregate that other grouped streams of the same key type, added with
+   * {@link CogroupedKStream.cogroup}, update too; all of them write one store.
+   *
+   * @example
+   * const summary = clicks
+   *   .groupByKey()
+   *   .cogroup<Summary>((_id, _click, s) => ({ ...s, clicks: s.clicks + 1 }))
+   *   .cogroup(orders.groupByKey(), (_id, order, s) => ({ ...s, spent: s.spent + order.total }))
+   *   .aggregate(() => ({ clicks: 0, spent: 0 }), { store: 'customer-summary', value: serdes.json<Summary>() });
+   */
+  cogroup<VA>(aggregator: (key: K, value: V, aggregate: VA) => VA): CogroupedKStream<K, VA> {
+    return CogroupedKStream.of(this, aggregator);
+  }
+
   /** @internal */
   aggregateWith<VA>(
     what: string,
@@ -88,7 +105,7 @@ export class KGroupedStream<K, V> {
     const store = this.ctx.names.stateful('KSTREAM-AGGREGATE-STATE-STORE', options.store ?? options.name, `the store of ${what}`);
     const name = this.ctx.names.node('KSTREAM-AGGREGATE', options.name === undefined ? undefined : `${options.name}-aggregate`);
     this.ctx.topology.addProcessor(name, () => new StreamAggregate<K, V, VA>(store, initializer, aggregator), this.nodeName);
-    this.ctx.topology.addStateStore(this.ctx.keyValueStore(store, keySerde, valueSerde, options), name);
+    this.ctx.topology.addStateStore(this.ctx.tableStore(store, keySerde, valueSerde, options), name);
     return new KTable<K, VA>(this.ctx, name, store, keySerde, valueSerde);
   }
 }

@@ -96,7 +96,7 @@ export class KGroupedTable<K, V> {
     const store = this.ctx.names.stateful('KTABLE-AGGREGATE-STATE-STORE', options.store ?? options.name, `the store of KGroupedTable.${what}`);
     const name = this.ctx.names.node('KTABLE-AGGREGATE', options.name === undefined ? undefined : `${options.name}-aggregate`);
     this.ctx.topology.addProcessor(name, () => new KTableAggregate<K, V, VA>(store, initializer, adder, subtractor), this.nodeName);
-    this.ctx.topology.addStateStore(this.ctx.keyValueStore(store, this.keySerde, valueSerde, options), name);
+    this.ctx.topology.addStateStore(this.ctx.tableStore(store, this.keySerde, valueSerde, options), name);
     return new KTable<K, VA>(this.ctx, name, store, this.keySerde, valueSerde);
   }
 }

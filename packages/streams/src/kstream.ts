@@ -20,6 +20,8 @@ import type { JoinWindows } from './join-windows.js';
 import type { StreamJoinOptions, StreamTableJoinOptions } from './joined.js';
 import { KGroupedStream } from './kgrouped-stream.js';
 import { KTable } from './ktable.js';
+import { GlobalKTable } from './global-ktable.js';
+import { streamGlobalTableJoin } from './internal/global-table-join.js';
 
 /** Names an operator's node (and, for stateful ones, its store or topic). */
 export interface Named {
@@ -351,12 +353,32 @@ export class KStream<K, V> {
     windows: JoinWindows,
     options?: StreamJoinOptions<K, V, VO>,
   ): KStream<K, VR>;
+  /**
+   * Inner join with a {@link GlobalKTable}: each record computes the table key with `keySelector`
+   * and is joined with the table's value for it, or dropped when the table has none. No
+   * repartitioning and no co-partitioning: every instance holds all of the table. The result keeps
+   * the record's key. Records with a null value, or whose key selector returns null, are dropped
+   * (reason `null-key-or-value`). Table updates emit nothing.
+   *
+   * @example
+   * orders.join(countries, (_id, order) => order.countryCode, (order, country) => ({ ...order, country: country.name }));
+   */
+  join<KG, VG, VR>(
+    globalTable: GlobalKTable<KG, VG>,
+    keySelector: (key: K, value: V) => KG,
+    joiner: (value: V, tableValue: VG, key: K) => VR,
+    options?: Named,
+  ): KStream<K, VR>;
   join<VO, VR>(
-    other: KTable<K, VO> | KStream<K, VO>,
-    joiner: (value: V, otherValue: VO, key: K) => VR,
-    windowsOrOptions?: JoinWindows | StreamTableJoinOptions<K, V>,
-    options: StreamJoinOptions<K, V, VO> = {},
+    other: KTable<K, VO> | KStream<K, VO> | GlobalKTable<unknown, VO>,
+    joiner: ((value: V, otherValue: VO, key: K) => VR) | ((key: K, value: V) => unknown),
+    windowsOrOptions?: JoinWindows | StreamTableJoinOptions<K, V> | ((value: V, otherValue: VO, key: K) => VR),
+    options: StreamJoinOptions<K, V, VO> | Named = {},
   ): KStream<K, VR> {
+    if (other instanceof GlobalKTable) {
+      const joinGlobal = windowsOrOptions as (value: V, tableValue: VO | null, key: K) => VR;
+      return streamGlobalTableJoin(this.ctx, this, other, joiner as (key: K, value: V) => unknown, joinGlobal, false, options);
+    }
     const join = joiner as (value: V | null, otherValue: VO | null, key: K) => VR;
     if (other instanceof KTable) return streamTableJoin(this.ctx, this, other, join, false, (windowsOrOptions ?? {}) as StreamTableJoinOptions<K, V>);
     return streamStreamJoin(this.ctx, this, other, join, windowsOrOptions as JoinWindows, 'inner', options, other.ctx);
@@ -392,12 +414,30 @@ export class KStream<K, V> {
     windows: JoinWindows,
     options?: StreamJoinOptions<K, V, VO>,
   ): KStream<K, VR>;
+  /**
+   * Left join with a {@link GlobalKTable}: as {@link KStream.join} with a global table, and every
+   * record is joined: with null when the table has no value for the selected key, or when the key
+   * selector returns null (Kafka Streams' KIP-962). Records with a null value are dropped.
+   *
+   * @example
+   * orders.leftJoin(countries, (_id, order) => order.countryCode, (order, country) => ({ ...order, country: country?.name ?? 'unknown' }));
+   */
+  leftJoin<KG, VG, VR>(
+    globalTable: GlobalKTable<KG, VG>,
+    keySelector: (key: K, value: V) => KG,
+    joiner: (value: V, tableValue: VG | null, key: K) => VR,
+    options?: Named,
+  ): KStream<K, VR>;
   leftJoin<VO, VR>(
-    other: KTable<K, VO> | KStream<K, VO>,
-    joiner: (value: V, otherValue: VO | null, key: K) => VR,
-    windowsOrOptions?: JoinWindows | StreamTableJoinOptions<K, V>,
-    options: StreamJoinOptions<K, V, VO> = {},
+    other: KTable<K, VO> | KStream<K, VO> | GlobalKTable<unknown, VO>,
+    joiner: ((value: V, otherValue: VO | null, key: K) => VR) | ((key: K, value: V) => unknown),
+    windowsOrOptions?: JoinWindows | StreamTableJoinOptions<K, V> | ((value: V, otherValue: VO | null, key: K) => VR),
+    options: StreamJoinOptions<K, V, VO> | Named = {},
   ): KStream<K, VR> {
+    if (other instanceof GlobalKTable) {
+      const joinGlobal = windowsOrOptions as (value: V, tableValue: VO | null, key: K) => VR;
+      return streamGlobalTableJoin(this.ctx, this, other, joiner as (key: K, value: V) => unknown, joinGlobal, true, options);
+    }
     const join = joiner as (value: V | null, otherValue: VO | null, key: K) => VR;
     if (other instanceof KTable) return streamTableJoin(this.ctx, this, other, join, true, (windowsOrOptions ?? {}) as StreamTableJoinOptions<K, V>);
     return streamStreamJoin(this.ctx, this, other, join, windowsOrOptions as JoinWindows, 'left', options, other.ctx);

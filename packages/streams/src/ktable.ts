@@ -3,10 +3,13 @@ import type { BuilderContext, StoreOptions } from './internal/builder-context.js
 import { KTableSource, KTableTransform } from './internal/processors/ktable-processors.js';
 import { PassThrough } from './internal/processors/stateless.js';
 import { tableTableJoin } from './internal/join-builders.js';
+import { foreignKeyJoin, type ForeignKeyJoinOptions } from './internal/foreign-key-join.js';
 import { changeSerde } from './internal/change-serde.js';
 import { KTableRepartitionMap } from './internal/processors/ktable-repartition-map.js';
 import { KGroupedTable } from './kgrouped-table.js';
 import { KStream, type GroupedOptions, type Named } from './kstream.js';
+import { suppressTable } from './internal/suppress/suppress-table.js';
+import type { Suppressed } from './suppressed.js';
 
 /** Options of a derived table: a name, and a store to materialize it in (needed to query or join it). */
 export interface TableOptions<V> extends Named, StoreOptions {
@@ -51,7 +54,7 @@ export class KTable<K, V> {
     const store = ctx.names.stateful('KTABLE-SOURCE-STATE-STORE', options.store ?? options.name, 'the store of a table');
     const name = ctx.names.node('KTABLE-SOURCE', options.name === undefined ? undefined : `${options.name}-table`);
     ctx.topology.addProcessor(name, () => new KTableSource<K, V>(store), stream.nodeName);
-    ctx.topology.addStateStore(ctx.keyValueStore(store, keySerde, valueSerde, options), name);
+    ctx.topology.addStateStore(ctx.tableStore(store, keySerde, valueSerde, options), name);
     return new KTable<K, V>(ctx, name, store, keySerde, valueSerde);
   }
 
@@ -105,6 +108,20 @@ export class KTable<K, V> {
     return new KGroupedTable<KR, VR>(this.ctx, source, options.key, valueSerde);
   }
 
+  /**
+   * Holds the table's updates back and emits them later, by stream time: the final result per
+   * window once the window closes (`Suppressed.untilWindowCloses`, on a windowed aggregation's
+   * table), or the latest value per key after a time limit (`Suppressed.untilTimeLimit`). The buffer
+   * is a changelogged store, so a restart neither loses nor repeats a suppressed result under
+   * exactly_once; bounded buffers emit early or stop the app when full. See {@link Suppressed}.
+   *
+   * @example
+   * counts.suppress(Suppressed.untilWindowCloses(BufferConfig.unbounded()).withName('final-counts')).toStream().sink('final-counts');
+   */
+  suppress(suppressed: Suppressed<K>): KTable<K, V> {
+    return suppressTable(this, suppressed);
+  }
+
   /** The name to query the table with `app.store(name)` (undefined when not materialized). */
   get queryableStoreName(): string | undefined {
     return this.storeName;
@@ -120,8 +137,42 @@ export class KTable<K, V> {
    * @example
    * const profiles = users.join(addresses, (user, address) => ({ ...user, address }), { store: 'profiles', value: serdes.json<Profile>() });
    */
-  join<VO, VR>(other: KTable<K, VO>, joiner: (value: V, otherValue: VO, key: K) => VR, options: TableOptions<VR> = {}): KTable<K, VR> {
-    return tableTableJoin(this.ctx, this, other, joiner as (value: V | null, otherValue: VO | null, key: K) => VR, 'inner', options);
+  join<VO, VR>(other: KTable<K, VO>, joiner: (value: V, otherValue: VO, key: K) => VR, options?: TableOptions<VR>): KTable<K, VR>;
+  /**
+   * Foreign-key join (KIP-213): each row of this table joins the other table's row whose key
+   * `foreignKeyExtractor(value)` names; the result is keyed by this table's key. Updates on either
+   * side update the result: a change of a row's foreign key moves it to the new right row, a right
+   * update reaches every row referencing it, a deletion on either side deletes the result row. A
+   * null foreign key has no result (the record is counted as dropped). Subscriptions go through
+   * `<applicationId>-<name>-subscription-registration-topic` (co-partitioned with the other table's
+   * topic) and the answers through `<applicationId>-<name>-subscription-response-topic`
+   * (co-partitioned with this table's); an answer computed for a value that has changed since is
+   * discarded. Both tables are materialized (an unmaterialized one is, with a warning); the serdes
+   * of both tables' keys and values must be known (from their sources, or `key` / `thisValue` /
+   * `otherKey` / `otherValue`) and synchronous. Give `name`: it names the topics and the
+   * subscription store.
+   *
+   * @example
+   * const enriched = orders.join(customers, (order) => order.customerId, (order, customer) => ({ ...order, customer }), { name: 'order-customer' });
+   */
+  join<KO, VO, VR>(
+    other: KTable<KO, VO>,
+    foreignKeyExtractor: (value: V) => KO | null | undefined,
+    joiner: (value: V, otherValue: VO) => VR,
+    options?: ForeignKeyJoinOptions<K, V, KO, VO, VR>,
+  ): KTable<K, VR>;
+  join<KO, VO, VR>(
+    other: KTable<K, VO> | KTable<KO, VO>,
+    joinerOrExtractor: ((value: V, otherValue: VO, key: K) => VR) | ((value: V) => KO | null | undefined),
+    optionsOrJoiner?: TableOptions<VR> | ((value: V, otherValue: VO) => VR),
+    options: ForeignKeyJoinOptions<K, V, KO, VO, VR> = {},
+  ): KTable<K, VR> {
+    if (typeof optionsOrJoiner === 'function') {
+      const joiner = optionsOrJoiner as (value: V | null, otherValue: VO | null) => VR;
+      return foreignKeyJoin(this.ctx, this, other as KTable<KO, VO>, joinerOrExtractor as (value: V) => KO | null | undefined, joiner, false, options);
+    }
+    const joiner = joinerOrExtractor as (value: V | null, otherValue: VO | null, key: K) => VR;
+    return tableTableJoin(this.ctx, this, other as KTable<K, VO>, joiner, 'inner', optionsOrJoiner ?? {});
   }
 
   /**
@@ -131,8 +182,33 @@ export class KTable<K, V> {
    * @example
    * users.leftJoin(addresses, (user, address) => ({ ...user, address: address ?? undefined }));
    */
-  leftJoin<VO, VR>(other: KTable<K, VO>, joiner: (value: V, otherValue: VO | null, key: K) => VR, options: TableOptions<VR> = {}): KTable<K, VR> {
-    return tableTableJoin(this.ctx, this, other, joiner as (value: V | null, otherValue: VO | null, key: K) => VR, 'left', options);
+  leftJoin<VO, VR>(other: KTable<K, VO>, joiner: (value: V, otherValue: VO | null, key: K) => VR, options?: TableOptions<VR>): KTable<K, VR>;
+  /**
+   * Foreign-key left join (KIP-213): as the foreign-key {@link KTable.join}, but every row of this
+   * table has a result row, joined with null while the other table has no row for its foreign key or
+   * the foreign key is null (KIP-962); deleting this table's row deletes the result row.
+   *
+   * @example
+   * orders.leftJoin(customers, (order) => order.customerId, (order, customer) => ({ ...order, customer: customer ?? undefined }), { name: 'order-customer' });
+   */
+  leftJoin<KO, VO, VR>(
+    other: KTable<KO, VO>,
+    foreignKeyExtractor: (value: V) => KO | null | undefined,
+    joiner: (value: V, otherValue: VO | null) => VR,
+    options?: ForeignKeyJoinOptions<K, V, KO, VO, VR>,
+  ): KTable<K, VR>;
+  leftJoin<KO, VO, VR>(
+    other: KTable<K, VO> | KTable<KO, VO>,
+    joinerOrExtractor: ((value: V, otherValue: VO | null, key: K) => VR) | ((value: V) => KO | null | undefined),
+    optionsOrJoiner?: TableOptions<VR> | ((value: V, otherValue: VO | null) => VR),
+    options: ForeignKeyJoinOptions<K, V, KO, VO, VR> = {},
+  ): KTable<K, VR> {
+    if (typeof optionsOrJoiner === 'function') {
+      const joiner = optionsOrJoiner as (value: V | null, otherValue: VO | null) => VR;
+      return foreignKeyJoin(this.ctx, this, other as KTable<KO, VO>, joinerOrExtractor as (value: V) => KO | null | undefined, joiner, true, options);
+    }
+    const joiner = joinerOrExtractor as (value: V | null, otherValue: VO | null, key: K) => VR;
+    return tableTableJoin(this.ctx, this, other as KTable<K, VO>, joiner, 'left', optionsOrJoiner ?? {});
   }
 
   /**
@@ -150,9 +226,9 @@ export class KTable<K, V> {
     const name = this.ctx.names.node(prefix, options.name);
     const valueSerde = options.value ?? sameSerde;
     const store = options.store;
-    this.ctx.topology.addProcessor(name, () => new KTableTransform<K, V, VR>(fn, store), this.nodeName);
+    this.ctx.topology.addProcessor(name, () => new KTableTransform<K, V, VR>(fn, store, prefix === 'KTABLE-FILTER'), this.nodeName);
     if (store !== undefined) {
-      this.ctx.topology.addStateStore(this.ctx.keyValueStore(store, this.keySerde, valueSerde, options), name);
+      this.ctx.topology.addStateStore(this.ctx.tableStore(store, this.keySerde, valueSerde, options), name);
     }
     return new KTable<K, VR>(this.ctx, name, store, this.keySerde, valueSerde);
   }

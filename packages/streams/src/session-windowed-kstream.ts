@@ -8,6 +8,7 @@ import type { SessionWindows } from './session-windows.js';
 import { emitsFinal, retentionOf } from './time-windowed-kstream.js';
 import type { WindowedAggregateOptions } from './windowed-options.js';
 import { sessionWindowedSerde } from './windowed-serde.js';
+import { registerWindowGrace } from './internal/window-grace.js';
 
 /**
  * A grouped stream cut into session windows, ready for an aggregation. Each aggregation keeps its
@@ -51,7 +52,7 @@ export class SessionWindowedKStream<K, V> {
   /** Combines the values per key and session with `reducer`, which also combines merged sessions. */
   reduce(reducer: (aggregate: V, value: V, key: K) => V, options: WindowedAggregateOptions<V> = {}): KTable<Windowed<K>, V> {
     const valueSerde = options.value ?? this.valueSerde;
-    const combine = (k: K, agg: V | undefined, v: V): V => (agg === undefined ? v : reducer(agg, v, k));
+    const combine = (k: K, agg: V | undefined, v: V): V => (agg === undefined || agg === null ? v : reducer(agg, v, k));
     return this.aggregateWith('reduce()', options, valueSerde, undefined, (k, v, agg) => combine(k, agg, v), combine);
   }
 
@@ -99,11 +100,14 @@ export class SessionWindowedKStream<K, V> {
       this.nodeName,
     );
     this.ctx.topology.addStateStore(sessionStore(store, keySerde, valueSerde, retentionMs, options), name);
+    // A session closes gap + grace after its end (Kafka Streams' GraphGraceSearchUtil).
+    registerWindowGrace(this.ctx, name, windows.inactivityGapMs + windows.graceMs);
     return new KTable<Windowed<K>, VA>(this.ctx, name, undefined, sessionWindowedSerde(keySerde), valueSerde);
   }
 }
 
-function sessionStore<K, VA>(name: string, key: Serde<K>, value: Serde<VA> | undefined, retentionMs: number, options: WindowedAggregateOptions<VA>): StoreBuilder {
+/** @internal The session store of a session-windowed aggregation (a cogroup's too). */
+export function sessionStore<K, VA>(name: string, key: Serde<K>, value: Serde<VA> | undefined, retentionMs: number, options: WindowedAggregateOptions<VA>): StoreBuilder {
   const supplier = options.persistent ? Stores.persistentSessionStore(name, { retentionMs }) : Stores.inMemorySessionStore(name, { retentionMs });
   const builder = Stores.sessionStoreBuilder(supplier, key, value);
   return options.loggingDisabled ? builder.withLoggingDisabled() : builder;

@@ -2,8 +2,11 @@ import type { TimestampExtractor, Topology } from '@rivulet/core';
 import type { Serde } from '@rivulet/serde';
 import { BuilderContext, type StoreOptions } from './internal/builder-context.js';
 import { KTableSource } from './internal/processors/ktable-processors.js';
+import { VersionedKTableSource } from './internal/processors/versioned-ktable-source.js';
+import { versionedTableStore, type VersionedTableOptions } from './internal/versioned-tables.js';
 import { KStream, type Named } from './kstream.js';
 import { KTable } from './ktable.js';
+import { GlobalKTable, type GlobalTableOptions } from './global-ktable.js';
 
 /** Options of {@link StreamsBuilder.source}. */
 export interface StreamSourceOptions<K, V> extends Named {
@@ -19,7 +22,15 @@ export interface StreamSourceOptions<K, V> extends Named {
 }
 
 /** Options of {@link StreamsBuilder.table}. */
-export interface TableSourceOptions<K, V> extends StreamSourceOptions<K, V>, StoreOptions {}
+export interface TableSourceOptions<K, V> extends StreamSourceOptions<K, V>, StoreOptions {
+  /**
+   * Materialize the table in a versioned store (KIP-889) keeping `historyRetentionMs` of history:
+   * stream-table joins then look up the table as of each stream record's timestamp, and
+   * out-of-order updates go into the history without being forwarded downstream (KIP-914).
+   * Query it with `app.versionedStore(store)`.
+   */
+  versioned?: VersionedTableOptions;
+}
 
 /** Options of a {@link StreamsBuilder}. */
 export interface StreamsBuilderOptions {
@@ -53,7 +64,7 @@ export class StreamsBuilder {
 
   /**
    * A stream of the records of one or more topics, or of the topics a pattern matches (resolved
-   * against the existing topics when the app starts; topics created later are not picked up).
+   * against the existing topics when the app starts; matching topics created later are picked up every `metadataMaxAgeMs`).
    */
   source<K = unknown, V = unknown>(topics: string | readonly string[] | RegExp, options: StreamSourceOptions<K, V> = {}): KStream<K, V> {
     const name = this.ctx.names.node('KSTREAM-SOURCE', options.name);
@@ -83,9 +94,44 @@ export class StreamsBuilder {
     });
     const store = this.ctx.names.stateful('KTABLE-SOURCE-STATE-STORE', options.store ?? options.name, `the store of table('${topic}')`);
     const name = this.ctx.names.node('KTABLE-SOURCE', options.name);
+    const { versioned } = options;
+    if (versioned !== undefined) {
+      this.ctx.topology.addProcessor(name, () => new VersionedKTableSource<K, V>(store), source);
+      this.ctx.topology.addStateStore(versionedTableStore(this.ctx, store, options.key, options.value, { ...options, versioned }), name);
+      return new KTable<K, V>(this.ctx, name, store, options.key, options.value);
+    }
     this.ctx.topology.addProcessor(name, () => new KTableSource<K, V>(store), source);
-    this.ctx.topology.addStateStore(this.ctx.keyValueStore(store, options.key, options.value, options), name);
+    this.ctx.topology.addStateStore(this.ctx.tableStore(store, options.key, options.value, options), name);
     return new KTable<K, V>(this.ctx, name, store, options.key, options.value);
+  }
+
+  /**
+   * A {@link GlobalKTable} of a topic: the latest value per key of every partition, held in full by
+   * every instance of the app in a global store (in memory, or lmdb with `persistent`), with
+   * tombstones deleting. No changelog: the topic is the changelog. The app loads the store to the end
+   * of the topic before it is RUNNING and keeps it up to date while it runs; `app.store(store)`
+   * queries it. Each start reads the topic again from the beginning (no checkpoint is kept).
+   *
+   * @example
+   * const countries = builder.globalTable('countries', { key: serdes.string(), value: serdes.json<Country>(), store: 'countries' });
+   */
+  globalTable<K = unknown, V = unknown>(topic: string, options: GlobalTableOptions<K, V> = {}): GlobalKTable<K, V> {
+    const source = this.ctx.names.node('KSTREAM-SOURCE', options.name === undefined ? undefined : `${options.name}-source`);
+    const store = this.ctx.names.stateful('GLOBALKTABLE-STATE-STORE', options.store ?? options.name, `the store of globalTable('${topic}')`);
+    const name = this.ctx.names.node('KTABLE-SOURCE', options.name);
+    this.ctx.topology.addGlobalStore(
+      this.ctx.keyValueStore(store, options.key, options.value, { persistent: options.persistent === true, loggingDisabled: true }),
+      source,
+      topic,
+      {
+        key: options.key,
+        value: options.value,
+        ...(options.timestampExtractor ? { timestampExtractor: options.timestampExtractor } : {}),
+      },
+      name,
+      () => new KTableSource<K, V>(store),
+    );
+    return new GlobalKTable<K, V>(this.ctx, store, options.key, options.value);
   }
 
   /** Warnings so far (stateful operators that got generated names). */

@@ -9,6 +9,7 @@ import { SlidingWindows } from './sliding-windows.js';
 import type { TimeWindows } from './time-windows.js';
 import type { WindowedAggregateOptions } from './windowed-options.js';
 import { windowedSerde } from './windowed-serde.js';
+import { registerWindowGrace } from './internal/window-grace.js';
 
 /**
  * A grouped stream cut into time windows (tumbling, hopping or sliding), ready for an aggregation.
@@ -43,7 +44,7 @@ export class TimeWindowedKStream<K, V> {
 
   /** Combines the values per key and window with `reducer`; a window's first value is its start. */
   reduce(reducer: (aggregate: V, value: V, key: K) => V, options: WindowedAggregateOptions<V> = {}): KTable<Windowed<K>, V> {
-    return this.aggregateWith('reduce()', options, options.value ?? this.valueSerde, undefined, (k, v, agg) => (agg === undefined ? v : reducer(agg, v, k)));
+    return this.aggregateWith('reduce()', options, options.value ?? this.valueSerde, undefined, (k, v, agg) => (agg === undefined || agg === null ? v : reducer(agg, v, k)));
   }
 
   /** Folds the values per key and window into an aggregate, each window starting from `initializer()`. */
@@ -84,11 +85,13 @@ export class TimeWindowedKStream<K, V> {
       );
     }
     this.ctx.topology.addStateStore(windowStore(store, keySerde, valueSerde, retentionMs, sizeMs, options), name);
+    registerWindowGrace(this.ctx, name, windows.graceMs);
     return new KTable<Windowed<K>, VA>(this.ctx, name, undefined, windowedSerde(keySerde, sizeMs), valueSerde);
   }
 }
 
-function windowStore<K, VA>(name: string, key: Serde<K>, value: Serde<VA> | undefined, retentionMs: number, windowSizeMs: number, options: WindowedAggregateOptions<VA>): StoreBuilder {
+/** @internal The window store of a windowed aggregation (a cogroup's too). */
+export function windowStore<K, VA>(name: string, key: Serde<K>, value: Serde<VA> | undefined, retentionMs: number, windowSizeMs: number, options: WindowedAggregateOptions<VA>): StoreBuilder {
   const supplier = options.persistent
     ? Stores.persistentWindowStore(name, { retentionMs, windowSizeMs })
     : Stores.inMemoryWindowStore(name, { retentionMs, windowSizeMs });

@@ -29,6 +29,7 @@ describe('OptionPath', () => {
       | 'taskTimeoutMs'
       | 'numStandbyReplicas'
       | 'maxTaskIdleMs'
+      | 'metadataMaxAgeMs'
       | 'metricsRecordingLevel'
       | 'metricsSampleWindowMs'
       | 'metricsNumSamples'

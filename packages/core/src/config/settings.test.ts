@@ -69,7 +69,7 @@ describe('SETTINGS', () => {
 describe('KAFKA_PROPERTY_NAMES', () => {
   it('has an entry for every setting a StreamsConfig accepts, and no other', () => {
     expect(Object.keys(KAFKA_PROPERTY_NAMES).sort()).toEqual([...OPTION_PATHS].sort());
-    expect(OPTION_PATHS).toHaveLength(49);
+    expect(OPTION_PATHS).toHaveLength(50);
   });
 
   it('maps to the Kafka Streams and Kafka client names', () => {
@@ -78,6 +78,7 @@ describe('KAFKA_PROPERTY_NAMES', () => {
       brokers: 'bootstrap.servers',
       processingGuarantee: 'processing.guarantee',
       commitIntervalMs: 'commit.interval.ms',
+      metadataMaxAgeMs: 'metadata.max.age.ms',
       stateDir: 'state.dir',
       replicationFactor: 'replication.factor',
       clientId: 'client.id',

@@ -340,6 +340,10 @@ export const SETTINGS: { readonly [P in OptionPath]: Setting<ValueAt<P>> } = {
     kafka: 'max.task.idle.ms', read: read.integer(-1), default: 0,
     doc: "How long, in ms, a task with several input partitions (a join, a merge) waits for a partition that has no buffered records before it processes the others without it. Records are taken in timestamp order across a task's partitions; `0` waits only while the consumer knows the empty partition has more records on the broker (its fetch lag), `-1` never waits, and more than `0` also waits that long when no more records are known. A wait for records the broker has but that do not arrive ends after `requestTimeoutMs` (or this, if longer): see docs/concepts.md, \"Time across a task's partitions\". Default `0`. Kafka Streams' `max.task.idle.ms`.",
   },
+  metadataMaxAgeMs: {
+    kafka: 'metadata.max.age.ms', read: read.integer(1), default: 300_000,
+    doc: "How often, in ms, an app with pattern sources lists the topics, to find topics created (or deleted) since that its patterns match. A change makes the member commit, close its tasks and re-subscribe, so the group rebalances and the tasks cover the new topics' partitions. An app without pattern sources never lists. Default `300000` (5 minutes). Kafka's `metadata.max.age.ms`.",
+  },
   metricsRecordingLevel: {
     kafka: 'metrics.recording.level', read: read.choice(METRICS_RECORDING_LEVELS), default: 'INFO',
     doc: "Which metrics `app.metrics()` and the Prometheus endpoint keep; see `MetricsRecordingLevel`. `'INFO'`: client, thread, task, consumer and producer metrics, recorded per batch; `'DEBUG'` adds per-processor-node and per-state-store metrics, recorded per record and per store call. Default `'INFO'`. Kafka Streams' `metrics.recording.level`.",

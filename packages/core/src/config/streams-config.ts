@@ -193,6 +193,14 @@ export interface StreamsConfig {
    */
   maxTaskIdleMs?: number;
   /**
+   * How often, in ms, an app with pattern sources lists the topics, to find topics created (or
+   * deleted) since that its patterns match. A change makes the member commit, close its tasks and
+   * re-subscribe, so the group rebalances and the tasks cover the new topics' partitions. An app
+   * without pattern sources never lists. Default `300000` (5 minutes). Kafka's
+   * `metadata.max.age.ms`.
+   */
+  metadataMaxAgeMs?: number;
+  /**
    * Which metrics `app.metrics()` and the Prometheus endpoint keep; see
    * {@link MetricsRecordingLevel}. `'INFO'`: client, thread, task, consumer and producer metrics,
    * recorded per batch; `'DEBUG'` adds per-processor-node and per-state-store metrics, recorded per
@@ -286,6 +294,8 @@ export interface ResolvedStreamsConfig {
   readonly numStandbyReplicas: number;
   /** See {@link StreamsConfig.maxTaskIdleMs}. */
   readonly maxTaskIdleMs: number;
+  /** See {@link StreamsConfig.metadataMaxAgeMs}. */
+  readonly metadataMaxAgeMs: number;
   /** See {@link StreamsConfig.metricsRecordingLevel}. */
   readonly metricsRecordingLevel: MetricsRecordingLevel;
   /** See {@link StreamsConfig.metricsSampleWindowMs}. */

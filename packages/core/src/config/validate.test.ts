@@ -397,6 +397,7 @@ describe('resolveConfig with a custom config', () => {
       logger,
       taskTimeoutMs: 60000,
       maxTaskIdleMs: 250,
+      metadataMaxAgeMs: 60000,
       numStandbyReplicas: 1,
       metricsRecordingLevel: 'DEBUG',
       metricsSampleWindowMs: 10000,

@@ -14,6 +14,7 @@ import { PartitionGroup } from './internals/processing/partition-group.js';
 import type { MaybeBytes, RecordSink } from './internals/producing/record-collector.js';
 import { StreamTask, taskIdOf } from './internals/processing/stream-task.js';
 import { sumDropped } from './internals/processing/dropped-records.js';
+import { GLOBAL_TASK_ID } from './internals/global/global-stores.js';
 import type { DroppedRecordCounts } from '../processor/dropped-record.js';
 
 /** A record a topology wrote, as the local runner captured it. */
@@ -150,6 +151,32 @@ export class LocalTopologyRunner {
     checkDefaultSerdes(topology, defaultSerdes);
     const nodes = new Map(topology.nodeDefs().map((n) => [n.name, n]));
     const stateDir = options.stateDir ?? `${process.env['TMPDIR'] ?? '/tmp'}/rivulet-test-driver-${process.pid}-${Date.now()}`;
+    // Global stores (Topology.addGlobalStore): one instance, read by every task; a record piped into
+    // a global topic goes through its update processor at once, as the app's global reader applies it.
+    const globalStores = new Map<string, StateStore>();
+    for (const [name, builder] of topology.globalStores()) {
+      const store = builder.build(defaultSerdes);
+      const opened = store.init({ taskId: GLOBAL_TASK_ID, taskDir: `${stateDir}/${GLOBAL_TASK_ID}`, applicationId: this.applicationId, currentTimestamp: () => this.wallClock });
+      if (opened instanceof Promise) this.opening.push(opened);
+      globalStores.set(name, store);
+      this.stores.set(name, store);
+    }
+    for (const sub of topology.globalSubTopologies()) {
+      const task = new StreamTask(`${GLOBAL_TASK_ID}-${-sub.id - 1}_0`, sub, 0, {
+        applicationId: this.applicationId,
+        nodes: topology.globalNodeDefs(),
+        defaultSerdes,
+        wallClock: () => this.wallClock,
+        topicName: (name) => name,
+        collector: sink,
+        errors: router,
+        stores: globalStores,
+        requestCommit: () => undefined,
+        logger,
+      });
+      for (const t of sub.sourceTopics) this.taskByTopic.set(t, task);
+      this.tasks.push(task);
+    }
     for (const sub of topology.subTopologies()) {
       const id = taskIdOf(sub.id, 0);
       const taskStores = new Map<string, StateStore>();
@@ -163,6 +190,7 @@ export class LocalTopologyRunner {
         collector: sink,
         errors: router,
         stores: taskStores,
+        globalStores,
         requestCommit: () => undefined,
         logger,
         traceAround: options.traceContext?.around,
@@ -317,8 +345,28 @@ export class LocalTopologyRunner {
       throw new Error('the topology has stores that open asynchronously (persistent stores): await ready() before piping input');
     }
     if (this.piping) throw new Error('a pipe was started while another is in progress (from inside the topology, or a pipeAsync not awaited)');
-    const task = this.taskByTopic.get(topic);
+    const task = this.taskByTopic.get(topic) ?? this.readLaterPatternTopic(topic);
     if (task === undefined) throw new Error(`the topology does not read topic '${topic}'`);
+    return task;
+  }
+
+  /**
+   * A topic the runner did not know (a TestInputTopic made after it) that a pattern source matches:
+   * that source reads it from now on, as a running app's next topic check (metadataMaxAgeMs) makes
+   * it. A topic two patterns match goes to the first source, as at start.
+   */
+  private readLaterPatternTopic(topic: string): StreamTask | undefined {
+    const change = this.topology.patternSourceChanges([...this.taskByTopic.keys(), topic], this.applicationId).find((c) => c.added.includes(topic));
+    if (change === undefined) return undefined;
+    this.topology.applyPatternSourceChanges([change]);
+    const sub = this.topology.subTopologies().find((s) => s.sources.some((source) => source.name === change.source));
+    const task = this.tasks.find((t) => t.subTopology.id === sub?.id);
+    if (sub === undefined || task === undefined) return undefined;
+    task.readPatternTopics(sub);
+    this.taskByTopic.set(topic, task);
+    // Between two pipes nothing is buffered (every piped record is processed at once): the group is made again with the new partition.
+    const inputs = task.inputPartitions();
+    if (inputs.length > 1) task.partitionGroup = new PartitionGroup(task, inputs, { maxTaskIdleMs: -1, maxLagWaitMs: 0 });
     return task;
   }
 

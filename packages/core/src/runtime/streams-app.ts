@@ -6,8 +6,7 @@ import { resolveConfig } from '../config/validate.js';
 import type { ReadOnlyKeyValueStore } from '../state/key-value-store.js';
 import type { ReadOnlySessionStore } from '../state/session-store.js';
 import type { StateStore } from '../state/state-store.js';
-// eslint-disable-next-line @typescript-eslint/no-unused-vars -- named by the doc comments of the store queries
-import type { InvalidStateStoreError } from '../state/invalid-state-store-error.js';
+import { InvalidStateStoreError } from '../state/invalid-state-store-error.js';
 import type { ValueAndTimestamp } from '../state/value-and-timestamp.js';
 import type { DroppedRecordReason } from '../processor/dropped-record.js';
 import type { ReadOnlyWindowStore } from '../state/window-store.js';
@@ -19,6 +18,8 @@ import { ConfigError } from '../config/config-error.js';
 import { assertCompressionAvailable } from '../client/internals/kafkajs/kafkajs-client.js';
 import { consumerSettings, createKafkajsClient, producerOptions } from './internals/client-options.js';
 import { createInternalTopics } from './internals/internal-topics.js';
+import { PatternTopicWatch } from './internals/pattern-topic-watch.js';
+import type { PatternSourceChange } from '../topology/topology.js';
 import {
   assertStoreKind,
   compositeKeyValueStore,
@@ -27,6 +28,8 @@ import {
   compositeWindowStore,
   type QueryableStoreKind,
 } from './internals/stores/composite-store.js';
+import { compositeVersionedKeyValueStore } from './internals/stores/composite-versioned-store.js';
+import type { ReadOnlyVersionedKeyValueStore } from '../state/versioned-key-value-store.js';
 import { ProcessingError } from '../errors/processing-error.js';
 import { StreamsError, TaskTimeoutError } from '../errors/streams-error.js';
 import type { UncaughtExceptionResponse } from '../config/uncaught-exception-handler.js';
@@ -34,6 +37,8 @@ import { TaskRetries, bounded } from './internals/tasks/task-retries.js';
 import { classifyError } from '../errors/error-classification.js';
 import { TaskAssignor } from './internals/assignment/task-assignor.js';
 import { TaskManager, type LoopSensors } from './internals/tasks/task-manager.js';
+import { GlobalStateUpdater } from './internals/global/global-state-updater.js';
+import { sumDropped } from './internals/processing/dropped-records.js';
 import { MetricsRegistry, type Latency } from '../metrics/internals/metrics-registry.js';
 import { ConsumerSensors, ProducerSensors, ThreadSensors } from '../metrics/internals/streams-sensors.js';
 import { RIVULET_VERSION } from '../metrics/internals/version.js';
@@ -183,6 +188,8 @@ export class StreamsApp {
   private consumer: ConsumerPort | undefined;
   private sharedProducer: ProducerPort | undefined;
   private manager: TaskManager | undefined;
+  /** Loads and updates the global stores (Topology.addGlobalStore); undefined without any. */
+  private global: GlobalStateUpdater | undefined;
   private lock: Promise<unknown> = Promise.resolve();
   private assignmentDone: Promise<void> = Promise.resolve();
   private rebalanceStartedAt: number | undefined;
@@ -191,6 +198,8 @@ export class StreamsApp {
   private rebalances = 0;
   private rebalanceTimeMs = 0;
   private timer: NodeJS.Timeout | undefined;
+  /** The periodic topic check of pattern sources (metadataMaxAgeMs); undefined without them. */
+  private patternWatch: PatternTopicWatch | undefined;
   private stopping = false;
   private closing: Promise<void> | undefined;
   private fatalError: Error | undefined;
@@ -320,9 +329,26 @@ export class StreamsApp {
         if (topology.hasUnresolvedPatterns()) topology.resolveSourcePatterns(await admin.listTopics(), config.applicationId);
         this.partitionCounts = await createInternalTopics(admin, topology, config, topicName);
       });
+      if (topology.globalStores().size > 0) {
+        // Kafka Streams' GlobalStreamThread: the global stores are loaded to the end offsets their
+        // topics had now before the processing loop starts, so the app is not RUNNING before.
+        const global = new GlobalStateUpdater({
+          config,
+          topology,
+          client: this.client,
+          admin,
+          onFatal: (error) => this.onFatal(error, undefined, true),
+          report: (error) => this.errorSubject.next(error),
+        });
+        this.global = global;
+        await global.start();
+        // close() came while loading: shutdown() closes the updater; nothing more starts.
+        if (this.stopping) return;
+      }
       const tick = Math.max(10, Math.min(config.commitIntervalMs, 1000));
       this.timer = setInterval(() => void this.onTick(), tick);
       await this.retryAtStart(retries, () => this.startLoop());
+      this.watchPatternTopics(admin);
     } catch (err) {
       const error = err instanceof Error ? err : new Error(String(err));
       this.onFatal(error, 'SHUTDOWN_CLIENT');
@@ -423,6 +449,7 @@ export class StreamsApp {
       },
       onRestored: () => this.onRestored(manager),
       sensors: this.sensors,
+      ...(this.global !== undefined ? { globalStores: this.global.stores } : {}),
     });
     this.manager = manager;
     // What each output topic accepts, for the pre-send size check (issue 11, problem 3).
@@ -527,6 +554,19 @@ export class StreamsApp {
     return compositeWindowStore<K, V>(name, this.queryableInstances(name, 'window', options), 'without-timestamps');
   }
 
+  /**
+   * The local instances of a versioned key-value store (a versioned table's, or one built with
+   * `Stores.versionedKeyValueStoreBuilder`), queryable while the app runs: the latest version of a
+   * key, or the version valid at a time within the store's history retention.
+   *
+   * @example
+   * // builder.table('rates', { store: 'rates', versioned: { historyRetentionMs: 3_600_000 } })
+   * app.versionedStore<string, number>('rates').get('EUR', 1_700_000_000_000); // { value, timestamp, validTo }
+   */
+  versionedStore<K, V>(name: string, options?: StoreQueryOptions): ReadOnlyVersionedKeyValueStore<K, V> {
+    return compositeVersionedKeyValueStore<K, V>(name, this.queryableInstances(name, 'versioned', options));
+  }
+
   /** A timestamped window store (the DSL's windowed aggregations): each value with the timestamp of the newest record in its window. */
   timestampedWindowStore<K, V>(name: string, options?: StoreQueryOptions): ReadOnlyWindowStore<K, ValueAndTimestamp<V>> {
     return compositeTimestampedWindowStore<K, V>(name, this.queryableInstances(name, 'window', options));
@@ -547,6 +587,21 @@ export class StreamsApp {
 
   /** Checks the store exists and is of the kind asked for; returns its local instances, read at each query. */
   private queryableInstances(name: string, kind: QueryableStoreKind, options: StoreQueryOptions | undefined): () => StateStore[] {
+    const globalBuilder = this.topology.globalStores().get(name);
+    if (globalBuilder !== undefined) {
+      assertStoreKind(name, globalBuilder, kind);
+      const stale = options?.staleReads === true;
+      // A global store has one instance per app instance, outside of any task.
+      return () => {
+        const global = this.global;
+        const store = global?.stores.get(name);
+        if (global === undefined || store === undefined) return [];
+        if (global.loading && !stale) {
+          throw new InvalidStateStoreError(name, 'the global store is loading from its topic; query again once the app is RUNNING, or pass { staleReads: true } to read it as loaded so far');
+        }
+        return [store];
+      };
+    }
     const builder = this.topology.stores().get(name);
     if (builder === undefined) throw new Error(`the topology has no state store named '${name}'`);
     assertStoreKind(name, builder, kind);
@@ -556,7 +611,8 @@ export class StreamsApp {
 
   /** The app's counters now: state, tasks, records processed and dropped, commits, rebalances. */
   metrics(): StreamsMetrics {
-    const dropped = this.manager?.droppedRecords();
+    const parts = [this.manager?.droppedRecords(), this.global?.droppedRecords()].filter((d) => d !== undefined);
+    const dropped = parts.length > 0 ? sumDropped(parts) : undefined;
     return {
       state: this.state,
       tasks: this.manager?.ownedTaskIds() ?? [],
@@ -573,7 +629,7 @@ export class StreamsApp {
         droppedRecordsByReason: task.drops.byReason(),
       })),
       restoringTasks: this.manager?.restoringTaskIds() ?? [],
-      recordsRestored: this.manager?.recordsRestored ?? 0,
+      recordsRestored: (this.manager?.recordsRestored ?? 0) + (this.global?.recordsLoaded ?? 0),
       standbyTasks: this.manager?.standbys?.ids() ?? [],
       enforcedProcessing: this.manager?.enforcedProcessing ?? 0,
       all: this.registry.snapshot(),
@@ -896,7 +952,7 @@ export class StreamsApp {
    * A fatal error: the uncaught-exception handler decides (Kafka Streams' KIP-671). REPLACE_THREAD
    * rebuilds the processing loop and its clients; SHUTDOWN_CLIENT stops this instance in ERROR.
    */
-  private onFatal(err: Error, forced?: UncaughtExceptionResponse): void {
+  private onFatal(err: Error, forced?: UncaughtExceptionResponse, global = false): void {
     if (this.fatalError !== undefined || this.closing !== undefined || this.stopping) return;
     const error = err instanceof StreamsError ? err : new StreamsError(err.message, { category: 'fatal', action: 'fatal', cause: err });
     let answer: UncaughtExceptionResponse = forced ?? 'SHUTDOWN_CLIENT';
@@ -908,6 +964,11 @@ export class StreamsApp {
       }
       if (answer !== 'REPLACE_THREAD' && answer !== 'SHUTDOWN_CLIENT') {
         this.config.logger.error(`the uncaughtExceptionHandler answered ${String(answer)}; shutting down`);
+        answer = 'SHUTDOWN_CLIENT';
+      }
+      if (global && answer === 'REPLACE_THREAD') {
+        // As Kafka Streams' global thread: the global store reader is not replaced.
+        this.config.logger.error('the global store reader failed and cannot be replaced (REPLACE_THREAD); shutting down');
         answer = 'SHUTDOWN_CLIENT';
       }
     }
@@ -967,6 +1028,101 @@ export class StreamsApp {
     this.replacing = undefined;
   }
 
+  /** Starts the periodic topic check of the pattern sources, if the topology has any. */
+  private watchPatternTopics(admin: AdminPort): void {
+    const { config } = this;
+    this.patternWatch = new PatternTopicWatch({
+      topology: this.topology,
+      applicationId: config.applicationId,
+      intervalMs: config.metadataMaxAgeMs,
+      timeoutMs: config.requestTimeoutMs,
+      listTopics: () => admin.listTopics(),
+      onChange: (changes) => this.onPatternTopicsChanged(changes),
+      logger: config.logger,
+    });
+    this.patternWatch.start();
+  }
+
+  /**
+   * Topics that pattern sources match were created or deleted: the member re-subscribes, and while
+   * it does, closing waits for it as for a replaced loop.
+   */
+  private async onPatternTopicsChanged(changes: readonly PatternSourceChange[]): Promise<void> {
+    if (this.stopping || this.replacing !== undefined || this.manager === undefined || this.fatalError !== undefined) return;
+    for (const c of changes) {
+      const what = [c.added.length > 0 ? `added ${c.added.join(', ')}` : '', c.removed.length > 0 ? `removed ${c.removed.join(', ')}` : ''].filter(Boolean).join('; ');
+      this.config.logger.info(`pattern source '${c.source}' ${String(c.pattern)}: topics ${what}; re-subscribing`, { source: c.source, added: c.added, removed: c.removed });
+    }
+    const run = this.resubscribe(changes);
+    this.replacing = run;
+    try {
+      await run;
+    } catch (err) {
+      // A new topic that breaks co-partitioning or its store's changelog fails as it does at start.
+      this.replacing = undefined;
+      this.onFatal(err instanceof Error ? err : new Error(String(err)), 'SHUTDOWN_CLIENT');
+      return;
+    }
+    if (this.replacing === run) this.replacing = undefined;
+  }
+
+  /**
+   * Re-subscribes the group member to the topics its pattern sources match now. kafkajs cannot
+   * change a running consumer's subscription (subscribe() throws once run() was called, and a
+   * kafkajs consumer never forgets a topic it subscribed to, deleted or not), so the member leaves
+   * the group and a new group consumer joins with the new subscription, as a rebalance: the work in
+   * hand is committed (exactly_once: the tasks' transactions committed) and every task closed
+   * clean while still a member of the generation, exactly as before a rebalance; then the group
+   * rebalances, and the assignor makes the tasks of the new topics' partitions. The topics are
+   * checked first as at start (co-partitioning, changelog partition counts): a TopologyError is
+   * fatal, as it is at start; a broker that does not answer leaves the subscription as it was, for
+   * the next check.
+   */
+  private async resubscribe(changes: readonly PatternSourceChange[]): Promise<void> {
+    const { config, topology } = this;
+    const manager = this.manager!;
+    const consumer = this.consumer;
+    const producer = this.sharedProducer;
+    const admin = this.admin!;
+    const before = new Map(topology.nodeDefs().flatMap((n) => (n.kind === 'source' ? [[n.name, n.topics] as const] : [])));
+    const undo = changes.map((c) => ({ ...c, topics: before.get(c.source) ?? [], added: c.removed, removed: c.added }));
+    const log = (what: string) => (err: unknown) => this.config.logger.warn(`${what} failed while re-subscribing: ${(err as Error)?.message}`);
+    let counts: Map<string, number> | undefined;
+    // Each call below is bounded, so the lock is too.
+    await this.locked(async () => {
+      if (this.stopping || manager !== this.manager) return;
+      topology.applyPatternSourceChanges(changes);
+      try {
+        counts = await bounded(createInternalTopics(admin, topology, config, this.topicName), config.requestTimeoutMs, 'checking the topics of the new subscription');
+      } catch (err) {
+        topology.applyPatternSourceChanges(undo);
+        if (err instanceof TopologyError) throw err;
+        config.logger.warn(`re-subscribing waits for the next topic check: ${(err as Error).message}`);
+        return;
+      }
+      // From here on the old consumer's batches and group events are ignored (see startLoop).
+      this.generation++;
+      this.rebalanceStartedAt ??= Date.now();
+      this.setState('REBALANCING');
+      await bounded(manager.commitAll(), CLOSE_STEP_MS, 'the commit before re-subscribing').catch(log('the commit'));
+      await bounded(manager.closeAll(true), CLOSE_STEP_MS, 'closing the tasks before re-subscribing').catch(log('closing the tasks'));
+    });
+    if (counts === undefined || this.stopping) return;
+    for (const t of changes.flatMap((c) => c.removed)) this.partitionCounts.delete(t);
+    for (const [t, n] of counts) this.partitionCounts.set(t, n);
+    // Leaves the group; after it, the old consumer reports nothing more.
+    await bounded(consumer?.disconnect() ?? Promise.resolve(), CLOSE_STEP_MS, 'consumer disconnect').catch(log('consumer disconnect'));
+    // An assignment the old consumer got before it left may have re-opened tasks meanwhile.
+    await this.locked(() => bounded(manager.closeAll(true), CLOSE_STEP_MS, 'closing the tasks').catch(log('closing the tasks')));
+    await bounded(producer?.disconnect() ?? Promise.resolve(), CLOSE_STEP_MS, 'producer disconnect').catch(log('producer disconnect'));
+    this.sharedProducer = undefined;
+    this.assignmentDone = Promise.resolve();
+    if (this.stopping) return;
+    const retries = new TaskRetries({ taskTimeoutMs: config.taskTimeoutMs, initialMs: config.retry.initialRetryTimeMs, maxMs: config.retry.maxRetryTimeMs });
+    await this.retryAtStart(retries, () => this.startLoop());
+    if (this.manager !== undefined && this.manager !== manager) this.manager.carryCountsFrom(manager);
+  }
+
   /**
    * Runs `fn` once the lock is free, or after `ms` anyway: closing must not wait forever behind a
    * call that hangs (issue 11, problem 1).
@@ -989,6 +1145,7 @@ export class StreamsApp {
     if (clean) this.config.logger.info('closing: last commit, then leaving the group');
     if (this.state !== 'ERROR') this.setState(clean ? 'PENDING_SHUTDOWN' : 'PENDING_ERROR');
     if (this.timer !== undefined) clearInterval(this.timer);
+    this.patternWatch?.stop();
     await this.replacing?.catch(() => undefined);
     const log = (what: string) => (err: unknown) => this.config.logger.warn(`${what} failed during close`, { error: (err as Error)?.message });
     // Each step is bounded: a broker that is down, or a call that never returns, must not keep the
@@ -1002,6 +1159,8 @@ export class StreamsApp {
       await bounded(this.manager?.closeAll(clean) ?? Promise.resolve(), CLOSE_STEP_MS, 'closing tasks').catch(log('closing tasks'));
     });
     await bounded(this.consumer?.disconnect() ?? Promise.resolve(), CLOSE_STEP_MS, 'consumer disconnect').catch(log('consumer disconnect'));
+    // After the tasks, which read the global stores.
+    await bounded(this.global?.close() ?? Promise.resolve(), CLOSE_STEP_MS, 'closing the global stores').catch(log('closing the global stores'));
     await bounded(this.sharedProducer?.disconnect() ?? Promise.resolve(), CLOSE_STEP_MS, 'producer disconnect').catch(log('producer disconnect'));
     await bounded(this.admin?.disconnect() ?? Promise.resolve(), CLOSE_STEP_MS, 'admin disconnect').catch(log('admin disconnect'));
     this.manager?.log.flush();

@@ -67,6 +67,11 @@ export interface ChangelogRecord {
   readonly value: Buffer | null;
   /** The record's offset in the changelog partition, as kafkajs gives it. */
   readonly offset: string;
+  /**
+   * The record's timestamp. Versioned stores log each version with its timestamp as the record
+   * timestamp and restore it from here; other stores ignore it.
+   */
+  readonly timestamp?: number;
 }
 
 /**

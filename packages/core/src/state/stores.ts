@@ -23,6 +23,9 @@ import { SessionStoreBuilder } from './session-store-builder.js';
 import { valueAndTimestampSerde, type ValueAndTimestamp } from './value-and-timestamp.js';
 import type { WindowBytesStoreSupplier } from './window-bytes-store.js';
 import { WindowStoreBuilder } from './window-store-builder.js';
+import type { VersionedBytesStoreSupplier } from './versioned-bytes-store.js';
+import { VersionedKeyValueStoreBuilder } from './versioned-key-value-store-builder.js';
+import { VersionedKeyValueEngine } from './internals/versioned/versioned-key-value-engine.js';
 import type {
   PersistentSessionStoreOptions,
   PersistentWindowStoreOptions,
@@ -68,6 +71,18 @@ export const Stores = {
    */
   keyValueStoreBuilder<K, V>(supplier: KeyValueBytesStoreSupplier, keySerde?: Serde<K>, valueSerde?: Serde<V>): KeyValueStoreBuilder<K, V> {
     return new KeyValueStoreBuilder(supplier, keySerde, valueSerde);
+  },
+
+  /**
+   * A builder of key-value stores that keep each row's timestamp with its value
+   * ({@link TimestampedKeyValueStore}; stored as `[8-byte timestamp][value]`), as the DSL's tables
+   * and aggregations keep them. Reads through `app.store(name)` show the values alone.
+   *
+   * @example
+   * const totals = Stores.timestampedKeyValueStoreBuilder(Stores.inMemoryKeyValueStore('totals'), serdes.string(), serdes.int64());
+   */
+  timestampedKeyValueStoreBuilder<K, V>(supplier: KeyValueBytesStoreSupplier, keySerde?: Serde<K>, valueSerde?: Serde<V>): KeyValueStoreBuilder<K, V> {
+    return new KeyValueStoreBuilder(supplier, keySerde, valueSerde, true);
   },
 
   /**
@@ -146,5 +161,40 @@ export const Stores = {
    */
   sessionStoreBuilder<K, V>(supplier: SessionBytesStoreSupplier, keySerde?: Serde<K>, valueSerde?: Serde<V>): SessionStoreBuilder<K, V> {
     return new SessionStoreBuilder(supplier, keySerde, valueSerde);
+  },
+
+  /**
+   * The in-memory versioned engine (KIP-889): per key, the versions of its value over time, history
+   * kept for `historyRetentionMs` behind the store's observed stream time; restored from the
+   * changelog in full (history included) after a restart.
+   *
+   * @example
+   * const rates = Stores.versionedKeyValueStoreBuilder(Stores.inMemoryVersionedKeyValueStore('rates', 3_600_000), serdes.string(), serdes.json<number>());
+   */
+  inMemoryVersionedKeyValueStore(name: string, historyRetentionMs: number): VersionedBytesStoreSupplier {
+    void new VersionedKeyValueEngine(new InMemoryKeyValueStore(name), historyRetentionMs);
+    return { name, persistent: false, historyRetentionMs, get: () => new VersionedKeyValueEngine(new InMemoryKeyValueStore(name), historyRetentionMs) };
+  },
+
+  /**
+   * The persistent versioned engine, on lmdb: each key's versions are one lmdb entry, so the store
+   * keeps its history across a clean restart and restores only the changelog's tail. Keys may be
+   * one byte shorter than a plain lmdb store's.
+   */
+  persistentVersionedKeyValueStore(name: string, historyRetentionMs: number, options: LmdbKeyValueStoreOptions = {}): VersionedBytesStoreSupplier {
+    void new VersionedKeyValueEngine(new LmdbKeyValueStore(name, options), historyRetentionMs);
+    const copy = { ...options };
+    return { name, persistent: true, historyRetentionMs, get: () => new VersionedKeyValueEngine(new LmdbKeyValueStore(name, copy), historyRetentionMs) };
+  },
+
+  /**
+   * A builder of typed versioned stores over the supplier's engine; logging is enabled by default
+   * (each version goes to the changelog with its timestamp). A serde left out is the app's default.
+   *
+   * @example
+   * topology.addStateStore(Stores.versionedKeyValueStoreBuilder(Stores.persistentVersionedKeyValueStore('rates', 86_400_000), serdes.string(), serdes.float64()), 'rates-updater');
+   */
+  versionedKeyValueStoreBuilder<K, V>(supplier: VersionedBytesStoreSupplier, keySerde?: Serde<K>, valueSerde?: Serde<V>): VersionedKeyValueStoreBuilder<K, V> {
+    return new VersionedKeyValueStoreBuilder(supplier, keySerde, valueSerde);
   },
 } as const;

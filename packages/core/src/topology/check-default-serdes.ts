@@ -14,13 +14,13 @@ import type { Topology } from './topology.js';
  */
 export function checkDefaultSerdes(topology: Topology, defaults: DefaultSerdes): void {
   const missing: string[] = [];
-  for (const def of topology.nodeDefs()) {
+  for (const def of [...topology.nodeDefs(), ...topology.globalNodeDefs().values()]) {
     if (def.kind === 'processor') continue;
     const where = def.kind === 'source' ? `source '${def.name}' (${describeTopics(def.topics, def.pattern)})` : `sink '${def.name}' (${typeof def.topic === 'string' ? `topic '${def.topic}'` : 'a topic extractor'})`;
     if ((def.keySerde ?? defaults.key) === undefined) missing.push(`${where} has no key serde`);
     if ((def.valueSerde ?? defaults.value) === undefined) missing.push(`${where} has no value serde`);
   }
-  for (const builder of topology.stores().values()) {
+  for (const builder of [...topology.stores().values(), ...topology.globalStores().values()]) {
     for (const part of missingStoreSerdes(builder, defaults)) missing.push(`state store '${builder.name}' has no ${part} serde`);
   }
   if (missing.length > 0) {

@@ -8,6 +8,11 @@ export function describeTopology(
   subTopologies: readonly SubTopology[],
   nodes: ReadonlyMap<string, NodeDef>,
   stores: ReadonlyMap<string, StoreBuilder>,
+  globals: { readonly subTopologies: readonly SubTopology[]; readonly nodes: ReadonlyMap<string, NodeDef>; readonly stores: ReadonlyMap<string, StoreBuilder> } = {
+    subTopologies: [],
+    nodes: new Map(),
+    stores: new Map(),
+  },
 ): TopologyDescription {
   const children = new Map<string, string[]>();
   for (const node of nodes.values()) {
@@ -41,8 +46,18 @@ export function describeTopology(
         if (n.kind !== 'source') lines.push(`      <-- ${n.predecessors.join(', ')}`);
       }
     }
+    // Global stores, as Kafka Streams lists them: a sub-topology each, run outside of any task.
+    for (const g of globals.subTopologies) {
+      const [source, processor] = g.nodes.map((n) => globals.nodes.get(n)!);
+      lines.push(`   Sub-topology: ${subs.length - 1 - g.id} for global store (will not generate tasks)`);
+      if (source?.kind === 'source') lines.push(`    Source: ${source.name} (topics: [${source.topics.join(', ')}])`, `      --> ${processor!.name}`);
+      if (processor?.kind === 'processor') lines.push(`    Processor: ${processor.name} (stores: [${[...processor.stores].join(', ')}])`, '      --> none', `      <-- ${source!.name}`);
+    }
     for (const s of storeList) {
       lines.push(`   Store: ${s.name} (${s.persistent ? 'persistent' : 'in-memory'}, changelog ${s.logged ? 'on' : 'off'})`);
+    }
+    for (const b of globals.stores.values()) {
+      lines.push(`   Store: ${b.name} (${b.persistent ? 'persistent' : 'in-memory'}, global: its topic is its changelog)`);
     }
     return `${lines.join('\n')}\n`;
   };

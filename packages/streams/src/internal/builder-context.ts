@@ -32,6 +32,17 @@ export class BuilderContext {
   }
 
   /**
+   * The store of a table or a non-windowed aggregation: a timestamped key-value store, which keeps
+   * each row's timestamp with its value (aggregate updates and table-table join results are stamped
+   * from it, as in Kafka Streams). Read as a plain key-value store, it shows values alone.
+   */
+  tableStore<K, V>(name: string, key: Serde<K> | undefined, value: Serde<V> | undefined, options: StoreOptions): StoreBuilder {
+    const supplier = options.persistent ? Stores.persistentKeyValueStore(name) : Stores.inMemoryKeyValueStore(name);
+    const builder = Stores.timestampedKeyValueStoreBuilder(supplier, key, value);
+    return options.loggingDisabled ? builder.withLoggingDisabled() : builder;
+  }
+
+  /**
    * Throws a clear error when an operator needs a serde it builds on (a windowed key serde is made
    * from the key serde) and the stream's is not known. Serdes that go straight to a topic or store
    * need no check here: left undefined, they are the app's `defaultKeySerde` / `defaultValueSerde`,

@@ -5,12 +5,14 @@ import { KStream } from '../kstream.js';
 import { KTable, type TableOptions } from '../ktable.js';
 import type { BuilderContext, StoreOptions } from './builder-context.js';
 import { KTableSource, KTableTransform } from './processors/ktable-processors.js';
+import { skippingOutOfOrderVersions } from './table-change.js';
 import { PassThrough } from './processors/stateless.js';
 import { StreamJoinWindow } from './processors/stream-join-window.js';
 import { StreamStreamJoin } from './processors/stream-stream-join.js';
 import { StreamTableJoin } from './processors/stream-table-join.js';
 import { TableTableJoin } from './processors/table-table-join.js';
 import { StreamJoinShared } from './stream-join-state.js';
+import { isVersionedStore, readingLatestVersions, streamTableJoinGrace } from './versioned-tables.js';
 
 // How the DSL's joins become nodes and stores of the core topology. `KStream` and `KTable` call
 // these; each adds its nodes where Kafka Streams puts them, so that the processors reading a store
@@ -47,8 +49,15 @@ export function streamTableJoin<K, V, VT, VR>(
   }
   const store = materializedStore(ctx, table, what);
   const name = ctx.names.node(left ? 'KSTREAM-LEFTJOIN' : 'KSTREAM-JOIN', options.name);
-  ctx.topology.addProcessor(name, () => new StreamTableJoin<K, V, VT, VR>(store, joiner, left), source.nodeName);
+  const versioned = isVersionedStore(ctx, store);
+  const { gracePeriodMs } = options;
+  const grace =
+    gracePeriodMs === undefined
+      ? undefined
+      : streamTableJoinGrace(ctx, store, what, { ...(options.name !== undefined ? { name: options.name } : {}), gracePeriodMs }, options.key ?? source.keySerde ?? table.keySerde, options.value ?? source.valueSerde);
+  ctx.topology.addProcessor(name, () => new StreamTableJoin<K, V, VT, VR>(store, joiner, left, versioned, grace), source.nodeName);
   ctx.topology.connectProcessorAndStateStores(store, name);
+  if (grace !== undefined) ctx.topology.addStateStore(ctx.keyValueStore(grace.storeName, serdes.bytes(), serdes.bytes(), {}), name);
   return new KStream<K, VR>(ctx, name, source.keySerde ?? table.keySerde, undefined, false);
 }
 
@@ -141,11 +150,17 @@ export function tableTableJoin<K, V, VO, VR>(
   const merge = ctx.names.node('KTABLE-MERGE', options.name);
 
   const { topology } = ctx;
-  // Left side: required unless outer. Right side: required only in an inner join.
-  topology.addProcessor(thisJoin, () => new TableTableJoin<K, V, VO, VR>(rightStore, joiner, kind !== 'outer', kind === 'inner'), left.nodeName);
+  // Left side: required unless outer. Right side: required only in an inner join. A versioned
+  // table's store is read for its latest versions.
+  const latest = new Set([leftStore, rightStore].filter((s) => isVersionedStore(ctx, s)));
+  topology.addProcessor(
+    thisJoin,
+    () => readingLatestVersions(new TableTableJoin<K, V, VO, VR>(rightStore, joiner, kind !== 'outer', kind === 'inner'), latest),
+    left.nodeName,
+  );
   topology.addProcessor(
     otherJoin,
-    () => new TableTableJoin<K, VO, V, VR>(leftStore, (r, l, k) => joiner(l, r, k), kind === 'inner', kind !== 'outer'),
+    () => readingLatestVersions(new TableTableJoin<K, VO, V, VR>(leftStore, (r, l, k) => joiner(l, r, k), kind === 'inner', kind !== 'outer'), latest),
     right.nodeName,
   );
   topology.connectProcessorAndStateStores(rightStore, thisJoin);
@@ -157,7 +172,7 @@ export function tableTableJoin<K, V, VO, VR>(
     topology.addProcessor(merge, () => new PassThrough<K, VR | null>(), thisJoin, otherJoin);
   } else {
     topology.addProcessor(merge, () => new KTableTransform<K, VR, VR>((_k, v) => v, store), thisJoin, otherJoin);
-    topology.addStateStore(ctx.keyValueStore(store, keySerde, options.value, options), merge);
+    topology.addStateStore(ctx.tableStore(store, keySerde, options.value, options), merge);
   }
   return new KTable<K, VR>(ctx, merge, store, keySerde, options.value);
 }
@@ -173,8 +188,8 @@ function materializedStore<K, V>(ctx: BuilderContext, table: KTable<K, V>, what:
     `the table of a ${what} is not materialized, so the join materializes it; its store`,
   );
   const name = ctx.names.node('KTABLE-MATERIALIZE');
-  ctx.topology.addProcessor(name, () => new KTableSource<K, V>(store), table.nodeName);
-  ctx.topology.addStateStore(ctx.keyValueStore(store, table.keySerde, table.valueSerde, {}), name);
+  ctx.topology.addProcessor(name, () => skippingOutOfOrderVersions(new KTableSource<K, V>(store)), table.nodeName);
+  ctx.topology.addStateStore(ctx.tableStore(store, table.keySerde, table.valueSerde, {}), name);
   materializedForJoin.set(table as KTable<unknown, unknown>, store);
   return store;
 }

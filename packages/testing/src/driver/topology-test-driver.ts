@@ -3,7 +3,7 @@ import { LocalTopologyRunner } from '@rivulet/core/internal';
 import type { Serde } from '@rivulet/serde';
 import { TestInputTopic } from './test-input-topic.js';
 import { TestOutputTopic } from './test-output-topic.js';
-import type { ReadOnlySessionStore, ReadOnlyWindowStore, ValueAndTimestamp } from '@rivulet/core';
+import type { ReadOnlySessionStore, ReadOnlyWindowStore, ValueAndTimestamp, VersionedKeyValueStore } from '@rivulet/core';
 import { asSessionStore, asWindowStore, withoutTimestamps } from './window-store-views.js';
 
 /** Options of a {@link TopologyTestDriver}. */
@@ -109,6 +109,19 @@ export class TopologyTestDriver {
   getKeyValueStore<K, V>(name: string): KeyValueStore<K, V> & ReadOnlyKeyValueStore<K, V> {
     const store = this.getStateStore(name) as unknown as KeyValueStore<K, V>;
     if (typeof store.get !== 'function' || typeof store.put !== 'function') throw new Error(`store '${name}' is not a key-value store`);
+    return store;
+  }
+
+  /**
+   * A versioned key-value store of the topology (typed by you), e.g. a versioned table's: the latest
+   * version of a key, or the version valid at a time.
+   *
+   * @example
+   * expect(driver.getVersionedKeyValueStore<string, number>('rates').get('EUR', 1500)).toEqual({ value: 1.07, timestamp: 1000, validTo: 2000 });
+   */
+  getVersionedKeyValueStore<K, V>(name: string): VersionedKeyValueStore<K, V> {
+    const store = this.getStateStore(name) as unknown as VersionedKeyValueStore<K, V> & { versioned?: boolean };
+    if (store.versioned !== true) throw new Error(`store '${name}' is not a versioned key-value store`);
     return store;
   }
 

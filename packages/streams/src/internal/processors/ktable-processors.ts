@@ -1,9 +1,11 @@
 import type { KeyValueStore, Processor, ProcessorContext, StreamRecord } from '@rivulet/core';
-import { forwardChange, oldValueOf } from '../table-change.js';
+import { forwardChange, isOutOfOrderVersion, oldValueOf } from '../table-change.js';
 import { dropNullKey } from './drops.js';
+import { writeRow } from './table-rows.js';
 
 /**
- * The source of a KTable: materializes the topic into its store (a null value deletes the key) and
+ * The source of a KTable: materializes the topic into its store (a null value deletes the key; a
+ * timestamped store keeps the record's timestamp as the row's) and
  * forwards each change downstream, with the row's old value read from the store before the update
  * (a TableChange). Records with a null key are dropped and reported (reason
  * `null-key-or-value`), as Kafka Streams' KTableSource does.
@@ -27,8 +29,7 @@ export class KTableSource<K, V> implements Processor<K, V | null, K, V | null> {
     let old: V | null | undefined = oldValueOf(record);
     if (this.store !== undefined) {
       old = this.store.get(record.key) ?? null;
-      if (record.value === null || record.value === undefined) this.store.delete(record.key);
-      else this.store.put(record.key, record.value);
+      writeRow(this.store, record.key, record.value, record.timestamp);
     }
     forwardChange(this.ctx, record, record.value ?? null, old);
   }
@@ -36,9 +37,11 @@ export class KTableSource<K, V> implements Processor<K, V | null, K, V | null> {
 
 /**
  * A derived KTable (filter, mapValues): computes the new value of each change, materializes it when
- * the table is named, and forwards it. A filtered-out or deleted row is forwarded as a tombstone.
- * The old value is the store's before the update when materialized, else the function of the
- * parent's old value (unknown when the parent's is).
+ * the table is named (in a timestamped store, with the update's timestamp), and forwards it. A
+ * deleted row is forwarded as a tombstone; a filtered-out one only when it had a value before or
+ * its old value is unknown (Kafka Streams' KTableFilter: a key that never passed the predicate
+ * forwards nothing). The old value is the store's before the update when materialized, else the
+ * function of the parent's old value (unknown when the parent's is).
  */
 export class KTableTransform<K, V, VR> implements Processor<K, V | null, K, VR | null> {
   private ctx!: ProcessorContext<K, VR | null>;
@@ -47,6 +50,12 @@ export class KTableTransform<K, V, VR> implements Processor<K, V | null, K, VR |
   constructor(
     private readonly fn: (key: K, value: V) => VR | null,
     private readonly storeName: string | undefined,
+    /**
+     * True for filter / filterNot: a tombstone is forwarded only when the row had a value before
+     * (its old value is known and not null), as Kafka Streams' KTableFilter does; mapValues
+     * forwards every tombstone.
+     */
+    private readonly skipsTombstonesOfAbsentRows = false,
   ) {}
 
   init(context: ProcessorContext<K, VR | null>): void {
@@ -59,12 +68,14 @@ export class KTableTransform<K, V, VR> implements Processor<K, V | null, K, VR |
     let old: VR | null | undefined;
     if (this.store !== undefined) {
       old = this.store.get(record.key) ?? null;
-      if (next === null) this.store.delete(record.key);
-      else this.store.put(record.key, next);
+      if (next === null && old === null && this.skipsTombstonesOfAbsentRows) return;
+      writeRow(this.store, record.key, next, record.timestamp);
     } else {
       const parentOld = oldValueOf<V>(record);
       old = parentOld === undefined ? undefined : parentOld === null ? null : this.fn(record.key, parentOld);
+      if (next === null && old === null && this.skipsTombstonesOfAbsentRows) return;
     }
-    forwardChange(this.ctx, record, next, old);
+    // Not materialized, a versioned table's out-of-order update stays one (KIP-914); a store of its own takes it as its latest.
+    forwardChange(this.ctx, record, next, old, this.store !== undefined || !isOutOfOrderVersion(record));
   }
 }

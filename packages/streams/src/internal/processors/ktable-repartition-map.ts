@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { Processor, ProcessorContext, StreamRecord } from '@rivulet/core';
 import type { Change } from '../change-serde.js';
-import { oldValueOf } from '../table-change.js';
+import { isOutOfOrderVersion, oldValueOf } from '../table-change.js';
 import { dropNullKey } from './drops.js';
 
 /**
@@ -33,6 +33,7 @@ export class KTableRepartitionMap<K, V, KR, VR> implements Processor<K, V | null
       dropNullKey(this.ctx);
       return;
     }
+    if (isOutOfOrderVersion(record)) return; // KIP-914: the aggregate of a versioned table counts its latest versions only
     const oldValue = oldValueOf<V>(record);
     if (oldValue === undefined) {
       throw new Error(

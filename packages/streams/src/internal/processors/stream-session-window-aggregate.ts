@@ -1,7 +1,7 @@
 import { StreamRecord, type KeyValue, type Processor, type ProcessorContext, type SessionStore, type Windowed } from '@rivulet/core';
 import type { SessionWindows } from '../../session-windows.js';
-import { dropsNegativeTimestamp, dropsNullKeyOrValue } from './drops.js';
-import { FinalResults, type LateRecords } from './window-support.js';
+import { dropNullKey, dropsNegativeTimestamp } from './drops.js';
+import { FinalResults, sharedFinalResults, type LateRecords } from './window-support.js';
 
 /**
  * count, reduce and aggregate over session windows, as Kafka Streams'
@@ -11,10 +11,14 @@ import { FinalResults, type LateRecords } from './window-support.js';
  * removed from the store and, when emitting updates, deleted downstream (a tombstone, at the old
  * session's end) before the new session's result is sent (its timestamp: the session's end).
  *
- * A record whose merged session ends before stream time - grace is late: dropped and counted. A
- * session is closed (final) once its end + gap is before stream time - grace: it takes no more
- * records and merges no more; with `emitFinal`, that is when it is emitted (see
- * {@link StreamWindowAggregate} for the mark).
+ * A session is closed once its end + gap + grace is before stream time (its end before the close
+ * time, stream time - grace - gap), as in Kafka Streams: a record whose merged session ends before
+ * the close time is late, dropped and counted; a closed session takes no more records and merges no
+ * more; with `emitFinal`, that is when it is emitted (see {@link StreamWindowAggregate} for the
+ * mark). The gap counts because a session may still grow by a record up to `gap` after its end.
+ * A record with a null key is dropped and reported (`null-key-or-value`); a null value is aggregated
+ * like any other, as Kafka Streams 4.4 does (its javadoc says null values are ignored, its code
+ * skips null keys only).
  */
 export class StreamSessionWindowAggregate<K, V, VA> implements Processor<K, V, Windowed<K>, VA | null> {
   private ctx!: ProcessorContext<Windowed<K>, VA | null>;
@@ -41,19 +45,22 @@ export class StreamSessionWindowAggregate<K, V, VA> implements Processor<K, V, W
     this.ctx = context;
     this.store = context.getStateStore<SessionStore<K, VA>>(this.storeName);
     const store = this.store;
-    if (this.emitFinal) this.final = new FinalResults(store, (from, to) => store.findAllSessions(from, to), (e) => e.key.window.end);
+    if (this.emitFinal) this.final = sharedFinalResults(context, this.storeName, () => new FinalResults(store, (from, to) => store.findAllSessions(from, to), (e) => e.key.window.end));
   }
 
   process(record: StreamRecord<K, V>): void {
-    const closeTime = this.ctx.currentStreamTimeMs() - this.graceMs;
-    // Sessions that can no longer grow (end + gap before stream time - grace) emit their final result.
-    this.final?.emitUpTo(closeTime - this.gapMs - 1, (e) => this.ctx.forward(new StreamRecord<Windowed<K>, VA | null>(e.key, e.value, e.key.window.end)));
+    // Kafka Streams' window close time for sessions: stream time - grace - gap.
+    const closeTime = this.ctx.currentStreamTimeMs() - this.graceMs - this.gapMs;
+    // Sessions that can no longer grow (end before the close time) emit their final result.
+    this.final?.emitUpTo(closeTime - 1, (e) => this.ctx.forward(new StreamRecord<Windowed<K>, VA | null>(e.key, e.value, e.key.window.end)));
     const { key, value, timestamp: t } = record;
-    if (dropsNullKeyOrValue(this.ctx, key, value) || dropsNegativeTimestamp(this.ctx, t)) return;
-    // Sessions within the gap of t, except closed ones (end + gap before the close time): those are
+    // Null keys only: a null value is aggregated, as Kafka Streams 4.4's KStreamSessionWindowAggregate does.
+    if (key === null || key === undefined) return dropNullKey(this.ctx);
+    if (dropsNegativeTimestamp(this.ctx, t)) return;
+    // Sessions within the gap of t, except closed ones (end before the close time): those are
     // final, and may have been emitted as such. (A record could otherwise reach one through a
     // session that bridges them; the store's retention would decide whether it still can.)
-    const earliestEnd = Math.max(t, closeTime) - this.gapMs;
+    const earliestEnd = Math.max(t - this.gapMs, closeTime);
     const merged: KeyValue<Windowed<K>, VA>[] = [...this.store.findSessions(key, earliestEnd, t + this.gapMs)];
     let start = t;
     let end = t;
@@ -66,16 +73,18 @@ export class StreamSessionWindowAggregate<K, V, VA> implements Processor<K, V, W
     if (end < closeTime) {
       this.late.drop(
         this.ctx,
-        () => `key ${String(key)} at ${t} for session [${start}, ${end}], closed at stream time ${closeTime + this.graceMs} (grace ${this.graceMs} ms)`,
+        () => `key ${String(key)} at ${t} for session [${start}, ${end}], closed at stream time ${closeTime + this.graceMs + this.gapMs} (gap ${this.gapMs} ms, grace ${this.graceMs} ms)`,
       );
       return;
     }
-    for (const session of merged) {
-      const window = session.key.window;
-      // The session that already has the merged bounds is overwritten below, not deleted.
-      if (window.start === start && window.end === end) continue;
-      this.store.remove(session.key);
-      if (!this.emitFinal) this.ctx.forward(new StreamRecord<Windowed<K>, VA | null>(session.key, null, window.end, record.headers));
+    // Unless the record only repeats a one-point session [t, t], every merged session is deleted
+    // downstream, even one that already has the merged bounds (Kafka Streams forwards its tombstone
+    // too, just before the new result for the same window).
+    if (start !== t || end !== t) {
+      for (const session of merged) {
+        this.store.remove(session.key);
+        if (!this.emitFinal) this.ctx.forward(new StreamRecord<Windowed<K>, VA | null>(session.key, null, session.key.window.end, record.headers));
+      }
     }
     const next = this.aggregator(key, value, aggregate);
     const session: Windowed<K> = { key, window: { start, end } };

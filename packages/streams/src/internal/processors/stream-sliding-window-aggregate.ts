@@ -1,7 +1,7 @@
 import { StreamRecord, type KeyValue, type Processor, type ProcessorContext, type ValueAndTimestamp, type WindowStore, type Windowed } from '@rivulet/core';
 import type { SlidingWindows } from '../../sliding-windows.js';
 import { dropsNegativeTimestamp, dropsNullKeyOrValue } from './drops.js';
-import { FinalResults, type LateRecords } from './window-support.js';
+import { FinalResults, sharedFinalResults, type LateRecords } from './window-support.js';
 
 type Aggregate<VA> = ValueAndTimestamp<VA | undefined>;
 
@@ -12,7 +12,9 @@ type Aggregate<VA> = ValueAndTimestamp<VA | undefined>;
  * (from the aggregate of the window just before, when the previous record is within `d`), its
  * right window `[t + 1, t + 1 + d]` when later records exist, and the previous record's right
  * window when this record falls in it. Records earlier than `d` share the window `[0, d]`. The
- * window store keeps each window's newest record timestamp, which these decisions read.
+ * window store keeps each window's newest record timestamp, which these decisions read. As Kafka
+ * Streams does (its reverse-iterator path, the one its stores take), the existing windows are
+ * updated newest start first, so their updates are emitted in that order.
  *
  * A window whose end is before stream time - grace is closed: a record for it is dropped there
  * (counted once per record). Final results (`emitFinal`) are emitted as in {@link StreamWindowAggregate}.
@@ -44,7 +46,7 @@ export class StreamSlidingWindowAggregate<K, V, VA> implements Processor<K, V, W
     this.ctx = context;
     this.store = context.getStateStore<WindowStore<K, Aggregate<VA>>>(this.storeName);
     const store = this.store;
-    if (this.emitFinal) this.final = new FinalResults(store, (from, to) => store.fetchAll(from, to), (e) => e.key.window.start);
+    if (this.emitFinal) this.final = sharedFinalResults(context, this.storeName, () => new FinalResults(store, (from, to) => store.fetchAll(from, to), (e) => e.key.window.start));
   }
 
   process(record: StreamRecord<K, V>): void {
@@ -75,22 +77,28 @@ export class StreamSlidingWindowAggregate<K, V, VA> implements Processor<K, V, W
     let leftExists = false;
     let rightExists = false;
     let previous: number | undefined;
-    // From two differences back (the previous record's left window) to t + 1 (this record's right window).
-    for (const { key: start, value: window } of this.store.fetch(key, Math.max(0, t - 2 * diff), t + 1)) {
+    // From t + 1 (this record's right window) back to two differences before t (the previous
+    // record's left window), newest start first; the walk stops at the first window before t.
+    const windows = [...this.store.fetch(key, Math.max(0, t - 2 * diff), t + 1)].reverse();
+    for (const { key: start, value: window } of windows) {
       starts.add(start);
       const end = start + diff;
-      if (end < t) {
-        leftAgg = window;
-        previous = window.timestamp;
+      if (start === t + 1) {
+        rightExists = true;
+      } else if (end > t) {
+        // The newest window holding t: the records after t in it are those of t's right window.
+        rightAgg ??= window;
+        this.update(key, value, start, window, t, closeTime);
       } else if (end === t) {
         leftExists = true;
-        if (window.timestamp < t) previous = window.timestamp;
         this.update(key, value, start, window, t, closeTime);
-      } else if (start <= t) {
-        rightAgg = window;
-        this.update(key, value, start, window, t, closeTime);
-      } else if (start === t + 1) {
-        rightExists = true;
+        // A record at t was here before: its windows exist already.
+        if (window.timestamp >= t) return;
+        previous = window.timestamp;
+      } else {
+        leftAgg = window;
+        previous = window.timestamp;
+        break;
       }
     }
     if (previous !== undefined) {

@@ -1,14 +1,17 @@
 import { StreamRecord, type KeyValue, type Processor, type ProcessorContext, type ValueAndTimestamp, type WindowStore, type Windowed } from '@rivulet/core';
 import type { TimeWindows } from '../../time-windows.js';
-import { dropsNegativeTimestamp, dropsNullKeyOrValue } from './drops.js';
-import { FinalResults, type LateRecords } from './window-support.js';
+import { dropNullKey, dropsNegativeTimestamp } from './drops.js';
+import { FinalResults, sharedFinalResults, type LateRecords } from './window-support.js';
 
 /**
  * count, reduce and aggregate over time windows (tumbling or hopping), as Kafka Streams'
  * `KStreamWindowAggregate`: each record updates every window it falls in that is still open
  * (window end > stream time - grace), keeping the aggregate and the newest record timestamp per
  * key and window in a timestamped window store; a record for a closed window is dropped there and
- * counted (reason `late`), as is a record with a null key or value (`null-key-or-value`). Emits each update (its timestamp: the newest record's in the window), or with
+ * counted (reason `late`), as is a record with a null key (`null-key-or-value`). A null value is
+ * aggregated like any other, as Kafka Streams 4.4's `KStreamWindowAggregate` does (it skips null
+ * keys only; its javadoc says null values are ignored, its code does not, and no issue tracks that).
+ * Emits each update (its timestamp: the newest record's in the window), or with
  * `emitFinal` each window once, when stream time closes it.
  *
  * Final results are emitted before the record that closes their windows is applied (it cannot
@@ -41,7 +44,7 @@ export class StreamWindowAggregate<K, V, VA> implements Processor<K, V, Windowed
     this.ctx = context;
     this.store = context.getStateStore<WindowStore<K, ValueAndTimestamp<VA>>>(this.storeName);
     const store = this.store;
-    if (this.emitFinal) this.final = new FinalResults(store, (from, to) => store.fetchAll(from, to), (e) => e.key.window.start);
+    if (this.emitFinal) this.final = sharedFinalResults(context, this.storeName, () => new FinalResults(store, (from, to) => store.fetchAll(from, to), (e) => e.key.window.start));
   }
 
   process(record: StreamRecord<K, V>): void {
@@ -49,7 +52,8 @@ export class StreamWindowAggregate<K, V, VA> implements Processor<K, V, Windowed
     // Final results go out before the record that closes their windows is applied (it cannot change them).
     this.final?.emitUpTo(closeTime - this.sizeMs, (e) => this.ctx.forward(new StreamRecord<Windowed<K>, VA>(e.key, e.value.value, e.value.timestamp)));
     const { key, value, timestamp } = record;
-    if (dropsNullKeyOrValue(this.ctx, key, value) || dropsNegativeTimestamp(this.ctx, timestamp)) return;
+    if (key === null || key === undefined) return dropNullKey(this.ctx);
+    if (dropsNegativeTimestamp(this.ctx, timestamp)) return;
     const size = this.sizeMs;
     const advance = this.advanceMs;
     const first = Math.max(0, timestamp - size + advance);

@@ -112,3 +112,28 @@ export class FinalResults<W> {
     this.unemitted.dropUpTo(bound);
   }
 }
+
+/** Per task (its processor context) and store: the one {@link FinalResults} of the store. */
+const finalResultsByTask = new WeakMap<object, Map<string, FinalResults<unknown>>>();
+
+/**
+ * The {@link FinalResults} of a window or session store in one task, made by `create` the first
+ * time. A cogroup's aggregations (one per input stream) write one store: they must share its
+ * bookkeeping, so a window closed by any input's record is emitted once, with what every input
+ * put in it. Keyed by the task's context, so a task opened again (restored) starts afresh.
+ *
+ * @internal
+ */
+export function sharedFinalResults<W>(context: object, storeName: string, create: () => FinalResults<W>): FinalResults<W> {
+  let byStore = finalResultsByTask.get(context);
+  if (byStore === undefined) {
+    byStore = new Map();
+    finalResultsByTask.set(context, byStore);
+  }
+  let final = byStore.get(storeName) as FinalResults<W> | undefined;
+  if (final === undefined) {
+    final = create();
+    byStore.set(storeName, final as FinalResults<unknown>);
+  }
+  return final;
+}

@@ -45,7 +45,7 @@ function windowed(
   const values: Serde<bigint | string> = outputValue === 'int64' ? (serdes.int64() as Serde<bigint | string>) : (serdes.string() as Serde<bigint | string>);
   const output = driver.createOutputTopic('output', outputKey(serdes.string()), values);
   const pipe = (key: string, timestamp: number, value = 'x'): void => input.pipeInput(key, value, timestamp);
-  return { driver, pipe, output, late, warnings, builder };
+  return { driver, input, pipe, output, late, warnings, builder };
 }
 
 const tumbling = (setup: Setup = {}) =>
@@ -197,6 +197,47 @@ describe('hopping windows', () => {
   });
 });
 
+describe('null keys and values in windowed aggregations', () => {
+  it('tumbling and hopping windows aggregate a null value like any other and drop a null key, as Kafka Streams 4.4 does', () => {
+    const { driver, input, output } = tumbling();
+    input.pipeInput('a', 'x', 1);
+    input.pipeInput('a', null, 2); // counted: KStreamWindowAggregate skips null keys only
+    input.pipeInput(null, 'x', 3);
+    expect(rows(output)).toEqual([
+      ['a', 0, 10, 1n, 1],
+      ['a', 0, 10, 2n, 2],
+    ]);
+    expect(driver.droppedRecords()).toEqual({ total: 1, byReason: { 'null-key-or-value': 1 } });
+  });
+
+  it('session windows aggregate a null value like any other and drop a null key, as Kafka Streams 4.4 does', () => {
+    const { driver, input, output } = windowed(
+      (g) => g.windowedBy(SessionWindows.ofInactivityGapAndGrace(10, 5)).count({ store: 'null-sessions' }),
+      (s) => sessionWindowedSerde(s),
+    );
+    input.pipeInput('a', 'x', 0);
+    input.pipeInput('a', null, 3); // counted: KStreamSessionWindowAggregate skips null keys only
+    input.pipeInput(null, 'x', 4);
+    expect(rows(output)).toEqual([
+      ['a', 0, 0, 1n, 0],
+      ['a', 0, 0, null, 0],
+      ['a', 0, 3, 2n, 3],
+    ]);
+    expect(driver.droppedRecords()).toEqual({ total: 1, byReason: { 'null-key-or-value': 1 } });
+  });
+
+  it('sliding windows drop a null value, as Kafka Streams does', () => {
+    const { driver, input, output } = windowed(
+      (g) => g.windowedBy(SlidingWindows.ofTimeDifferenceAndGrace(10, 5)).count({ store: 'null-slides' }),
+      (s) => windowedSerde(s, 10),
+    );
+    input.pipeInput('a', 'x', 20);
+    input.pipeInput('a', null, 22);
+    expect(rows(output)).toEqual([['a', 10, 20, 1n, 20]]);
+    expect(driver.droppedRecords()).toEqual({ total: 1, byReason: { 'null-key-or-value': 1 } });
+  });
+});
+
 describe('sliding windows', () => {
   const sliding = (graceMs: number, emit?: EmitStrategy) =>
     windowed(
@@ -218,8 +259,9 @@ describe('sliding windows', () => {
     expect(rows(output)).toEqual([['a', 30, 40, 1n, 40]]);
     pipe('a', 22); // stream time 40, grace 20: windows ending at or after 20 are open
     expect(rows(output)).toEqual([
-      ['a', 15, 25, 3n, 25],
+      // the existing windows it falls in, newest start first, as Kafka Streams updates them
       ['a', 21, 31, 2n, 25],
+      ['a', 15, 25, 3n, 25],
       ['a', 12, 22, 2n, 22],
       ['a', 23, 33, 1n, 25], // this record's right window: the records after it within 10
     ]);
@@ -279,7 +321,7 @@ describe('session windows', () => {
       ['a', 0, 5, 2n, 5],
     ]);
     pipe('a', 30);
-    pipe('b', 12); // stream time 30, grace 5: a session ending before 25 is closed
+    pipe('b', 12); // stream time 30, grace 5, gap 10: a session ending before 15 is closed
     expect(rows(output)).toEqual([['a', 30, 30, 1n, 30]]);
     expect(late.count).toBe(1);
     pipe('a', 20); // within the gap of [30, 30], which is still open
@@ -302,6 +344,39 @@ describe('session windows', () => {
     // Retention is gap + grace (15) after the newest end (45): [0, 5] is gone.
     expect([...store.fetch('a')].map((s) => [s.key.window.start, s.key.window.end, s.value])).toEqual([[17, 45, 5n]]);
     expect(store.fetchSession('a', 17, 45)).toBe(5n);
+  });
+
+  it('takes a record whose session ends at or after stream time - grace - gap, as Kafka Streams does', () => {
+    const { pipe, output, late } = sessions();
+    pipe('a', 30);
+    pipe('b', 15); // stream time 30, grace 5, gap 10: [15, 15] could still take a record at 25, so it is open
+    pipe('c', 14); // ends before 15: late
+    expect(rows(output)).toEqual([
+      ['a', 30, 30, 1n, 30],
+      ['b', 15, 15, 1n, 15],
+    ]);
+    expect(late.count).toBe(1);
+  });
+
+  it('a record inside a session deletes it downstream before its new result, as Kafka Streams does', () => {
+    const { pipe, output } = sessions();
+    pipe('a', 0);
+    pipe('a', 10);
+    pipe('a', 5); // inside [0, 10]: the merged session has the same bounds
+    pipe('a', 5); // the same again
+    pipe('b', 7);
+    pipe('b', 7); // repeats the one-point session [7, 7]: overwritten, not deleted
+    expect(rows(output)).toEqual([
+      ['a', 0, 0, 1n, 0],
+      ['a', 0, 0, null, 0],
+      ['a', 0, 10, 2n, 10],
+      ['a', 0, 10, null, 10],
+      ['a', 0, 10, 3n, 10],
+      ['a', 0, 10, null, 10],
+      ['a', 0, 10, 4n, 10],
+      ['b', 7, 7, 1n, 7],
+      ['b', 7, 7, 2n, 7],
+    ]);
   });
 
   it('emits each session once, when stream time passes its end + gap + grace', () => {

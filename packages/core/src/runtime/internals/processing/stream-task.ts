@@ -58,6 +58,8 @@ export interface StreamTaskDeps {
   readonly collector: RecordSink;
   readonly errors: ErrorRouter;
   readonly stores: ReadonlyMap<string, StateStore>;
+  /** The app's global stores (Topology.addGlobalStore), shared by every task and readable by every processor. */
+  readonly globalStores?: ReadonlyMap<string, StateStore>;
   readonly requestCommit: () => void;
   /**
    * The wall clock (epoch ms) for wall-clock punctuators and `currentSystemTimeMs()`: `Date.now` by
@@ -141,6 +143,28 @@ export class StreamTask implements ProcessorContext<unknown, unknown> {
 
   get taskId(): string {
     return this.id;
+  }
+
+  /**
+   * Reads the topics its pattern sources match now: `subTopology` is this task's sub-topology as
+   * rebuilt after `Topology.applyPatternSourceChanges`, and records of a topic new to a source go
+   * to that source from now on. The TopologyTestDriver's path for an input topic made after it
+   * (the app builds its tasks afresh when it re-subscribes).
+   */
+  readPatternTopics(subTopology: SubTopology): void {
+    (this as { subTopology: SubTopology }).subTopology = subTopology;
+    for (const def of subTopology.sources) {
+      const topics = def.topics.map((t) => this.deps.topicName(t));
+      const known = topics.find((t) => this.sourcesByTopic.has(t));
+      if (known === undefined) continue;
+      const source = this.sourcesByTopic.get(known)!;
+      const sensors = this.sourceSensors.get(known);
+      for (const topic of topics) {
+        if (this.sourcesByTopic.has(topic)) continue;
+        this.sourcesByTopic.set(topic, source);
+        if (sensors !== undefined) this.sourceSensors.set(topic, sensors);
+      }
+    }
   }
 
   /** The partitions this task reads, with full topic names. */
@@ -400,6 +424,9 @@ export class StreamTask implements ProcessorContext<unknown, unknown> {
   getStateStore<S extends StateStore>(name: string): S {
     const node = this.current;
     const def = node === undefined ? undefined : this.deps.nodes.get(node.name);
+    // A global store (Topology.addGlobalStore) is readable by every processor, connected or not.
+    const global = this.deps.globalStores?.get(name);
+    if (global !== undefined) return global as S;
     if (def?.kind !== 'processor' || !def.stores.has(name)) {
       throw new Error(`processor '${node?.name ?? '?'}' is not connected to state store '${name}': connect it in the topology`);
     }

@@ -240,7 +240,7 @@ export class StandbyTasks {
         const from = c.position ?? 0n;
         const records = batch.records.filter((r) => BigInt(r.offset) >= from);
         if (records.length === 0) return;
-        c.task.stores.stores.get(c.storeName)!.restoreBatch(records.map((r) => ({ key: r.key!, value: r.value, offset: r.offset })));
+        c.task.stores.stores.get(c.storeName)!.restoreBatch(records.map((r) => ({ key: r.key!, value: r.value, offset: r.offset, timestamp: r.timestamp })));
         c.position = BigInt(records[records.length - 1]!.offset) + 1n;
       },
       {

@@ -5,22 +5,31 @@ import { SessionStoreBuilder } from '../../../state/session-store-builder.js';
 import type { StateStore } from '../../../state/state-store.js';
 import type { StoreBuilder } from '../../../state/store-builder.js';
 import type { ValueAndTimestamp } from '../../../state/value-and-timestamp.js';
+import type { ReadOnlyVersionedKeyValueStore } from '../../../state/versioned-key-value-store.js';
 import type { ReadOnlyWindowStore } from '../../../state/window-store.js';
 import { WindowStoreBuilder } from '../../../state/window-store-builder.js';
 import type { Windowed } from '../../../state/windowed.js';
+import { VersionedKeyValueStoreBuilder } from '../../../state/versioned-key-value-store-builder.js';
 
 /** The kinds of store interactive queries read, and the StreamsApp method that reads each. */
-export type QueryableStoreKind = 'key-value' | 'window' | 'session';
+export type QueryableStoreKind = 'key-value' | 'window' | 'session' | 'versioned';
 
 const QUERY_METHOD: Record<QueryableStoreKind, string> = {
   'key-value': 'store',
   window: 'windowStore',
   session: 'sessionStore',
+  versioned: 'versionedStore',
 };
+
+/** Whether a store of `kind` answers a query for `wanted`: a versioned store also answers `app.store(name)` (its latest versions). */
+function answers(kind: QueryableStoreKind | undefined, wanted: QueryableStoreKind): boolean {
+  return kind === wanted || (kind === 'versioned' && wanted === 'key-value');
+}
 
 /** The kind of store a builder makes, when it is one of the built-in builders. */
 function kindOfBuilder(builder: StoreBuilder): QueryableStoreKind | undefined {
   if (builder instanceof KeyValueStoreBuilder) return 'key-value';
+  if (builder instanceof VersionedKeyValueStoreBuilder) return 'versioned';
   if (builder instanceof WindowStoreBuilder) return 'window';
   if (builder instanceof SessionStoreBuilder) return 'session';
   return undefined;
@@ -29,6 +38,7 @@ function kindOfBuilder(builder: StoreBuilder): QueryableStoreKind | undefined {
 /** The kind of a store instance, by the methods it has. */
 function kindOfInstance(store: StateStore): QueryableStoreKind | undefined {
   const s = store as unknown as Record<string, unknown>;
+  if (s['versioned'] === true && typeof s['get'] === 'function') return 'versioned';
   if (typeof s['findSessions'] === 'function') return 'session';
   if (typeof s['fetchAll'] === 'function' && typeof s['fetch'] === 'function') return 'window';
   if (typeof s['get'] === 'function' && typeof s['range'] === 'function') return 'key-value';
@@ -46,7 +56,7 @@ function wrongKind(name: string, wanted: QueryableStoreKind, actual: QueryableSt
  */
 export function assertStoreKind(name: string, builder: StoreBuilder, wanted: QueryableStoreKind): void {
   const kind = kindOfBuilder(builder);
-  if (kind !== undefined && kind !== wanted) throw wrongKind(name, wanted, kind);
+  if (kind !== undefined && !answers(kind, wanted)) throw wrongKind(name, wanted, kind);
 }
 
 /** The current instances, each checked to be of the `wanted` kind. */
@@ -55,7 +65,7 @@ function instancesOf<T>(name: string, instances: () => StateStore[], wanted: Que
     const list = instances();
     for (const s of list) {
       const kind = kindOfInstance(s);
-      if (kind !== wanted) throw wrongKind(name, wanted, kind);
+      if (!answers(kind, wanted)) throw wrongKind(name, wanted, kind);
     }
     return list as unknown as T[];
   };
@@ -72,13 +82,16 @@ function mergedBy<T>(lists: Iterable<Iterable<T>>, time: (entry: T) => number): 
  * A read-only view over the local instances of one key-value store, one per task this app runs:
  * what `app.store(name)` returns. A key lives in one task, so `get` asks each instance until one
  * has it; `range` and `all` concatenate the instances' results (ordered within each task).
+ *
+ * On a versioned store, `get(key)` returns the latest `VersionedRecord` and `get(key, asOfTimestamp)`
+ * (untyped here: `app.versionedStore(name)` types it) the version as of that time; it has no ranges.
  */
 export function compositeKeyValueStore<K, V>(name: string, instances: () => StateStore[]): ReadOnlyKeyValueStore<K, V> {
   const stores = instancesOf<ReadOnlyKeyValueStore<K, V>>(name, instances, 'key-value');
   return {
-    get(key: K): V | undefined {
+    get(key: K, ...asOfTimestamp: number[]): V | undefined {
       for (const s of stores()) {
-        const v = s.get(key);
+        const v = asOfTimestamp.length === 0 ? s.get(key) : (s as unknown as ReadOnlyVersionedKeyValueStore<K, unknown>).get(key, asOfTimestamp[0]) as V | undefined;
         if (v !== undefined) return v;
       }
       return undefined;

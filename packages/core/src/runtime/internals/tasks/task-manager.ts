@@ -99,6 +99,8 @@ export interface TaskManagerDeps {
   readonly onRestored: () => void;
   /** The processing loop's metrics: the thread's, its consumer's and its producers'. */
   readonly sensors: LoopSensors;
+  /** The app's global stores, loaded before the loop starts: every task's processors may read them. */
+  readonly globalStores?: ReadonlyMap<string, StateStore>;
 }
 
 /** The metrics of one processing loop (see metrics/internals/streams-sensors.ts). */
@@ -1002,6 +1004,18 @@ export class TaskManager {
   }
 
   /**
+   * Adds the counts of the manager this one replaces (a re-subscription of pattern sources builds
+   * the loop again), so the app's counters keep counting since it started.
+   */
+  carryCountsFrom(previous: TaskManager): void {
+    this.commits += previous.commits;
+    this.processedByClosedTasks += previous.recordsProcessed();
+    this.droppedByClosedTasks = sumDropped([this.droppedByClosedTasks, previous.droppedRecords()]);
+    this.enforcedProcessing += previous.enforcedProcessing;
+    this.recordsRestored += previous.recordsRestored;
+  }
+
+  /**
    * A store's instances in this member's tasks, for interactive queries. A task still restoring
    * makes the query fail with an InvalidStateStoreError (its store is partial), unless the caller
    * accepts stale reads; then its partial store is read too.
@@ -1246,6 +1260,7 @@ export class TaskManager {
       collector,
       errors: router,
       stores,
+      ...(this.deps.globalStores !== undefined ? { globalStores: this.deps.globalStores } : {}),
       requestCommit: () => this.requestCommit(),
       logger: config.logger,
       sensors: active.sensors,
@@ -1288,7 +1303,7 @@ export class TaskManager {
           partition: changelog.partition,
           from: changelog.position?.toString() ?? store.restoredOffset,
           apply: (records) => {
-            store.restoreBatch(records.map((r) => ({ key: r.key!, value: r.value, offset: r.offset })));
+            store.restoreBatch(records.map((r) => ({ key: r.key!, value: r.value, offset: r.offset, timestamp: r.timestamp })));
             this.recordsRestored += records.length;
             active.sensors.restore.record(records.length);
           },

@@ -17,7 +17,7 @@ export class TypedKeyValueStore<K, V> extends TypedStoreLayer<KeyValueBytesStore
   constructor(
     inner: KeyValueBytesStore,
     private readonly keySerde: Serde<K>,
-    private readonly valueSerde: Serde<V>,
+    protected readonly valueSerde: Serde<V>,
   ) {
     super(inner);
   }
@@ -65,15 +65,18 @@ export class TypedKeyValueStore<K, V> extends TypedStoreLayer<KeyValueBytesStore
     }
   }
 
-  private keyBytes(key: K): Buffer {
+  /** The stored bytes of `key`. */
+  protected keyBytes(key: K): Buffer {
     return serializeForStore(this.name, 'key', this.keySerde, this.topic, key);
   }
 
-  private valueBytes(value: V): Buffer {
+  /** The bytes stored for `value` (a timestamped store adds the timestamp). */
+  protected valueBytes(value: V): Buffer {
     return serializeForStore(this.name, 'value', this.valueSerde, this.topic, value);
   }
 
-  private valueFrom(bytes: Buffer): V {
+  /** The value of stored `bytes` (a timestamped store drops the timestamp). */
+  protected valueFrom(bytes: Buffer): V {
     return deserializeForStore(this.name, 'value', this.valueSerde, this.topic, bytes);
   }
 }
