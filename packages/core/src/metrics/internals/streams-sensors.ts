@@ -111,9 +111,11 @@ export class NodeSensors {
 /** The calls of a state store that are measured, and the name of their metrics. */
 export const STORE_OPERATIONS: Readonly<Record<string, string>> = {
   put: 'put',
+  putWithTimestamp: 'put',
   putIfAbsent: 'put-if-absent',
   putAll: 'put-all',
   get: 'get',
+  getWithTimestamp: 'get',
   delete: 'delete',
   range: 'range',
   reverseRange: 'range',

@@ -18,7 +18,31 @@ const data = (offset: number, producerId: string, inTransaction = true) => ({
 const marker = (offset: number, producerId: string, key: Buffer) => ({ ...data(offset, producerId), key, isControlRecord: true });
 const dataOffsets = (kept: { offset: string; isControlRecord?: boolean }[]) => kept.filter((m) => m.isControlRecord !== true).map((m) => m.offset);
 
+// The patched producer grouping, as sendMessages loads it.
+const groupMessagesPerPartition = createRequire(import.meta.url)('kafkajs/src/producer/groupMessagesPerPartition.js') as (args: {
+  topic: string;
+  partitionMetadata: object[];
+  messages: { key: string; partition: number }[];
+  partitioner: (args: { message: { partition: number } }) => number;
+}) => Record<string, { key: string }[]>;
+
 describe('kafkajs patches (patches/kafkajs+2.2.4.patch)', () => {
+  it("producer: groups a send's messages by partition, each partition's in their order", () => {
+    const partitionMetadata = [{ partitionId: 0 }, { partitionId: 1 }, { partitionId: 2 }];
+    const messages = Array.from({ length: 9 }, (_, i) => ({ key: `k${i}`, partition: (i * 7) % 3 }));
+    const grouped = groupMessagesPerPartition({ topic: 't', partitionMetadata, messages, partitioner: ({ message }) => message.partition });
+    expect(Object.fromEntries(Object.entries(grouped).map(([p, ms]) => [p, ms.map((m) => m.key)]))).toEqual({
+      '0': ['k0', 'k3', 'k6'],
+      '1': ['k1', 'k4', 'k7'],
+      '2': ['k2', 'k5', 'k8'],
+    });
+    expect(groupMessagesPerPartition({ topic: 't', partitionMetadata: [], messages, partitioner: () => 0 })).toEqual({});
+    // The speed is the bench's to measure (npm run bench); this checks a large send loses nothing.
+    const many = Array.from({ length: 200_000 }, (_, i) => ({ key: String(i), partition: i % 4 }));
+    const big = groupMessagesPerPartition({ topic: 't', partitionMetadata, messages: many, partitioner: ({ message }) => message.partition });
+    expect(Object.values(big).map((ms) => ms.length)).toEqual([50_000, 50_000, 50_000, 50_000]);
+  });
+
   it('are all applied to the installed kafkajs', () => {
     expect(missingKafkajsPatches()).toEqual([]);
   });
