@@ -23,6 +23,18 @@
  *   by copying the partition's array for every message, quadratic in the batch size (about 10% of
  *   the CPU of an at_least_once pass-through in a profile, issue 17). The patched grouping appends;
  *   the result is the same. Test: `kafkajs-patches.test.ts`; figures: `npm run bench`.
+ * - The record codec (issue 17): `src/protocol/encoder.js` writes varints straight into its buffer,
+ *   varlongs of numbers with number arithmetic (not Long objects), and allocates without zero-filling;
+ *   `src/protocol/recordBatch/record/v0/index.js`, `recordBatch/v0/index.js` and
+ *   `requests/produce/v3/request.js` write a batch's records into one buffer (the original made a
+ *   zero-filled 512-byte encoder per record, then copied each) and find the first and max timestamps in
+ *   one pass (the original sorted them as strings for every request); `recordBatch/record/v0/decoder.js`
+ *   computes offsets and timestamps as numbers when the batch's first ones are safe integers (the
+ *   original parsed two strings into Long objects per record); `consumer/batch.js` compares offsets as
+ *   numbers. The bytes and the decoded records are the same. Test: `kafkajs-codec-patches.test.ts`
+ *   (against the protocol specification's layout); figures: `npm run bench`.
+ *
+ * Upstream: tulios/kafkajs is unmaintained (last release 2.2.4, 2023); none of these is merged there.
  */
 import { createRequire } from 'node:module';
 
@@ -50,6 +62,12 @@ const PATCHED_FILES: readonly { file: string; version: number; what: string }[] 
     version: 1,
     what: "producer's grouping by partition in linear time (it copied arrays per message)",
   },
+  { file: 'kafkajs/src/protocol/encoder.js', version: 1, what: 'encoder: varints and varlongs without per-value allocations' },
+  { file: 'kafkajs/src/protocol/recordBatch/record/v0/index.js', version: 1, what: "producer: a batch's records written into one buffer" },
+  { file: 'kafkajs/src/protocol/recordBatch/v0/index.js', version: 1, what: 'producer: a record batch from records already encoded' },
+  { file: 'kafkajs/src/protocol/requests/produce/v3/request.js', version: 1, what: 'producer: first and max timestamps in one pass, records in one buffer' },
+  { file: 'kafkajs/src/protocol/recordBatch/record/v0/decoder.js', version: 1, what: 'fetch: offsets and timestamps without Long objects per record' },
+  { file: 'kafkajs/src/consumer/batch.js', version: 1, what: 'fetch: offsets compared as numbers' },
 ];
 
 /** The kafkajs patches that are missing from the installed kafkajs: empty when all are there. */
