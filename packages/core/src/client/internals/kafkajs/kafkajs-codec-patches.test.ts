@@ -187,6 +187,16 @@ describe('kafkajs codec patches (patches/kafkajs+2.2.4.patch)', () => {
     });
   });
 
+  it('produce: numeric timestamps (what Rivulet passes), 0 included, are the records\' timestamps', async () => {
+    const { batch } = await produceAndDecode([
+      { key: 'a', value: 'x', timestamp: 5 },
+      { key: 'b', value: 'y', timestamp: 0 },
+      { key: 'c', value: 'z', timestamp: 1_733_000_000_000 },
+    ]);
+    expect([batch.firstTimestamp, batch.maxTimestamp]).toEqual(['0', '1733000000000']);
+    expect(batch.records.map((r) => r.timestamp)).toEqual(['5', '0', '1733000000000']);
+  });
+
   it('fetch: offsets and timestamps beyond 2^53 still decode exactly (the Long path)', async () => {
     // A batch written by hand: first offset 2^62 + 5, first timestamp 2^60, two records.
     const firstOffset = 2n ** 62n + 5n;

@@ -97,7 +97,8 @@ export interface RecordCollectorOptions {
 export class RecordCollector implements RecordSink {
   private buffer: Pending[] = [];
   private bufferedBytes = 0;
-  private readonly partitionBytes = new Map<string, number>();
+  /** Bytes buffered per topic, per partition at index partition + 1 (index 0: partition not chosen yet). */
+  private readonly partitionBytes = new Map<string, number[]>();
   private inFlight: Promise<void> | undefined;
   private lingerTimer: NodeJS.Timeout | undefined;
   private failure: Error | undefined;
@@ -144,9 +145,11 @@ export class RecordCollector implements RecordSink {
     const size = (sync ? (key?.length ?? 0) + (value?.length ?? 0) : 0) + 64;
     this.buffer.push({ topic, partition: resolved, key, value, timestamp, headers, partitioner: chosen, size });
     this.bufferedBytes += size;
-    const pkey = resolved === undefined ? topic : `${topic}:${resolved}`;
-    const pbytes = (this.partitionBytes.get(pkey) ?? 0) + size;
-    this.partitionBytes.set(pkey, pbytes);
+    let perPartition = this.partitionBytes.get(topic);
+    if (perPartition === undefined) this.partitionBytes.set(topic, (perPartition = []));
+    const slot = resolved === undefined ? 0 : resolved + 1;
+    const pbytes = (perPartition[slot] ?? 0) + size;
+    perPartition[slot] = pbytes;
     if (pbytes >= this.options.batchSize) this.startSend();
     else if (this.lingerTimer === undefined && this.inFlight === undefined) {
       this.lingerTimer = setTimeout(() => this.startSend(), this.options.lingerMs);
