@@ -96,11 +96,22 @@ function specRecord(offsetDelta: number, timestampDelta: bigint, key: Buffer | n
 
 const asBuffer = (v: Buffer | string | null | undefined): Buffer | null => (v == null ? null : Buffer.isBuffer(v) ? v : Buffer.from(v));
 
+/** CRC-32C (Castagnoli, reflected polynomial 0x82F63B78), bit by bit as the definition goes. */
+function crc32cBitwise(bytes: Uint8Array): number {
+  let crc = 0xffffffff;
+  for (const byte of bytes) {
+    crc ^= byte;
+    for (let k = 0; k < 8; k++) crc = crc & 1 ? (crc >>> 1) ^ 0x82f63b78 : crc >>> 1;
+  }
+  return (crc ^ 0xffffffff) >>> 0;
+}
+
 /** Encodes one partition's messages as a produce request (v3) and returns its record batch, decoded, with its raw records bytes. */
-async function produceAndDecode(messages: Message[]): Promise<{ batch: DecodedBatch; recordsBytes: Buffer }> {
+async function produceAndDecode(messages: Message[], compression = 0): Promise<{ batch: DecodedBatch; recordsBytes: Buffer }> {
   const request = produceRequestV3({
     acks: -1,
     timeout: 30_000,
+    compression,
     topicData: [{ topic: 't', partitions: [{ partition: 3, firstSequence: 0, messages }] }],
   });
   const bytes = (await request.encode()).buffer;
@@ -119,6 +130,9 @@ async function produceAndDecode(messages: Message[]): Promise<{ batch: DecodedBa
   // producerId(8) producerEpoch(2) firstSequence(4) count(4): the records follow.
   const recordsBytes = recordSet.subarray(61);
   expect(recordSet.readInt32BE(57)).toBe(messages.length);
+  // The batch length counts everything after itself; the CRC covers attributes to the end.
+  expect(recordSet.readInt32BE(8)).toBe(recordSet.length - 12);
+  expect(recordSet.readUInt32BE(17)).toBe(crc32cBitwise(recordSet.subarray(21)));
   return { batch: await decodeRecordBatch(new Decoder(recordSet)), recordsBytes };
 }
 
@@ -195,6 +209,29 @@ describe('kafkajs codec patches (patches/kafkajs+2.2.4.patch)', () => {
     ]);
     expect([batch.firstTimestamp, batch.maxTimestamp]).toEqual(['0', '1733000000000']);
     expect(batch.records.map((r) => r.timestamp)).toEqual(['5', '0', '1733000000000']);
+  });
+
+  it('crc32C (slicing by 8): the standard check value, and the bitwise definition on every length and alignment', () => {
+    const crc32C = require('kafkajs/src/protocol/recordBatch/crc32C/index.js') as (b: Buffer) => number;
+    expect(crc32C(Buffer.from('123456789'))).toBe(0xe3069283);
+    let seed = 7;
+    const random = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 24;
+    const data = Buffer.from(Array.from({ length: 600 }, random));
+    for (let length = 0; length <= 40; length++) {
+      for (let start = 0; start < 9; start++) {
+        const slice = data.subarray(start, start + length);
+        expect(crc32C(slice)).toBe(crc32cBitwise(slice));
+      }
+    }
+    expect(crc32C(data)).toBe(crc32cBitwise(data));
+  });
+
+  it('produce with gzip: the compressed batch decodes to the same records', async () => {
+    const messages: Message[] = Array.from({ length: 50 }, (_, i) => ({ key: `k${i}`, value: `value ${i}`.repeat(i % 5), timestamp: 1_733_000_000_000 + i }));
+    const { batch } = await produceAndDecode(messages, 1);
+    expect(batch.records.map((r) => [r.offset, r.timestamp, r.key?.toString(), r.value?.toString()])).toEqual(
+      messages.map((m, i) => [String(i), String(m.timestamp), m.key, m.value]),
+    );
   });
 
   it('fetch: offsets and timestamps beyond 2^53 still decode exactly (the Long path)', async () => {
