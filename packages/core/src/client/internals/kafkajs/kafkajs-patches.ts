@@ -33,7 +33,8 @@
  *   CRC-32C eight bytes per step (slicing by 8; it went byte by byte, about 10% of a pass-through's
  *   CPU once the rest was fixed); `recordBatch/record/v0/decoder.js`
  *   computes offsets and timestamps as numbers when the batch's first ones are safe integers (the
- *   original parsed two strings into Long objects per record); `consumer/batch.js` compares offsets as
+ *   original parsed two strings into Long objects per record) and `recordBatch/v0/decoder.js` decodes
+ *   each record in place (it sliced each into a Buffer and a Decoder); `consumer/batch.js` compares offsets as
  *   numbers. The bytes and the decoded records are the same. Test: `kafkajs-codec-patches.test.ts`
  *   (against the protocol specification's layout); figures: `npm run bench`.
  *
@@ -70,6 +71,7 @@ const PATCHED_FILES: readonly { file: string; version: number; what: string }[] 
   { file: 'kafkajs/src/protocol/recordBatch/v0/index.js', version: 1, what: 'producer: a record batch from records already encoded' },
   { file: 'kafkajs/src/protocol/requests/produce/v3/request.js', version: 1, what: 'producer: first and max timestamps in one pass, records in one buffer' },
   { file: 'kafkajs/src/protocol/recordBatch/crc32C/crc32C.js', version: 1, what: 'producer: CRC-32C eight bytes per step' },
+  { file: 'kafkajs/src/protocol/recordBatch/v0/decoder.js', version: 1, what: 'fetch: records decoded in place, not sliced one by one' },
   { file: 'kafkajs/src/protocol/recordBatch/record/v0/decoder.js', version: 1, what: 'fetch: offsets and timestamps without Long objects per record' },
   { file: 'kafkajs/src/consumer/batch.js', version: 1, what: 'fetch: offsets compared as numbers' },
 ];
