@@ -29,6 +29,10 @@ export type { NodeDescription, TopologyDescription } from './topology/descriptio
 // Runtime
 export { StreamsApp } from './runtime/streams-app.js';
 export { EXIT_CODES, runApp } from './runtime/run-app.js';
+export { StreamThreadsApp } from './runtime/threads/stream-threads-app.js';
+export type { StreamThreadsOptions, ThreadRebalanceEvent } from './runtime/threads/stream-threads-app.js';
+export { defineStreamThread } from './runtime/threads/stream-thread-module.js';
+export type { StreamThreadConfig, StreamThreadFactory, StreamThreadInfo, StreamThreadSetup } from './runtime/threads/stream-thread-module.js';
 export type { ExitCode, RunAppOptions, RunnableApp } from './runtime/run-app.js';
 export type { HealthStatus, RebalanceEvent, StoreQueryOptions, StreamsAppState, StreamsMetrics, TaskMetrics } from './runtime/streams-app.js';
 export { findMetrics, METRICS_RECORDING_LEVELS } from './metrics/metric.js';

@@ -27,6 +27,7 @@ describe('OptionPath', () => {
       | 'defaultKeySerde'
       | 'defaultValueSerde'
       | 'taskTimeoutMs'
+      | 'numStreamThreads'
       | 'numStandbyReplicas'
       | 'maxTaskIdleMs'
       | 'metadataMaxAgeMs'

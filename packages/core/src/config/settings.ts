@@ -332,6 +332,10 @@ export const SETTINGS: { readonly [P in OptionPath]: Setting<ValueAt<P>> } = {
     kafka: 'task.timeout.ms', read: read.integer(0), default: 300_000,
     doc: "How long, in ms, a task may keep failing with retriable errors (a broker down or moving, a request timing out, the schema registry unreachable) before the failure is fatal. Until then the task is retried with exponential backoff and jitter, from `retry.initialRetryTimeMs` up to `retry.maxRetryTimeMs` (at most 5 s). `0` makes the first retriable failure fatal. Default `300000` (5 minutes). Kafka Streams' `task.timeout.ms`.",
   },
+  numStreamThreads: {
+    kafka: 'num.stream.threads', read: read.integer(1), default: 1,
+    doc: "How many stream threads (processing loops) this instance runs, each on its own Node worker thread with its own consumer and producer in the app's group, as Kafka Streams' StreamThreads: `1` or more. More than `1` needs the module form, `StreamsApp.fromModule(moduleUrl, config)`, because each thread builds its own topology from the module: functions cannot be sent to another thread (see docs/operating.md#stream-threads). The plain `new StreamsApp(topology, config)` runs one loop and refuses more. Default `1`. Kafka Streams' `num.stream.threads`.",
+  },
   numStandbyReplicas: {
     kafka: 'num.standby.replicas', read: read.integer(0, 10), default: 0,
     doc: "How many standby copies of each task's stores the group keeps on other instances (0 to 10). A standby follows the task's changelogs, so when the task moves to its instance (its owner failed or left) only the tail of the changelog is restored; the assignor prefers such an instance. Needs that many more instances than 1 to take effect. Default `0`. Kafka Streams' `num.standby.replicas`.",

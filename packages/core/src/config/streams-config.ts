@@ -175,6 +175,15 @@ export interface StreamsConfig {
    */
   taskTimeoutMs?: number;
   /**
+   * How many stream threads (processing loops) this instance runs, each on its own Node worker
+   * thread with its own consumer and producer in the app's group, as Kafka Streams' StreamThreads:
+   * `1` or more. More than `1` needs the module form, `StreamsApp.fromModule(moduleUrl, config)`,
+   * because each thread builds its own topology from the module: functions cannot be sent to another
+   * thread (see docs/operating.md#stream-threads). The plain `new StreamsApp(topology, config)` runs
+   * one loop and refuses more. Default `1`. Kafka Streams' `num.stream.threads`.
+   */
+  numStreamThreads?: number;
+  /**
    * How many standby copies of each task's stores the group keeps on other instances (0 to 10).
    * A standby follows the task's changelogs, so when the task moves to its instance (its owner
    * failed or left) only the tail of the changelog is restored; the assignor prefers such an
@@ -290,6 +299,8 @@ export interface ResolvedStreamsConfig {
   readonly defaultValueSerde: Serde<unknown> | undefined;
   /** See {@link StreamsConfig.taskTimeoutMs}. */
   readonly taskTimeoutMs: number;
+  /** See {@link StreamsConfig.numStreamThreads}. */
+  readonly numStreamThreads: number;
   /** See {@link StreamsConfig.numStandbyReplicas}. */
   readonly numStandbyReplicas: number;
   /** See {@link StreamsConfig.maxTaskIdleMs}. */

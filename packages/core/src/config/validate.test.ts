@@ -399,6 +399,7 @@ describe('resolveConfig with a custom config', () => {
       maxTaskIdleMs: 250,
       metadataMaxAgeMs: 60000,
       numStandbyReplicas: 1,
+      numStreamThreads: 3,
       metricsRecordingLevel: 'DEBUG',
       metricsSampleWindowMs: 10000,
       metricsNumSamples: 3,

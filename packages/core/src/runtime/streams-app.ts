@@ -43,6 +43,8 @@ import { MetricsRegistry, type Latency } from '../metrics/internals/metrics-regi
 import { ConsumerSensors, ProducerSensors, ThreadSensors } from '../metrics/internals/streams-sensors.js';
 import { RIVULET_VERSION } from '../metrics/internals/version.js';
 import type { Metric } from '../metrics/metric.js';
+import { assertSingleThread } from './threads/thread-config.js';
+import { StreamThreadsApp, type StreamThreadsOptions } from './threads/stream-threads-app.js';
 
 /**
  * The life of an app: CREATED -> REBALANCING -> RUNNING (and back to REBALANCING on every group
@@ -228,8 +230,38 @@ export class StreamsApp {
   private lastProgressAt = Date.now();
 
   /**
+   * An app of `numStreamThreads` stream threads (Kafka Streams' `num.stream.threads`), each a Node
+   * worker thread with its own consumer and producer in the app's group. A topology holds functions,
+   * which cannot be sent to another thread, so each thread builds its own from `module`: a module
+   * whose default export (or `options.exportName`) is a factory `(thread) => Topology` or
+   * `(thread) => ({ topology, config })`, `config` giving the thread's function-valued settings
+   * (serdes, handler functions, a partitioner...). The returned app runs, closes and is queried as
+   * a `StreamsApp` (`runApp(app)` takes it); see docs/operating.md#stream-threads.
+   *
+   * @param module - The module's URL (`new URL('./topology.js', import.meta.url)`), file URL or path.
+   * @param config - The app's config; settings that hold functions must come from the module instead.
+   * @param options - `data` for every thread's factory, the factory's export name, the query timeout.
+   * @throws ConfigError for an invalid config, naming any setting that must come from the module.
+   *
+   * @example
+   * ```ts
+   * // topology.ts
+   * export default defineStreamThread((thread) => ({ topology: buildTopology(), config: { defaultKeySerde: serdes.string() } }));
+   * // main.ts
+   * const app = StreamsApp.fromModule(new URL('./topology.js', import.meta.url), {
+   *   applicationId: 'word-count', brokers: ['127.0.0.1:9092'], numStreamThreads: 2,
+   * });
+   * await runApp(app);
+   * ```
+   */
+  static fromModule(module: URL | string, config: StreamsConfig, options?: StreamThreadsOptions): StreamThreadsApp {
+    return new StreamThreadsApp(module, config, options);
+  }
+
+  /**
    * Validates `config` (a {@link ConfigError} names each wrong setting) and prepares the app;
-   * nothing connects before `start()`.
+   * nothing connects before `start()`. One stream thread: `numStreamThreads` above 1 needs
+   * {@link StreamsApp.fromModule}.
    */
   constructor(topology: Topology, config: StreamsConfig);
   /**
@@ -246,6 +278,7 @@ export class StreamsApp {
     private readonly clientFactory: (config: ResolvedStreamsConfig) => KafkaClientPort = createKafkajsClient,
   ) {
     this.config = resolveConfig(config);
+    assertSingleThread(this.config);
     if (clientFactory === createKafkajsClient) {
       try {
         assertCompressionAvailable(this.config.producer.compression);
@@ -501,10 +534,12 @@ export class StreamsApp {
   /**
    * Deletes this app's local state, as Kafka Streams' `KafkaStreams#cleanUp()`: the task
    * directories in `stateDir` (named `<subtopology>_<partition>`, such as `0_3`), with the
-   * persistent stores and checkpoints in them; the next start restores every store from its
-   * changelog. Nothing else is deleted: other files and folders in `stateDir`, links, and the
-   * folder itself stay. Call it before `start()` or once the app has closed (NOT_RUNNING or ERROR);
-   * it rejects while the app runs. It takes the `stateDir` lock while it works, so it rejects with a
+   * persistent stores and checkpoints in them, and the global stores' folder (`global`); the next
+   * start restores every store from its changelog (global stores from their topics). After
+   * `rivulet reset` (docs/operating.md), call it on every instance before its next start. Nothing
+   * else is deleted: other files and folders in `stateDir`, links, and the folder itself stay.
+   * Call it before `start()` or once the app has closed (NOT_RUNNING or ERROR); it rejects while
+   * the app runs. It takes the `stateDir` lock while it works, so it rejects with a
    * {@link StateDirectoryLockedError} if another instance runs on that directory.
    *
    * @example
