@@ -20,7 +20,7 @@ export default tseslint.config(
     rules: {
       '@nx/enforce-module-boundaries': [
         'error',
-        { enforceBuildableLibDependency: false, allow: ['../../../scripts/kafka.mjs', '../../../scripts/maven-jars.mjs'], depConstraints },
+        { enforceBuildableLibDependency: false, allow: ['../../../scripts/kafka.mjs', '../../../scripts/maven-jars.mjs', '../../../scripts/kstreams-jars.mjs'], depConstraints },
       ],
     },
   },

@@ -64,9 +64,21 @@ export async function createTopics(admin: Admin, topics: readonly string[], time
   throw new Error(`topics ${topics.join(', ')} have no leaders after ${timeoutMs / 1000} s${last instanceof Error ? `: ${last.message}` : ''}`);
 }
 
-/** Produces the input into `topic` (acks all), a few chunks in flight; calls `onProgress` per chunk. */
-export async function produceInput(kafka: Kafka, topic: string, shape: InputShape, onProgress: (done: number) => void): Promise<void> {
-  const producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+/**
+ * Produces the input into `topic` (acks all), a few chunks in flight; calls `onProgress` per chunk.
+ * `timestampOf` gives record i its timestamp (the comparison bench: the same timestamps for both
+ * frameworks, so that their windowed counts must agree); without it the producer stamps its send time.
+ */
+export async function produceInput(
+  kafka: Kafka,
+  topic: string,
+  shape: InputShape,
+  onProgress: (done: number) => void,
+  timestampOf?: (i: number) => number,
+): Promise<void> {
+  // Idempotent: a retried send (a fresh topic's partition may answer NOT_LEADER at first) would
+  // otherwise write the partitions that did succeed twice, and the input would not be N records.
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
   try {
     let next = 0;
@@ -77,7 +89,11 @@ export async function produceInput(kafka: Kafka, topic: string, shape: InputShap
         const to = Math.min(from + CHUNK, shape.records);
         next = to;
         const messages: Message[] = new Array(to - from);
-        for (let i = from; i < to; i++) messages[i - from] = { key: keyOf(i, shape.keys), value: valueOf(i, shape.valueBytes) };
+        for (let i = from; i < to; i++) {
+          const message: Message = { key: keyOf(i, shape.keys), value: valueOf(i, shape.valueBytes) };
+          if (timestampOf !== undefined) message.timestamp = String(timestampOf(i));
+          messages[i - from] = message;
+        }
         await producer.send({ topic, acks: -1, messages });
         done += to - from;
         onProgress(done);

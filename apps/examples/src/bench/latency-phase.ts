@@ -46,6 +46,8 @@ export interface LatencyTarget {
   /** The sequence number of the first record sent (the throughput phase used 0 .. N - 1). */
   readonly firstSeq: number;
   readonly shape: InputShape;
+  /** Whether the record of this sequence number has an output (a filter's); every one has without it. */
+  readonly keeps?: (seq: number) => boolean;
 }
 
 /** One scenario's end-to-end latency at a fixed input rate. */
@@ -61,7 +63,7 @@ export interface LatencyResult {
   readonly maxSendLagMs: number;
   /** Output records seen with a timestamp from this phase, warm-up included. */
   readonly outputs: number;
-  /** Sent but never seen on the output before the drain gave up (0 when complete). */
+  /** Expected (sent, less what a filter drops) but never seen on the output before the drain gave up (0 when complete). */
   readonly missing: number;
   /** p50, p99, max and mean over the samples (outputs of records sent after the warm-up); undefined if none. */
   readonly summary: LatencySummary | undefined;
@@ -136,6 +138,7 @@ export async function measureLatency(
     phaseStart = pacer.startMs;
     sampleFrom = pacer.startMs + LATENCY_WARMUP_MS;
     let sent = 0;
+    let expected = 0;
     let maxSendLagMs = 0;
     let shownAt = 0;
     while (sent < pacer.total) {
@@ -152,6 +155,7 @@ export async function measureLatency(
       for (let i = 0; i < count; i++) {
         const seq = target.firstSeq + sent + i;
         messages[i] = { key: keyOf(seq, target.shape.keys), value: valueOf(seq, target.shape.valueBytes), timestamp };
+        if (target.keeps === undefined || target.keeps(seq)) expected++;
       }
       // One send in flight: each partition's timestamps rise (see the windowed count above).
       await producer.send({ topic: target.input, acks: -1, messages });
@@ -165,9 +169,9 @@ export async function measureLatency(
     const achievedRatePerSec = sent / Math.max(0.001, (Date.now() - pacer.startMs) / 1000);
 
     lastOutputAt = Math.max(lastOutputAt, Date.now());
-    while (outputs < sent && Date.now() - lastOutputAt < settings.drainTimeoutMs) {
+    while (outputs < expected && Date.now() - lastOutputAt < settings.drainTimeoutMs) {
       check();
-      progress.update(`[bench] ${target.id}: latency: waiting for the outputs, ${int(outputs)}/${int(sent)} seen`);
+      progress.update(`[bench] ${target.id}: latency: waiting for the outputs, ${int(outputs)}/${int(expected)} seen`);
       await sleep(20);
     }
     return {
@@ -178,7 +182,7 @@ export async function measureLatency(
       achievedRatePerSec,
       maxSendLagMs,
       outputs,
-      missing: Math.max(0, sent - outputs),
+      missing: Math.max(0, expected - outputs),
       summary: summarizeLatencies(samples),
     };
   } finally {

@@ -5,7 +5,7 @@
  */
 
 /** Which loop a scenario runs. */
-export type ScenarioKind = 'raw' | 'pass-through' | 'count' | 'windowed-count' | 'stream-table-join';
+export type ScenarioKind = 'raw' | 'pass-through' | 'filter-map' | 'count' | 'windowed-count' | 'stream-table-join';
 
 /** The Rivulet processing guarantees the benchmark measures. */
 export type BenchGuarantee = 'at_least_once' | 'exactly_once';
@@ -29,6 +29,8 @@ export interface ScenarioSpec {
   readonly stateDir: string;
   /** The stream-table join only: the pre-produced table topic and how many records it holds. */
   readonly table: { readonly topic: string; readonly records: number } | undefined;
+  /** Rivulet's numStreamThreads, set only when above 1 (the comparison bench's --threads). */
+  readonly numStreamThreads?: number;
 }
 
 /** The child's figures for the throughput phase, from its first record to the end-measurement message. */

@@ -3,9 +3,12 @@
  * guarantee, every other setting at its default (exactly_once commits every 100 ms, at_least_once
  * every 30 s).
  */
-import { StreamsApp, createConsoleLogger, type Logger, type StreamsConfig, type Topology } from '@rivulet/core';
+import { BroadcastChannel } from 'node:worker_threads';
+import { StreamsApp, createConsoleLogger, type Logger, type StreamThreadsApp, type StreamsConfig, type Topology } from '@rivulet/core';
 import { streamTableJoinTopology, tableLoadTopology } from './join-topology.js';
+import { filterMapTopology } from './filter-map-topology.js';
 import type { ScenarioSpec } from './protocol.js';
+import { RIVULET_THREAD_MODULE, firstRecordChannel, type RivuletThreadData } from './rivulet-thread-module.js';
 import { FirstRecordProbe, countTopology, passThroughTopology } from './topologies.js';
 import { windowedCountTopology } from './windowed-count-topology.js';
 import type { Workload, WorkloadHooks } from './workload.js';
@@ -16,6 +19,8 @@ function topologyOf(spec: ScenarioSpec, probe: FirstRecordProbe): Topology {
   switch (spec.kind) {
     case 'count':
       return countTopology(spec.input, spec.output, probe);
+    case 'filter-map':
+      return filterMapTopology(spec.input, spec.output, probe);
     case 'windowed-count':
       return windowedCountTopology(spec.input, spec.output, probe);
     case 'stream-table-join':
@@ -41,8 +46,22 @@ export async function startRivuletApp(spec: ScenarioSpec, hooks: WorkloadHooks):
   };
   // Before the clock: the join's table, loaded by the same application (see join-topology.ts).
   const tableLoadMs = spec.kind === 'stream-table-join' && spec.table !== undefined ? await loadTable(config, spec.table) : undefined;
-  const probe = new FirstRecordProbe(() => hooks.onFirstRecord());
-  const app = new StreamsApp(topologyOf(spec, probe), config);
+  const threads = spec.numStreamThreads ?? 1;
+  let app: StreamsApp | StreamThreadsApp;
+  let firstRecords: BroadcastChannel | undefined;
+  if (threads > 1) {
+    // The comparison bench's --threads: the module form, each thread building the topology in
+    // rivulet-thread-module.ts; the first record of any thread is announced over a BroadcastChannel.
+    // Function-valued settings (the counting logger) cannot go to the threads: the console's warn level only.
+    firstRecords = new BroadcastChannel(firstRecordChannel(spec));
+    firstRecords.onmessage = () => hooks.onFirstRecord();
+    const { logger: _logger, ...plain } = config;
+    const data: RivuletThreadData = { spec };
+    app = StreamsApp.fromModule(RIVULET_THREAD_MODULE, { ...plain, numStreamThreads: threads }, { data });
+  } else {
+    const probe = new FirstRecordProbe(() => hooks.onFirstRecord());
+    app = new StreamsApp(topologyOf(spec, probe), config);
+  }
   let fatal: Error | undefined;
   app.errors$.subscribe((error) => {
     fatal = error;
@@ -62,6 +81,7 @@ export async function startRivuletApp(spec: ScenarioSpec, hooks: WorkloadHooks):
     async stop() {
       const before = app.metrics();
       await app.close();
+      firstRecords?.close();
       const after = app.metrics();
       const measured = commitsAtEnd ?? before.commits;
       return {

@@ -48,6 +48,8 @@ function latencyNote(options: BenchOptions): string[] {
 }
 
 async function main(): Promise<number> {
+  // Rivulet against Kafka Streams (compare.ts), with its own options.
+  if (process.argv.includes('--compare') || process.argv.includes('--compare-memory')) return (await import('./compare.js')).runCompare(process.argv.slice(2));
   const options = parseOptions(process.argv.slice(2));
   if (options === undefined) return 0;
   const startedAt = new Date().toISOString();

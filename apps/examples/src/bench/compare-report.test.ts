@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import type { CompareCase } from './compare-options.js';
+import { compareRatios, targetChecks, type CaseResult, type RunFigures } from './compare-report.js';
+
+function run(framework: RunFigures['framework'], c: CompareCase, recordsPerSec: number, cpuUsPerRecord: number): RunFigures {
+  return { framework, ...c, records: 1000, status: 'ok', recordsPerSec, cpuUsPerRecord, durationMs: 1, cpuUtilization: 1, peakRssMb: 100 };
+}
+
+function result(c: CompareCase, rivulet: [number, number] | 'not supported yet', kstreams: [number, number]): CaseResult {
+  return {
+    case: c,
+    rivulet: rivulet === 'not supported yet' ? { framework: 'rivulet', ...c, records: 1000, status: rivulet } : run('rivulet', c, ...rivulet),
+    kstreams: run('kafka-streams', c, ...kstreams),
+    outputsAgree: rivulet === 'not supported yet' ? undefined : true,
+  };
+}
+
+const alos = { pipeline: 'pass-through', guarantee: 'at_least_once', threads: 1 } as const;
+const eos = { pipeline: 'pass-through', guarantee: 'exactly_once', threads: 1 } as const;
+const count = { pipeline: 'count', guarantee: 'at_least_once', threads: 1 } as const;
+
+describe('compareRatios', () => {
+  it('gives records/s and CPU per record Rivulet / Kafka Streams per case, and eos / alos per framework', () => {
+    const ratios = compareRatios([result(alos, [50, 20], [100, 10]), result(eos, [45, 22], [90, 11])]);
+    const byName = Object.fromEntries(ratios.map((r) => [r.name, r.value]));
+    expect(byName).toEqual({
+      'pass-through alos t1 throughput': 0.5,
+      'pass-through alos t1 cpu': 2,
+      'pass-through eos t1 throughput': 0.5,
+      'pass-through eos t1 cpu': 2,
+      'pass-through t1 rivulet eos/alos': 0.9,
+      'pass-through t1 kafka-streams eos/alos': 0.9,
+    });
+    expect(ratios.find((r) => r.name.endsWith('cpu'))!.better).toBe('lower');
+    expect(ratios.find((r) => r.name.endsWith('throughput'))!.better).toBe('higher');
+  });
+
+  it('gives thread scaling per framework, and no ratio for a side that has no figures', () => {
+    const two = { ...alos, threads: 2 };
+    const ratios = compareRatios([result(alos, [50, 20], [100, 10]), result(two, 'not supported yet', [180, 10])]);
+    const names = ratios.map((r) => r.name);
+    expect(names).toContain('pass-through alos kafka-streams t2/t1');
+    expect(ratios.find((r) => r.name === 'pass-through alos kafka-streams t2/t1')!.value).toBeCloseTo(1.8);
+    expect(names).not.toContain('pass-through alos t2 throughput');
+    expect(names).not.toContain('pass-through alos rivulet t2/t1');
+  });
+});
+
+describe('targetChecks', () => {
+  it("holds the ratios to issue 17's targets", () => {
+    const targets = targetChecks(compareRatios([result(alos, [85, 12], [100, 10]), result(eos, [70, 12], [90, 11]), result(count, [70, 30], [100, 20])]));
+    const byName = Object.fromEntries(targets.map((t) => [t.name, t.met]));
+    expect(byName).toEqual({
+      'pass-through at_least_once >= 0.8x Kafka Streams': true,
+      'count at_least_once >= 0.8x Kafka Streams': false,
+      'pass-through alos t1: CPU/record <= 1.2x Kafka Streams': true,
+      'pass-through eos t1: CPU/record <= 1.2x Kafka Streams': true,
+      'count alos t1: CPU/record <= 1.2x Kafka Streams': false,
+      'pass-through t1: Rivulet exactly_once >= 0.9x its at_least_once': false,
+    });
+  });
+});

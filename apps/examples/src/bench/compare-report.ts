@@ -1,0 +1,216 @@
+/**
+ * The comparison bench's figures: Rivulet and Kafka Streams per case, the ratios Rivulet / Kafka
+ * Streams and the targets of issue 17 they are held to, as a printed table and a JSON file.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { BaselineVerdict } from './baseline.js';
+import type { CompareCase, Pipeline } from './compare-options.js';
+import type { LatencyResult } from './latency-phase.js';
+import type { OutputCheck } from './output-check.js';
+import type { BenchGuarantee } from './protocol.js';
+import { formatInt as int, formatRatio as x, formatTable } from './text-table.js';
+
+/** The two frameworks compared. */
+export type Framework = 'rivulet' | 'kafka-streams';
+
+/** `ok`: figures measured and the output checked; `FAILED`: no figures or a wrong output; `not supported yet`: Rivulet without numStreamThreads. */
+export type RunStatus = 'ok' | 'FAILED' | 'not supported yet';
+
+/** One framework's run of one case. Figures are present when the run got through its throughput phase. */
+export interface RunFigures {
+  readonly framework: Framework;
+  readonly pipeline: Pipeline;
+  readonly guarantee: BenchGuarantee;
+  readonly threads: number;
+  readonly records: number;
+  readonly status: RunStatus;
+  readonly error?: string;
+  /** First record processed -> outputs complete. */
+  readonly durationMs?: number;
+  readonly recordsPerSec?: number;
+  /** utime + stime of the process (/proc) over the same window, per input record. */
+  readonly cpuUsPerRecord?: number;
+  /** CPU time over wall time of that window (1 = one core busy). */
+  readonly cpuUtilization?: number;
+  /** VmHWM of the process when the outputs were complete. */
+  readonly peakRssMb?: number;
+  /** The latency phase's p99 (undefined when skipped or without samples). */
+  readonly p99Ms?: number;
+  readonly latency?: LatencyResult;
+  readonly check?: OutputCheck;
+  readonly details?: Record<string, number>;
+}
+
+/** Both frameworks' runs of one case and whether their outputs agree. */
+export interface CaseResult {
+  readonly case: CompareCase;
+  readonly rivulet: RunFigures;
+  readonly kstreams: RunFigures;
+  /** undefined when one side has no checked output to compare. */
+  readonly outputsAgree: boolean | undefined;
+  readonly disagreement?: string;
+}
+
+/** A ratio of this run, and which way is better (what the baseline check needs). */
+export interface Ratio {
+  readonly name: string;
+  readonly value: number;
+  readonly better: 'higher' | 'lower';
+}
+
+/** A target of issue 17, checked against this run. */
+export interface TargetCheck {
+  readonly name: string;
+  readonly ratio: number;
+  readonly target: number;
+  readonly met: boolean;
+}
+
+/** Everything one comparison found: what bench-results/compare-<timestamp>.json holds. */
+export interface CompareReport {
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly environment: { readonly node: string; readonly java: string; readonly kafkaStreams: string; readonly cpus: number; readonly brokers: readonly string[] };
+  readonly input: { readonly records: number; readonly keys: number; readonly valueBytes: number; readonly partitions: number };
+  readonly cases: readonly CaseResult[];
+  readonly ratios: readonly Ratio[];
+  readonly targets: readonly TargetCheck[];
+  readonly baseline: { readonly path: string; readonly verdicts: readonly BaselineVerdict[]; readonly note?: string };
+  /** Runs FAILED or outputs that disagree: the script exits non-zero. */
+  readonly failed: boolean;
+  readonly notes: readonly string[];
+}
+
+const g = (guarantee: BenchGuarantee) => (guarantee === 'exactly_once' ? 'eos' : 'alos');
+const measured = (r: RunFigures | undefined): r is RunFigures & { recordsPerSec: number; cpuUsPerRecord: number } =>
+  r !== undefined && r.status === 'ok' && r.recordsPerSec !== undefined && r.cpuUsPerRecord !== undefined;
+
+/**
+ * The ratios of a run, named so that runs compare (the baseline keys):
+ * - `<pipeline> <alos|eos> t<n> throughput`: Rivulet's records/s over Kafka Streams' (higher is better);
+ * - `<pipeline> <alos|eos> t<n> cpu`: Rivulet's CPU µs/record over Kafka Streams' (lower is better);
+ * - `<pipeline> t<n> <framework> eos/alos`: a framework's exactly_once records/s over its at_least_once;
+ * - `<pipeline> <alos|eos> <framework> t<n>/t1`: a framework's records/s with n threads over 1.
+ * Only runs that are `ok` on both sides of a ratio count.
+ */
+export function compareRatios(results: readonly CaseResult[]): Ratio[] {
+  const ratios: Ratio[] = [];
+  const find = (framework: Framework, pipeline: Pipeline, guarantee: BenchGuarantee, threads: number) => {
+    const r = results.find((c) => c.case.pipeline === pipeline && c.case.guarantee === guarantee && c.case.threads === threads);
+    return framework === 'rivulet' ? r?.rivulet : r?.kstreams;
+  };
+  for (const { case: c, rivulet, kstreams } of results) {
+    const name = `${c.pipeline} ${g(c.guarantee)} t${c.threads}`;
+    if (measured(rivulet) && measured(kstreams)) {
+      ratios.push({ name: `${name} throughput`, value: rivulet.recordsPerSec / kstreams.recordsPerSec, better: 'higher' });
+      ratios.push({ name: `${name} cpu`, value: rivulet.cpuUsPerRecord / kstreams.cpuUsPerRecord, better: 'lower' });
+    }
+  }
+  for (const framework of ['rivulet', 'kafka-streams'] as const) {
+    for (const { case: c } of results) {
+      const self = find(framework, c.pipeline, c.guarantee, c.threads);
+      if (c.guarantee === 'exactly_once') {
+        const alos = find(framework, c.pipeline, 'at_least_once', c.threads);
+        if (measured(self) && measured(alos)) ratios.push({ name: `${c.pipeline} t${c.threads} ${framework} eos/alos`, value: self.recordsPerSec / alos.recordsPerSec, better: 'higher' });
+      }
+      if (c.threads > 1) {
+        const one = find(framework, c.pipeline, c.guarantee, 1);
+        if (measured(self) && measured(one)) ratios.push({ name: `${c.pipeline} ${g(c.guarantee)} ${framework} t${c.threads}/t1`, value: self.recordsPerSec / one.recordsPerSec, better: 'higher' });
+      }
+    }
+  }
+  return ratios;
+}
+
+/**
+ * Issue 17's targets, for the ratios this run has: pass-through and count at_least_once with one
+ * thread >= 0.8x Kafka Streams; Rivulet's exactly_once >= 0.9x its own at_least_once; Rivulet's CPU
+ * per record <= 1.2x Kafka Streams' (every case).
+ */
+export function targetChecks(ratios: readonly Ratio[]): TargetCheck[] {
+  const targets: TargetCheck[] = [];
+  const at = (name: string) => ratios.find((r) => r.name === name)?.value;
+  for (const pipeline of ['pass-through', 'count'] as const) {
+    const ratio = at(`${pipeline} alos t1 throughput`);
+    if (ratio !== undefined) targets.push({ name: `${pipeline} at_least_once >= 0.8x Kafka Streams`, ratio, target: 0.8, met: ratio >= 0.8 });
+  }
+  for (const r of ratios) {
+    const eos = /^(\S+) t(\d+) rivulet eos\/alos$/.exec(r.name);
+    if (eos !== null) targets.push({ name: `${eos[1]} t${eos[2]}: Rivulet exactly_once >= 0.9x its at_least_once`, ratio: r.value, target: 0.9, met: r.value >= 0.9 });
+    const cpu = /^(.+) cpu$/.exec(r.name);
+    if (cpu !== null) targets.push({ name: `${cpu[1]}: CPU/record <= 1.2x Kafka Streams`, ratio: r.value, target: 1.2, met: r.value <= 1.2 });
+  }
+  return targets;
+}
+
+function cells(r: RunFigures): string[] {
+  const label = r.framework === 'rivulet' ? 'Rivulet' : 'Kafka Streams';
+  if (r.status !== 'ok' && r.recordsPerSec === undefined) return [label, r.status === 'FAILED' ? 'FAILED' : r.status, '', '', '', '', '', ''];
+  return [
+    label,
+    int(r.recordsPerSec!),
+    r.cpuUsPerRecord!.toFixed(1),
+    `${Math.round(r.cpuUtilization! * 100)}%`,
+    int(r.peakRssMb!),
+    r.p99Ms === undefined ? '-' : int(r.p99Ms),
+    ((r.durationMs ?? 0) / 1000).toFixed(2),
+    r.check === undefined ? '-' : r.check.ok ? 'as expected' : 'WRONG',
+  ];
+}
+
+/** The tables and lines printed at the end of a comparison. */
+export function formatCompareReport(report: CompareReport): string {
+  const { input, environment } = report;
+  const runs: string[][] = [['pipeline', 'guarantee', 'threads', 'framework', 'records/s', 'CPU µs/rec', 'CPU use', 'peak RSS MB', 'p99 ms', 'seconds', 'output']];
+  const ratioRows: string[][] = [['pipeline', 'guarantee', 'threads', 'records/s R/KS', 'CPU/rec R/KS', 'outputs R = KS']];
+  const ratio = (name: string) => report.ratios.find((r) => r.name === name)?.value;
+  for (const c of report.cases) {
+    const head = [c.case.pipeline, c.case.guarantee, String(c.case.threads)];
+    runs.push([...head, ...cells(c.rivulet)], [...head, ...cells(c.kstreams)]);
+    const name = `${c.case.pipeline} ${g(c.case.guarantee)} t${c.case.threads}`;
+    ratioRows.push([...head, x(ratio(`${name} throughput`)), x(ratio(`${name} cpu`)), c.outputsAgree === undefined ? '-' : c.outputsAgree ? 'equal' : 'DIFFERENT']);
+  }
+  const header =
+    `Rivulet vs Kafka Streams ${environment.kafkaStreams}: ${int(input.records)} records per run (${int(input.keys)} keys, ${input.valueBytes}-byte values), ` +
+    `${input.partitions} partitions; Node ${environment.node}, Java ${environment.java}, ${environment.cpus} CPUs, brokers ${environment.brokers.join(',')}`;
+  const problems = report.cases.flatMap((c) => [
+    ...[c.rivulet, c.kstreams].filter((r) => r.status === 'FAILED').map((r) => `! ${c.case.pipeline} ${c.case.guarantee} t${c.case.threads} ${r.framework}: FAILED: ${r.error ?? ''}`),
+    ...(c.outputsAgree === false ? [`! ${c.case.pipeline} ${c.case.guarantee} t${c.case.threads}: outputs differ: ${c.disagreement ?? ''}`] : []),
+  ]);
+  const others = report.ratios.filter((r) => !/ (throughput|cpu)$/.test(r.name)).map((r) => `${r.name}: ${x(r.value)}`);
+  const targets = report.targets.map((t) => `target ${t.name}: ${t.ratio.toFixed(2)}x -> ${t.met ? 'met' : 'MISSED'}`);
+  const baseline = [
+    ...(report.baseline.note === undefined ? [] : [`baseline: ${report.baseline.note}`]),
+    ...report.baseline.verdicts.map(
+      (v) => `baseline ${v.name}: ${v.verdict === 'worse' ? 'worse' : 'ok'} (${v.current.toFixed(2)}x now, ${v.baseline.toFixed(2)}x in the baseline, ${v.change >= 0 ? '+' : ''}${(v.change * 100).toFixed(0)}%)`,
+    ),
+  ];
+  return [
+    header,
+    '',
+    formatTable(runs, new Set([2, 4, 5, 6, 7, 8, 9])),
+    '',
+    'Ratios Rivulet / Kafka Streams (records/s: above 1 is faster; CPU per record: above 1 costs more)',
+    '',
+    formatTable(ratioRows, new Set([2, 3, 4])),
+    ...(others.length > 0 ? ['', ...others] : []),
+    ...(problems.length > 0 ? ['', ...problems] : []),
+    '',
+    ...report.notes.map((n) => `- ${n}`),
+    '',
+    ...targets,
+    ...(baseline.length > 0 ? ['', ...baseline] : []),
+    '',
+  ].join('\n');
+}
+
+/** Writes the report to `<dir>/compare-<timestamp>.json` (and to `extra` if given); returns the path. */
+export function writeCompareReport(dir: string, report: CompareReport, extra?: string): string {
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, `compare-${report.startedAt.replace(/[:.]/g, '-')}.json`);
+  const text = `${JSON.stringify(report, null, 2)}\n`;
+  writeFileSync(path, text);
+  if (extra !== undefined) writeFileSync(extra, text);
+  return path;
+}
