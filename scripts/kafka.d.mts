@@ -20,8 +20,15 @@ export declare function brokerSettings(env?: Record<string, string | undefined>)
 export declare function fetchJars(s?: BrokerSettings): void;
 export declare function metadataAnswers(port: number, timeoutMs?: number): Promise<boolean>;
 export declare function brokerStatus(s?: BrokerSettings): Promise<BrokerSettings & { pid: number | undefined; running: boolean }>;
-export declare function startBroker(s?: BrokerSettings): Promise<{ bootstrap: string; started: boolean; pid: number; clusterId?: string }>;
-export declare function stopBroker(s?: BrokerSettings, options?: { quiet?: boolean }): Promise<void>;
+/** Starts the broker (a fresh cluster; with `keepData`, on the data dir an earlier start left, if any). */
+export declare function startBroker(
+  s?: BrokerSettings,
+  options?: { keepData?: boolean },
+): Promise<{ bootstrap: string; started: boolean; pid: number; clusterId?: string; keptData?: boolean }>;
+/** Stops the broker and removes its data dir, unless `keepData`. */
+export declare function stopBroker(s?: BrokerSettings, options?: { quiet?: boolean; keepData?: boolean }): Promise<void>;
+/** Stops the broker if it runs and removes its data dir: the next start is a new, empty cluster. */
+export declare function resetBroker(s?: BrokerSettings): Promise<void>;
 /** Stops the broker process by its pid (SIGTERM, or SIGKILL with `kill`) and keeps its data dir; resolves with the pid stopped. */
 export declare function stopBrokerProcess(
   s?: BrokerSettings,

@@ -3,8 +3,10 @@
  * The local Apache Kafka broker for development and tests: one combined broker+controller in KRaft
  * mode on 127.0.0.1, run from the official jars that Maven fetches (org.apache.kafka:kafka_2.13).
  *
- *   node scripts/kafka.mjs start    fetch the jars if needed, format a fresh data dir, start, wait until it answers
- *   node scripts/kafka.mjs stop     stop the broker this script started and remove its data dir
+ *   node scripts/kafka.mjs start    fetch the jars if needed, start on the data dir an earlier start left
+ *                                   (topics, offsets and groups kept) or on a freshly formatted one, wait until it answers
+ *   node scripts/kafka.mjs stop     stop the broker this script started; its data dir is kept for the next start
+ *   node scripts/kafka.mjs reset    stop it if it runs and remove its data dir: the next start is a new, empty cluster
  *   node scripts/kafka.mjs status   say whether it runs, and where
  *   node scripts/kafka.mjs logs     print the tail of the broker log
  *   node scripts/kafka.mjs fetch    only fetch the jars
@@ -14,7 +16,9 @@
  * RIVULET_KAFKA_CACHE (jar cache; default ~/.cache/rivulet/kafka), KAFKA_START_TIMEOUT_MS (120000),
  * KAFKA_HEAP (1g).
  *
- * Also importable: `startBroker()` / `stopBroker()` are what the vitest global setup uses. Fault tests
+ * Also importable: `startBroker()` / `stopBroker()` are what the vitest global setup and scripts/test.mjs
+ * use: by default a fresh cluster per run, removed at its end (`{ keepData: true }` is what the `start` and
+ * `stop` commands pass). Fault tests
  * run a broker of their own (other ports and home, see packages/core/test/support/private-broker.ts)
  * and take it down with `stopBrokerProcess()` (SIGTERM or SIGKILL by pid, the data dir kept), bring
  * it back with `restartBroker()` (same data, same cluster), or replace it with `wipeAndStartBroker()`
@@ -215,19 +219,28 @@ export async function brokerStatus(s = brokerSettings()) {
 
 /**
  * Starts the broker, or reuses the one this script already started. Resolves with
- * `{ bootstrap, started }`: started is false when a running broker was reused.
+ * `{ bootstrap, started, keptData }`: started is false when a running broker was reused; keptData is
+ * true when `keepData` found the data dir of an earlier start and started on it (a test run then
+ * stops it with `{ keepData: true }`, leaving the data of `npm run kafka stop` as it found it).
  */
-export async function startBroker(s = brokerSettings()) {
+export async function startBroker(s = brokerSettings(), { keepData = false } = {}) {
   const status = await brokerStatus(s);
   if (status.running) {
     say(`reusing the broker already running (pid ${status.pid}) on ${s.bootstrap}`);
     return { bootstrap: s.bootstrap, started: false, pid: status.pid };
   }
   if (status.pid !== undefined) {
-    // Our process is alive but does not answer: a half-dead broker. Replace it.
-    await stopBroker(s, { quiet: true });
+    // Our process is alive but does not answer: a half-dead broker. Replace it (its data kept if asked).
+    await stopBroker(s, { quiet: true, keepData });
   }
   await checkCanStart(s);
+  if (keepData && existsSync(join(s.dataDir, 'meta.properties'))) {
+    // The data dir of an earlier start: same cluster id, topics, offsets and groups.
+    writeFileSync(s.configFile, serverProperties(s));
+    say(`starting on the data kept in ${s.dataDir} (npm run kafka reset wipes it)`);
+    const { pid } = await launch(s, { appendLog: true });
+    return { bootstrap: s.bootstrap, started: true, pid, keptData: true };
+  }
   const clusterId = formatStorage(s);
   const { pid } = await launch(s, { appendLog: false });
   return { bootstrap: s.bootstrap, started: true, pid, clusterId };
@@ -363,8 +376,11 @@ export async function wipeAndStartBroker(s = brokerSettings()) {
   return { bootstrap: s.bootstrap, started: true, pid, clusterId };
 }
 
-/** Stops the broker this script started (SIGTERM, then SIGKILL after 20 s) and removes its data dir. */
-export async function stopBroker(s = brokerSettings(), { quiet = false } = {}) {
+/**
+ * Stops the broker this script started (SIGTERM, then SIGKILL after 20 s) and removes its data dir,
+ * unless `keepData` (what `npm run kafka stop` does, so the next start finds the same cluster).
+ */
+export async function stopBroker(s = brokerSettings(), { quiet = false, keepData = false } = {}) {
   const pid = readPid(s);
   if (pid !== undefined && pidAlive(pid)) {
     try {
@@ -381,24 +397,33 @@ export async function stopBroker(s = brokerSettings(), { quiet = false } = {}) {
         process.kill(pid, 'SIGKILL');
       }
     }
-    if (!quiet) say(`stopped the broker (pid ${pid})`);
+    if (!quiet) say(`stopped the broker (pid ${pid})${keepData ? `; its data is kept in ${s.dataDir} (npm run kafka reset wipes it)` : ''}`);
   } else if (!quiet) {
     say('no broker started by this script is running');
   }
-  rmSync(s.dataDir, { recursive: true, force: true });
+  if (!keepData) rmSync(s.dataDir, { recursive: true, force: true });
   rmSync(s.pidFile, { force: true });
+}
+
+/** Stops the broker if it runs and removes its data dir: the next start formats a new, empty cluster. */
+export async function resetBroker(s = brokerSettings()) {
+  await stopBroker(s, { quiet: true });
+  say(`removed ${s.dataDir}: the next start is a new, empty cluster`);
 }
 
 async function main(command) {
   const s = brokerSettings();
   switch (command) {
     case 'start': {
-      const { bootstrap } = await startBroker(s);
+      const { bootstrap } = await startBroker(s, { keepData: true });
       process.stdout.write(`${bootstrap}\n`);
       return;
     }
     case 'stop':
-      await stopBroker(s);
+      await stopBroker(s, { keepData: true });
+      return;
+    case 'reset':
+      await resetBroker(s);
       return;
     case 'status': {
       const st = await brokerStatus(s);
@@ -416,7 +441,7 @@ async function main(command) {
       process.stdout.write(`${readdirSync(s.libs).filter((f) => f.endsWith('.jar')).length} jars in ${s.libs}\n`);
       return;
     default:
-      process.stderr.write('usage: node scripts/kafka.mjs start|stop|status|logs|fetch\n');
+      process.stderr.write('usage: node scripts/kafka.mjs start|stop|reset|status|logs|fetch\n');
       process.exitCode = 2;
   }
 }

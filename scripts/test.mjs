@@ -68,12 +68,15 @@ if (status === 0) {
   status = spawnSync('npx', ['typedoc', '--emit', 'none'], { cwd: root, stdio: 'inherit' }).status ?? 1;
 }
 let started = false;
+let keptData = false;
 if (status === 0) {
   const env = { ...process.env };
   try {
     if (!env.KAFKA_BROKERS) {
-      const broker = await startBroker();
+      // A data dir kept by `npm run kafka stop` is used and kept; otherwise a fresh cluster, removed at the end.
+      const broker = await startBroker(undefined, { keepData: true });
       started = broker.started;
+      keptData = broker.keptData === true;
       env.KAFKA_BROKERS = broker.bootstrap;
     }
     // One project at a time: each project's files already run two at a time on the shared broker.
@@ -82,7 +85,7 @@ if (status === 0) {
     process.stderr.write(`[test] ${err.message}\n`);
     status = 1;
   } finally {
-    if (started) await stopBroker();
+    if (started) await stopBroker(undefined, { keepData: keptData });
   }
 }
 const { passed, failed, skipped, failures } = summary();

@@ -13,8 +13,9 @@ export default async function setup(project: TestProject): Promise<(() => Promis
     project.provide('kafkaBrokers', given);
     return undefined;
   }
-  const { bootstrap, started } = await startBroker();
+  // A data dir kept by `npm run kafka stop` is used and kept; otherwise a fresh cluster, removed after.
+  const { bootstrap, started, keptData } = await startBroker(undefined, { keepData: true });
   process.env['KAFKA_BROKERS'] = bootstrap;
   project.provide('kafkaBrokers', bootstrap);
-  return started ? () => stopBroker() : undefined;
+  return started ? () => stopBroker(undefined, { keepData: keptData === true }) : undefined;
 }

@@ -19,7 +19,8 @@ const out = (line: string): void => void process.stdout.write(`${line}\n`);
 async function findBrokers(): Promise<string | undefined> {
   if (process.env['KAFKA_BROKERS']) return process.env['KAFKA_BROKERS'];
   try {
-    const broker = await startBroker();
+    // The data `npm run kafka stop` kept is used, not wiped.
+    const broker = await startBroker(undefined, { keepData: true });
     out(`Kafka is up on ${broker.bootstrap}${broker.started ? ' (started for this demo; stop it with: npm run kafka stop)' : ''}`);
     return broker.bootstrap;
   } catch (err) {

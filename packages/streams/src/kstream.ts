@@ -208,6 +208,14 @@ export class KStream<K, V> {
    * records outside the commit that covers them, and one that completes (`take`, `first`) would
    * drop the records after it: the stream fails with an error saying so. See docs/rxjs-and-async.md.
    *
+   * The stream that `pipe()` returns has no serdes of its own, and counts as having a new key (a
+   * grouping after it repartitions), as Kafka Streams' `map` / `flatMap` do: its operators may
+   * change the key and value types, and a TypeScript type is gone at run time, so Rivulet cannot
+   * tell a `filter` that kept them from a `map` that changed them. Give the serdes where they are
+   * next needed (`sink(topic, { key, value })`, `groupByKey({ key, value })`, ...), or set the app's
+   * default serdes. To keep the serdes and the key, use the operators that promise to:
+   * {@link KStream.filter}, {@link KStream.mapValues}, {@link KStream.flatMapValues}, {@link KStream.peek}.
+   *
    * @example
    * stream.pipe(
    *   filter((r) => r.value.total > 0),

@@ -3,6 +3,9 @@
  * it answers metadata requests when up, and fails fast with a one-line reason when it cannot start.
  */
 import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, inject, it } from 'vitest';
@@ -54,5 +57,20 @@ describe('local Kafka broker launcher', () => {
     const lines = result.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/^\[kafka\] Java not found: install Java 17\+ .* or set KAFKA_BROKERS/);
+  });
+
+  it('`stop` keeps the data dir for the next start; `reset` removes it (issue 18)', () => {
+    const home = mkdtempSync(join(tmpdir(), 'rivulet-kafka-keep-'));
+    const data = join(home, 'data');
+    mkdirSync(data);
+    writeFileSync(join(data, 'meta.properties'), 'cluster.id=kept\n');
+    const run = (command: string) =>
+      spawnSync(process.execPath, [launcher, command], { env: { ...process.env, KAFKA_PORT: '19997', RIVULET_KAFKA_HOME: home }, encoding: 'utf8', timeout: 30_000 });
+    expect(run('stop').status).toBe(0);
+    expect(existsSync(join(data, 'meta.properties'))).toBe(true);
+    const reset = run('reset');
+    expect(reset.status).toBe(0);
+    expect(reset.stderr).toContain(`[kafka] removed ${data}: the next start is a new, empty cluster`);
+    expect(existsSync(data)).toBe(false);
   });
 });

@@ -36,7 +36,8 @@ export async function exampleBrokers(): Promise<string[]> {
     say(`Kafka: ${given} (KAFKA_BROKERS)`);
     return given.split(',');
   }
-  const broker = await startBroker();
+  // The data `npm run kafka stop` kept is used, not wiped.
+  const broker = await startBroker(undefined, { keepData: true });
   say(`Kafka: ${broker.bootstrap}${broker.started ? ' (started for this example; stop it with: npm run kafka stop)' : ''}`);
   return [broker.bootstrap];
 }

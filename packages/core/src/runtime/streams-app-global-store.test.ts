@@ -237,7 +237,7 @@ describe('StreamsApp: global stores', { timeout: 15_000 }, () => {
     const run = world.start(topology());
     const outcome = await run.started;
     expect(!outcome.ok && outcome.error).toBeInstanceOf(TopologyError);
-    expect(!outcome.ok && outcome.error.message).toMatch(/global store topic\(s\) 'names-topic' do not exist/);
+    expect(!outcome.ok && outcome.error.message).toMatch(/global store topic 'names-topic' not found/);
     expect(run.app.state).toBe('ERROR');
   });
 

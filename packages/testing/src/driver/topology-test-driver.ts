@@ -1,4 +1,4 @@
-import type { DroppedRecordCounts, KeyValueStore, LocalTopologyRunnerOptions, ReadOnlyKeyValueStore, StateStore, Topology } from '@rivulet/core';
+import { ConfigError, type DroppedRecordCounts, type KeyValueStore, type LocalTopologyRunnerOptions, type ReadOnlyKeyValueStore, type StateStore, type Topology } from '@rivulet/core';
 import { LocalTopologyRunner } from '@rivulet/core/internal';
 import type { Serde } from '@rivulet/serde';
 import { TestInputTopic } from './test-input-topic.js';
@@ -15,11 +15,44 @@ export interface TopologyTestDriverOptions extends LocalTopologyRunnerOptions {
 }
 
 /**
+ * Every option of the driver, so a misspelled one fails at construction rather than being ignored.
+ * A new option that is not added here is a type error.
+ */
+const KNOWN_OPTIONS = Object.keys({
+  applicationId: true,
+  patternTopics: true,
+  stateDir: true,
+  partitionCounts: true,
+  initialWallClockTimeMs: true,
+  deserializationExceptionHandler: true,
+  processingExceptionHandler: true,
+  productionExceptionHandler: true,
+  logger: true,
+  defaultKeySerde: true,
+  defaultValueSerde: true,
+  traceContext: true,
+  startTimestampMs: true,
+  autoAdvanceMs: true,
+} satisfies Record<keyof TopologyTestDriverOptions, true>);
+
+/** Throws a ConfigError naming every unknown option and listing the known ones. */
+function checkOptions(options: TopologyTestDriverOptions): void {
+  const unknown = Object.keys(options).filter((key) => !KNOWN_OPTIONS.includes(key));
+  if (unknown.length === 0) return;
+  const issues = unknown.map((key) => ({
+    setting: key,
+    message: `${key} is not a TopologyTestDriver option; the options are ${KNOWN_OPTIONS.join(', ')}.`,
+  }));
+  throw new ConfigError(issues as [(typeof issues)[number], ...typeof issues]);
+}
+
+/**
  * Runs a topology synchronously, without a broker, through the same processor code as the
  * StreamsApp runtime: pipe records into input topics, read what the topology wrote from output
  * topics, inspect its stores, and move virtual wall-clock time. Records written to repartition
  * topics are fed back in at once. Async operators (mapAsync, flatMapAsync) take the async path:
- * `await inputTopic.pipeInputAsync(...)`, and {@link TopologyTestDriver.flushAsync}.
+ * `await inputTopic.pipeInputAsync(...)`, and {@link TopologyTestDriver.flushAsync}. An option it
+ * does not know (a misspelling) is a `ConfigError` naming it and listing the known ones.
  *
  * @example
  * const driver = new TopologyTestDriver(builder.build());
@@ -40,6 +73,7 @@ export class TopologyTestDriver {
     topology: Topology,
     private readonly options: TopologyTestDriverOptions = {},
   ) {
+    checkOptions(options);
     this.runner = new LocalTopologyRunner(topology, { initialWallClockTimeMs: 0, ...options });
   }
 

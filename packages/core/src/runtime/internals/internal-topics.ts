@@ -3,6 +3,9 @@ import type { ResolvedStreamsConfig } from '../../config/streams-config.js';
 import { changelogTopic } from '../../state/internals/changelog/changelog-topic.js';
 import { TopologyError } from '../../errors/topology-error.js';
 import type { Topology } from '../../topology/topology.js';
+import type { InternalTopicDef } from '../../topology/nodes.js';
+import type { SubTopology } from '../../topology/sub-topologies.js';
+import { missingTopic, notCopartitioned, topicProblemsError, type TopicProblem } from './topic-problems.js';
 
 /**
  * Checks the topics an app reads and writes, and creates its internal topics with the admin client:
@@ -26,19 +29,30 @@ export async function createInternalTopics(
   }
   const deadLetters = [config.deserializationExceptionHandler, config.processingExceptionHandler, config.productionExceptionHandler]
     .flatMap((h) => (typeof h === 'object' && h !== null ? [h.deadLetterTopic] : []));
-  const counts = await admin.partitionCounts([...external, ...deadLetters]);
+  const globalTopics = topology.globalSubTopologies().flatMap((s) => s.sourceTopics);
+  const counts = await admin.partitionCounts([...external, ...deadLetters, ...globalTopics]);
+  const bootstrap = config.brokers.join(',');
 
+  // Every missing topic and every co-partitioning mismatch is gathered into one error (issue 18):
+  // fixing them one start at a time is a slow loop.
+  const problems: TopicProblem[] = [];
   const sourceNames = new Set(subs.flatMap((s) => s.sourceTopics.filter((t) => !internal.has(t))));
   const missingSources = [...sourceNames].filter((t) => !counts.has(t));
-  if (missingSources.length > 0) {
-    throw new TopologyError(
-      `source topic${missingSources.length > 1 ? 's' : ''} ${missingSources.map((t) => `'${t}'`).join(', ')} ` +
-        'not found: create them before starting the app (Rivulet creates only its internal topics)',
-    );
-  }
   const missingSinks = [...external].filter((t) => !sourceNames.has(t) && !counts.has(t));
-  if (missingSinks.length > 0) {
-    throw new TopologyError(`sink topic${missingSinks.length > 1 ? 's' : ''} ${missingSinks.map((t) => `'${t}'`).join(', ')} not found: create them before starting the app`);
+  const missingGlobals = [...new Set(globalTopics)].filter((t) => !counts.has(t));
+  if (missingSources.length + missingSinks.length + missingGlobals.length > 0) {
+    const suggested = suggestedPartitions(subs, internal, counts);
+    for (const t of missingSources) problems.push(missingTopic('source', t, suggested(t), bootstrap));
+    for (const t of missingSinks) problems.push(missingTopic('sink', t, suggested(t), bootstrap));
+    for (const t of missingGlobals) problems.push(missingTopic('global store', t, 1, bootstrap));
+    // Internal topics' counts cannot be told without their sources: check what can be checked.
+    for (const sub of subs) {
+      for (const group of sub.copartitionGroups) {
+        const known = group.filter((t) => !internal.has(t) && counts.has(t)).map((t) => ({ name: t, partitions: counts.get(t)!, internal: false }));
+        if (new Set(known.map((k) => k.partitions)).size > 1) problems.push(notCopartitioned(sub.id, known, bootstrap, config.applicationId));
+      }
+    }
+    throw topicProblemsError(problems, bootstrap, config.applicationId);
   }
 
   // Repartition topics take the partition count of the sub-topology writing them; a chain of them
@@ -79,12 +93,9 @@ export async function createInternalTopics(
 
   for (const sub of subs) {
     for (const group of sub.copartitionGroups) {
-      const sizes = group.map((t) => `${topicName(t)} (${counts.get(topicName(t))})`);
       if (new Set(group.map((t) => counts.get(topicName(t)))).size > 1) {
-        throw new TopologyError(
-          `topics joined in sub-topology ${sub.id} must be co-partitioned (same partition count): ${sizes.join(', ')}. ` +
-            'Repartition one side, or recreate the topics with the same number of partitions.',
-        );
+        const sizes = group.map((t) => ({ name: topicName(t), partitions: counts.get(topicName(t))!, internal: internal.has(t) }));
+        problems.push(notCopartitioned(sub.id, sizes, bootstrap, config.applicationId));
       }
     }
     const n = maxSourcePartitions(sub.sourceTopics)!;
@@ -101,6 +112,7 @@ export async function createInternalTopics(
       });
     }
   }
+  if (problems.length > 0) throw topicProblemsError(problems, bootstrap, config.applicationId);
   const maxAll = Math.max(1, ...counts.values());
   for (const t of deadLetters) {
     if (!counts.has(t)) {
@@ -122,4 +134,26 @@ export async function createInternalTopics(
     if (n !== undefined) counts.set(t.topic, n);
   }
   return counts;
+}
+
+/**
+ * The partition count to suggest for a missing topic: that of the existing topics it must be
+ * co-partitioned with, else the largest existing source of a sub-topology that reads or writes it,
+ * else the largest existing source of the app, else `fallback`.
+ */
+export function suggestedPartitions(
+  subs: readonly SubTopology[],
+  internal: ReadonlyMap<string, InternalTopicDef>,
+  counts: ReadonlyMap<string, number>,
+  fallback = 1,
+): (topic: string) => number {
+  const existing = (topics: readonly string[]): number[] => topics.filter((t) => !internal.has(t) && counts.has(t)).map((t) => counts.get(t)!);
+  const all = existing(subs.flatMap((s) => s.sourceTopics));
+  return (topic) => {
+    const peers = existing(subs.flatMap((s) => s.copartitionGroups.filter((g) => g.includes(topic)).flat()));
+    if (peers.length > 0) return Math.max(...peers);
+    const mates = existing(subs.filter((s) => s.sourceTopics.includes(topic) || s.sinks.some((k) => k.topic === topic)).flatMap((s) => s.sourceTopics));
+    if (mates.length > 0) return Math.max(...mates);
+    return all.length > 0 ? Math.max(...all) : fallback;
+  };
 }

@@ -207,8 +207,9 @@ describe('lockStateDirectory', () => {
 });
 
 describe('cleanUpStateDirectory', () => {
-  it("deletes the task directories and nothing else: not the user's files, folders of other names, or links", async () => {
+  it("deletes the task directories and the global stores' folder, nothing else: not the user's files, folders of other names, or links", async () => {
     mkdirSync(join(dir, '0_0', 'counts'), { recursive: true });
+    mkdirSync(join(dir, 'global', 'names'), { recursive: true });
     writeFileSync(join(dir, '0_0', 'counts', 'data.mdb'), 'data');
     writeFileSync(join(dir, '0_0', 'counts.checkpoint'), '{}');
     mkdirSync(join(dir, '12_3'));
@@ -223,7 +224,7 @@ describe('cleanUpStateDirectory', () => {
     writeFileSync(join(elsewhere, 'keep.txt'), 'keep');
     symlinkSync(elsewhere, join(dir, '2_0'));
 
-    expect(await cleanUpStateDirectory(dir, 'app')).toEqual(['0_0', '12_3']);
+    expect(await cleanUpStateDirectory(dir, 'app')).toEqual(['0_0', '12_3', 'global']);
     expect(readdirSync(dir).sort()).toEqual(['0_1x', '2_0', '3_1', 'a_1', 'backup', 'notes.txt']);
     expect(readdirSync(join(dir, 'backup'))).toEqual(['0_1']);
     expect(readFileSync(join(elsewhere, 'keep.txt'), 'utf8')).toBe('keep');

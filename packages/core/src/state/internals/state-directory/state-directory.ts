@@ -13,8 +13,11 @@ import { ConfigError } from '../../../config/config-error.js';
 const LOCK_FILE = '.lock';
 /** Created (exclusively) by the one instance that removes a stale lock; see {@link takeOver}. */
 const TAKEOVER_FILE = '.lock.takeover';
-/** A task directory: `<subtopology>_<partition>`, as `taskIdOf` names it. */
-const TASK_DIRECTORY = /^\d+_\d+$/;
+/**
+ * What clean-up removes: a task directory (`<subtopology>_<partition>`, as `taskIdOf` names it) and
+ * the global stores' directory (`global`), as Kafka Streams' cleanUp() removes both.
+ */
+const TASK_DIRECTORY = /^(\d+_\d+|global)$/;
 /** How long to wait for another instance's takeover of a stale lock before giving up. */
 const TAKEOVER_WAIT_MS = 2_000;
 /** fs error codes that say the directory itself is not usable: fixing `stateDir` is the answer. */
@@ -182,7 +185,7 @@ export async function lockStateDirectory(directory: string, applicationId: strin
 
 /**
  * Deletes what Rivulet keeps in a state directory: its task directories (`<subtopology>_<partition>`,
- * such as `0_3`, with the stores and checkpoints in them), nothing else. Files and folders of other
+ * such as `0_3`, with the stores and checkpoints in them) and the global stores' `global`, nothing else. Files and folders of other
  * names, and symbolic links even with a task's name, are left alone; so is the directory itself.
  * Takes the directory's lock while it works (throws a {@link StateDirectoryLockedError} if another
  * instance holds it). A directory that does not exist is left so.
