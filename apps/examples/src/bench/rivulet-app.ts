@@ -4,32 +4,14 @@
  * every 30 s).
  */
 import { BroadcastChannel } from 'node:worker_threads';
-import { StreamsApp, createConsoleLogger, type Logger, type StreamThreadsApp, type StreamsConfig, type Topology } from '@rivulet/core';
-import { streamTableJoinTopology, tableLoadTopology } from './join-topology.js';
-import { filterMapTopology } from './filter-map-topology.js';
+import { StreamsApp, createConsoleLogger, type Logger, type StreamThreadsApp, type StreamsConfig } from '@rivulet/core';
+import { tableLoadTopology } from './join-topology.js';
 import type { ScenarioSpec } from './protocol.js';
-import { RIVULET_THREAD_MODULE, firstRecordChannel, type RivuletThreadData } from './rivulet-thread-module.js';
-import { FirstRecordProbe, countTopology, passThroughTopology } from './topologies.js';
-import { windowedCountTopology } from './windowed-count-topology.js';
+import { RIVULET_THREAD_MODULE, firstRecordChannel, topologyOf, type RivuletThreadData } from './rivulet-thread-module.js';
+import { FirstRecordProbe } from './topologies.js';
 import type { Workload, WorkloadHooks } from './workload.js';
 
 const TABLE_LOAD_TIMEOUT_MS = 120_000;
-
-function topologyOf(spec: ScenarioSpec, probe: FirstRecordProbe): Topology {
-  switch (spec.kind) {
-    case 'count':
-      return countTopology(spec.input, spec.output, probe);
-    case 'filter-map':
-      return filterMapTopology(spec.input, spec.output, probe);
-    case 'windowed-count':
-      return windowedCountTopology(spec.input, spec.output, probe);
-    case 'stream-table-join':
-      if (spec.table === undefined) throw new Error(`scenario ${spec.id}: a stream-table join needs a table topic`);
-      return streamTableJoinTopology(spec.input, spec.table.topic, spec.output, probe);
-    default:
-      return passThroughTopology(spec.input, spec.output, probe);
-  }
-}
 
 /** Builds the scenario's topology and starts the app; resolves once it has joined its group. */
 export async function startRivuletApp(spec: ScenarioSpec, hooks: WorkloadHooks): Promise<Workload> {

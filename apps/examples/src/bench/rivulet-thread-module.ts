@@ -31,7 +31,8 @@ export function firstRecordChannel(spec: Pick<ScenarioSpec, 'groupId'>): string 
   return `rivulet-bench-first-record:${spec.groupId}`;
 }
 
-function topologyOf(spec: ScenarioSpec, probe: FirstRecordProbe): Topology {
+/** The scenario's topology, for one thread (here) or the single-thread app (rivulet-app.ts). */
+export function topologyOf(spec: ScenarioSpec, probe: FirstRecordProbe): Topology {
   switch (spec.kind) {
     case 'count':
       return countTopology(spec.input, spec.output, probe);
