@@ -1,7 +1,8 @@
 /**
  * The comparison bench's short mode (`npm run bench -- --compare --short`), as CI runs it: every
  * pipeline in Rivulet and in Kafka Streams (the Java app built on demand) against the suite's
- * broker, 3,000 records per run. It must run end to end, exit 0, and write a report in which both
+ * broker, 3,000 records per run. cpu-heavy is among them, so the TypeScript and Java digests are
+ * held equal to each other and to the checker's on every CI run. It must run end to end, exit 0, and write a report in which both
  * frameworks' outputs were checked against the input and found equal to each other, with positive
  * figures. Speed is not asserted (the bench prints it; the lead records full-size figures).
  */
@@ -44,7 +45,7 @@ function runBench(args: readonly string[], timeoutMs: number): Promise<{ code: n
 describe('npm run bench -- --compare --short', () => {
   it('runs every pipeline in both frameworks and checks their outputs equal', async () => {
     const reportPath = join(dir, 'report.json');
-    const { code, output } = await runBench(['--compare', '--short', '--report', reportPath, '--baseline', join(dir, 'no-baseline.json')], 150_000);
+    const { code, output } = await runBench(['--compare', '--short', '--report', reportPath, '--baseline', join(dir, 'no-baseline.json')], 180_000);
     expect(code, output.slice(-3000)).toBe(0);
     const report = JSON.parse(readFileSync(reportPath, 'utf8')) as CompareReport;
     expect(report.failed).toBe(false);
@@ -81,5 +82,5 @@ describe('npm run bench -- --compare --short', () => {
     expect(output).toContain('Ratios Rivulet / Kafka Streams');
     expect(output).toContain('target pass-through at_least_once >= 0.8x Kafka Streams');
     expect(output).toContain(`baseline: none at ${join(dir, 'no-baseline.json')}`);
-  }, 170_000);
+  }, 200_000);
 });

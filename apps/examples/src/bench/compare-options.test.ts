@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { compareCases, parseCompareOptions } from './compare-options.js';
+import { PIPELINES, compareCases, defaultPipelines, parseCompareOptions } from './compare-options.js';
 
 const parse = (...argv: string[]) => parseCompareOptions(['--compare', ...argv], '/repo/baseline.json')!;
 
 describe('parseCompareOptions', () => {
-  it('defaults to 1M records, every pipeline at both guarantees, one thread, latency on, the 15% tolerance', () => {
+  it('defaults to 1M records, every pipeline but cpu-heavy at both guarantees, one thread, latency on, the 15% tolerance', () => {
     const options = parse();
     expect(options).toMatchObject({ mode: 'pipelines', records: 1_000_000, keys: 10_000, latencyDurationMs: 10_000, tolerance: 0.15, baselinePath: '/repo/baseline.json' });
     expect(options.cases).toHaveLength(10);
+    expect(options.cases.some((c) => c.pipeline === 'cpu-heavy')).toBe(false);
     expect(options.cases.every((c) => c.threads === 1)).toBe(true);
     expect(options.cases.slice(0, 2)).toEqual([
       { pipeline: 'pass-through', guarantee: 'at_least_once', threads: 1 },
@@ -25,6 +26,25 @@ describe('parseCompareOptions', () => {
       'count/at_least_once',
       'windowed-count/at_least_once',
       'stream-table-join/at_least_once',
+      'cpu-heavy/at_least_once',
+    ]);
+  });
+
+  it('adds cpu-heavy to the default pipelines when --threads gives several counts, and takes it alone with --pipelines', () => {
+    const options = parse('--threads', '1,2', '--guarantees', 'alos');
+    expect(options.cases.filter((c) => c.pipeline === 'cpu-heavy')).toEqual([
+      { pipeline: 'cpu-heavy', guarantee: 'at_least_once', threads: 1 },
+      { pipeline: 'cpu-heavy', guarantee: 'at_least_once', threads: 2 },
+    ]);
+    expect(options.cases).toHaveLength(2 * PIPELINES.length);
+    expect(parse('--threads', '2').cases.some((c) => c.pipeline === 'cpu-heavy')).toBe(false);
+    expect(parse('--pipelines', 'cpu-heavy', '--threads', '1,2', '--guarantees', 'alos').cases).toEqual([
+      { pipeline: 'cpu-heavy', guarantee: 'at_least_once', threads: 1 },
+      { pipeline: 'cpu-heavy', guarantee: 'at_least_once', threads: 2 },
+    ]);
+    expect(parse('--pipelines', 'cpu-heavy').cases).toEqual([
+      { pipeline: 'cpu-heavy', guarantee: 'at_least_once', threads: 1 },
+      { pipeline: 'cpu-heavy', guarantee: 'exactly_once', threads: 1 },
     ]);
   });
 
@@ -48,12 +68,20 @@ describe('parseCompareOptions', () => {
   });
 
   it('names the option and the value when it rejects one', () => {
-    expect(() => parse('--pipelines', 'count,sort')).toThrow("--pipelines: unknown 'sort'; known: pass-through, filter-map, count, windowed-count, stream-table-join");
+    expect(() => parse('--pipelines', 'count,sort')).toThrow("--pipelines: unknown 'sort'; known: pass-through, filter-map, count, windowed-count, stream-table-join, cpu-heavy");
     expect(() => parse('--guarantees', 'exactly_once')).toThrow("--guarantees: unknown 'exactly_once'; known: alos, eos");
     expect(() => parse('--threads', '0')).toThrow("--threads must be an integer in [1, 16], got '0'");
     expect(() => parse('--tolerance', '150')).toThrow("--tolerance must be an integer in [0, 100], got '150'");
     expect(() => parse('--short', '--save-baseline')).toThrow(/--save-baseline with --short/);
     expect(() => parseCompareOptions(['--compare', '--compare-memory'], '/b.json')).toThrow('--compare and --compare-memory: pick one');
+  });
+});
+
+describe('defaultPipelines', () => {
+  it('is every pipeline but cpu-heavy for one thread count, all of them for several or in short mode', () => {
+    expect(defaultPipelines([1], false)).toEqual(['pass-through', 'filter-map', 'count', 'windowed-count', 'stream-table-join']);
+    expect(defaultPipelines([1, 2], false)).toEqual([...PIPELINES]);
+    expect(defaultPipelines([1], true)).toEqual([...PIPELINES]);
   });
 });
 

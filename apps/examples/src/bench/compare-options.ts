@@ -3,9 +3,21 @@ import { parseArgs } from 'node:util';
 import type { BenchGuarantee, ScenarioKind } from './protocol.js';
 
 /** The pipelines both frameworks run, in the order they run. */
-export const PIPELINES = ['pass-through', 'filter-map', 'count', 'windowed-count', 'stream-table-join'] as const satisfies readonly ScenarioKind[];
+export const PIPELINES = ['pass-through', 'filter-map', 'count', 'windowed-count', 'stream-table-join', 'cpu-heavy'] as const satisfies readonly ScenarioKind[];
 /** One of {@link PIPELINES}. */
 export type Pipeline = (typeof PIPELINES)[number];
+
+/**
+ * The pipelines run without `--pipelines`: every one but `cpu-heavy` at one thread count; all of
+ * them with several thread counts (cpu-heavy is the pipeline that shows thread scaling) and with
+ * `--short` (where it costs little and checks that both frameworks compute the same digests).
+ *
+ * @example
+ * defaultPipelines([1, 2], false); // [...every pipeline, 'cpu-heavy']
+ */
+export function defaultPipelines(threads: readonly number[], short: boolean): Pipeline[] {
+  return threads.length > 1 || short ? [...PIPELINES] : PIPELINES.filter((p) => p !== 'cpu-heavy');
+}
 
 /** The guarantees, by their short names on the command line. */
 export const GUARANTEES: Readonly<Record<'alos' | 'eos', BenchGuarantee>> = { alos: 'at_least_once', eos: 'exactly_once' };
@@ -56,7 +68,9 @@ RSS, p99 latency and the ratios Rivulet / Kafka Streams against the targets of i
   --records N         input records per run (default 1000000; the JVM needs ~1M to warm up)
   --keys N            distinct keys, at most 100000 (default 10000)
   --value-bytes N     bytes per value (default 100)
-  --pipelines LIST    subset of ${PIPELINES.join(',')} (default all)
+  --pipelines LIST    subset of ${PIPELINES.join(',')} (default all but cpu-heavy;
+                      all with several --threads or --short). cpu-heavy: mapValues with ~55 µs of
+                      hashing per record, the pipeline where stream threads can use more cores
   --guarantees LIST   subset of alos,eos (default both)
   --threads LIST      stream threads per app, e.g. 1,2 (default 1): Kafka Streams' num.stream.threads,
                       Rivulet's numStreamThreads
@@ -154,14 +168,15 @@ export function parseCompareOptions(argv: readonly string[], defaultBaseline: st
   if (values.compare && values['compare-memory']) throw new Error('--compare and --compare-memory: pick one');
   const short = values.short;
   if (short && values['save-baseline']) throw new Error('--save-baseline with --short: a baseline of a few thousand records would say nothing');
-  const pipelines = list('pipelines', values.pipelines, PIPELINES) ?? [...PIPELINES];
+  const threads = threadList(values.threads);
+  const pipelines = list('pipelines', values.pipelines, PIPELINES) ?? defaultPipelines(threads, short);
   const guarantees = list('guarantees', values.guarantees, ['alos', 'eos'] as const)?.map((g) => GUARANTEES[g]);
   return {
     mode: values['compare-memory'] ? 'memory' : 'pipelines',
     records: integer('records', values.records, short ? 3_000 : 1_000_000, 1, Number.MAX_SAFE_INTEGER),
     keys: integer('keys', values.keys, short ? 500 : 10_000, 1, 100_000),
     valueBytes: integer('value-bytes', values['value-bytes'], 100, 16, 1_000_000),
-    cases: compareCases(pipelines, guarantees, threadList(values.threads), short),
+    cases: compareCases(pipelines, guarantees, threads, short),
     stallTimeoutMs: integer('stall-timeout', values['stall-timeout'], short ? 60 : 120, 1, 3_600) * 1000,
     rate: integer('rate', values.rate, 2_000, 1, 1_000_000),
     latencyDurationMs: integer('latency-seconds', values['latency-seconds'], short ? 0 : 10, 0, 3_600) * 1000,

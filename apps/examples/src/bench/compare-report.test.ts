@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CompareCase } from './compare-options.js';
-import { compareRatios, targetChecks, type CaseResult, type RunFigures } from './compare-report.js';
+import { compareRatios, formatThreadScaling, targetChecks, type CaseResult, type RunFigures } from './compare-report.js';
 
 function run(framework: RunFigures['framework'], c: CompareCase, recordsPerSec: number, cpuUsPerRecord: number): RunFigures {
   return { framework, ...c, records: 1000, status: 'ok', recordsPerSec, cpuUsPerRecord, durationMs: 1, cpuUtilization: 1, peakRssMb: 100 };
@@ -58,5 +58,27 @@ describe('targetChecks', () => {
       'count alos t1: CPU/record <= 1.2x Kafka Streams': false,
       'pass-through t1: Rivulet exactly_once >= 0.9x its at_least_once': false,
     });
+  });
+});
+
+describe('formatThreadScaling', () => {
+  const environment = { node: 'v20', java: '17', kafkaStreams: '4.4.0', cpus: 2, brokers: ['b:9092'] };
+  const heavy = (threads: number) => ({ pipeline: 'cpu-heavy', guarantee: 'at_least_once', threads }) as const;
+
+  it('prints records/s per thread count and tN/t1 for both frameworks', () => {
+    const cases = [result(heavy(1), [10_000, 80], [12_000, 60]), result(heavy(2), [19_000, 82], [18_000, 64])];
+    const lines = formatThreadScaling({ cases, ratios: compareRatios(cases), environment });
+    expect(lines[0]).toContain('2 CPUs, shared with the broker');
+    const table = lines.slice(2).join('\n').split('\n');
+    expect(table[0]!.split(/\s{3,}/)).toEqual(['pipeline', 'guarantee', 'framework', 't1 records/s', 't1 CPU use', 't2 records/s', 't2 CPU use', 't2/t1']);
+    expect(table[1]!.split(/\s{3,}/)).toEqual(['cpu-heavy', 'at_least_once', 'Rivulet', '10,000', '100%', '19,000', '100%', '1.90x']);
+    expect(table[2]!.split(/\s{3,}/)).toEqual(['cpu-heavy', 'at_least_once', 'Kafka Streams', '12,000', '100%', '18,000', '100%', '1.50x']);
+  });
+
+  it('says why a side has no figures, and prints nothing for one thread count', () => {
+    const cases = [result(heavy(1), [10_000, 80], [12_000, 60]), result(heavy(2), 'not supported yet', [18_000, 64])];
+    const table = formatThreadScaling({ cases, ratios: compareRatios(cases), environment }).join('\n');
+    expect(table).toMatch(/Rivulet\s+10,000\s+100%\s+not supported yet\s*\n/);
+    expect(formatThreadScaling({ cases: cases.slice(0, 1), ratios: [], environment })).toEqual([]);
   });
 });

@@ -159,6 +159,42 @@ function cells(r: RunFigures): string[] {
   ];
 }
 
+/**
+ * The stream-thread table, when the run has several thread counts (`--threads 1,2`): per pipeline,
+ * guarantee and framework, records/s and CPU use at each thread count, and records/s with n
+ * threads over one thread (the `t<n>/t1` ratios). Empty for one thread count.
+ *
+ * @example
+ * formatThreadScaling(report).join('\n'); // 'Stream threads: ...\n\npipeline   guarantee   framework   t1 records/s ...'
+ */
+export function formatThreadScaling(report: Pick<CompareReport, 'cases' | 'ratios' | 'environment'>): string[] {
+  const counts = [...new Set(report.cases.map((c) => c.case.threads))].sort((a, b) => a - b);
+  if (counts.length < 2) return [];
+  const header = ['pipeline', 'guarantee', 'framework'];
+  for (const n of counts) header.push(`t${n} records/s`, `t${n} CPU use`, ...(n > 1 ? [`t${n}/t1`] : []));
+  const rows: string[][] = [header];
+  const groups = [...new Set(report.cases.map((c) => `${c.case.pipeline} ${c.case.guarantee}`))];
+  for (const group of groups) {
+    const [pipeline, guarantee] = group.split(' ') as [Pipeline, BenchGuarantee];
+    for (const framework of ['rivulet', 'kafka-streams'] as const) {
+      const row = [pipeline, guarantee, framework === 'rivulet' ? 'Rivulet' : 'Kafka Streams'];
+      for (const n of counts) {
+        const c = report.cases.find((r) => r.case.pipeline === pipeline && r.case.guarantee === guarantee && r.case.threads === n);
+        const run = framework === 'rivulet' ? c?.rivulet : c?.kstreams;
+        row.push(measured(run) ? int(run.recordsPerSec) : (run?.status ?? '-'), measured(run) && run.cpuUtilization !== undefined ? `${Math.round(run.cpuUtilization * 100)}%` : '');
+        if (n > 1) row.push(x(report.ratios.find((r) => r.name === `${pipeline} ${g(guarantee)} ${framework} t${n}/t1`)?.value));
+      }
+      rows.push(row);
+    }
+  }
+  return [
+    `Stream threads (${report.environment.cpus} CPUs, shared with the broker): tN/t1 is records/s with N threads over 1 thread, per framework; ` +
+      'above 1: the threads found cores to use. CPU use 100% = one core busy.',
+    '',
+    formatTable(rows, new Set(header.map((_, i) => i).filter((i) => i >= 3))),
+  ];
+}
+
 /** The tables and lines printed at the end of a comparison. */
 export function formatCompareReport(report: CompareReport): string {
   const { input, environment } = report;
@@ -178,7 +214,9 @@ export function formatCompareReport(report: CompareReport): string {
     ...[c.rivulet, c.kstreams].filter((r) => r.status === 'FAILED').map((r) => `! ${c.case.pipeline} ${c.case.guarantee} t${c.case.threads} ${r.framework}: FAILED: ${r.error ?? ''}`),
     ...(c.outputsAgree === false ? [`! ${c.case.pipeline} ${c.case.guarantee} t${c.case.threads}: outputs differ: ${c.disagreement ?? ''}`] : []),
   ]);
-  const others = report.ratios.filter((r) => !/ (throughput|cpu)$/.test(r.name)).map((r) => `${r.name}: ${x(r.value)}`);
+  // The t<n>/t1 ratios are in the stream-thread table.
+  const others = report.ratios.filter((r) => !/ (throughput|cpu)$/.test(r.name) && !/ t\d+\/t1$/.test(r.name)).map((r) => `${r.name}: ${x(r.value)}`);
+  const scaling = formatThreadScaling(report);
   const targets = report.targets.map((t) => `target ${t.name}: ${t.ratio.toFixed(2)}x -> ${t.met ? 'met' : 'MISSED'}`);
   const baseline = [
     ...(report.baseline.note === undefined ? [] : [`baseline: ${report.baseline.note}`]),
@@ -194,6 +232,7 @@ export function formatCompareReport(report: CompareReport): string {
     'Ratios Rivulet / Kafka Streams (records/s: above 1 is faster; CPU per record: above 1 costs more)',
     '',
     formatTable(ratioRows, new Set([2, 3, 4])),
+    ...(scaling.length > 0 ? ['', ...scaling] : []),
     ...(others.length > 0 ? ['', ...others] : []),
     ...(problems.length > 0 ? ['', ...problems] : []),
     '',

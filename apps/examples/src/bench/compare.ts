@@ -20,6 +20,7 @@ import { KAFKA_STREAMS_VERSION } from '../../../../scripts/kstreams-jars.mjs';
 import { startBroker } from '../../../../scripts/kafka.mjs';
 import { compareToBaseline, inputNote, readBaseline, writeBaseline, type BaselineVerdict } from './baseline.js';
 import { parseCompareOptions, type CompareCase, type CompareOptions } from './compare-options.js';
+import { CPU_HEAVY_ROUNDS } from './cpu-heavy-topology.js';
 import { compareRatios, formatCompareReport, targetChecks, writeCompareReport, type CaseResult, type CompareReport, type RunFigures } from './compare-report.js';
 import { runFramework, runLabel, type CompareContext } from './compare-runner.js';
 import { PARTITIONS } from './input.js';
@@ -66,7 +67,10 @@ function notes(options: CompareOptions): string[] {
     'CPU µs/record: utime + stime of the process from /proc/<pid>/stat (all threads: the JVM\'s producer I/O thread, GC, ...) over the same window, read by the parent for both; peak RSS: VmHWM of /proc/<pid>/status.',
     `Kafka Streams ${KAFKA_STREAMS_VERSION}: num.stream.threads = threads, statestore.cache.max.bytes=0 (every update emitted, as Rivulet), commit.interval.ms 30000 (alos) / 100 (exactly_once_v2), in-memory stores, JVM and client defaults otherwise.`,
     'Rivulet at its defaults (commit interval 30 s / 100 ms, linger 5 ms); numStreamThreads set only above 1.',
-    'Outputs: read back under read_committed after the throughput phase and checked against the input (pass-through: the input multiset; filter+map: the kept records, mapped; count and windowed count: updates 1..c per key / (key, window); join: one joined record per input), and between the two frameworks (record count and an order-independent fingerprint).',
+    ...(options.cases.some((c) => c.pipeline === 'cpu-heavy')
+      ? [`cpu-heavy: mapValues computing FNV-1a 32-bit over the value ${CPU_HEAVY_ROUNDS} times (the same code in TypeScript and Java), written as hex before the value; the per-record work dominates, so it shows whether more stream threads use more cores.`]
+      : []),
+    'Outputs: read back under read_committed after the throughput phase and checked against the input (pass-through: the input multiset; filter+map: the kept records, mapped; count and windowed count: updates 1..c per key / (key, window); join: one joined record per input; cpu-heavy: each input value prefixed with its digest, recomputed by the checker), and between the two frameworks (record count and an order-independent fingerprint).',
     options.latencyDurationMs === 0
       ? 'Latency phase skipped.'
       : `Latency: after the check, ${options.rate} records/s for ${LATENCY_WARMUP_MS / 1000} s (not sampled) + ${options.latencyDurationMs / 1000} s into the running app; p99 of (output seen by a read_committed consumer - record timestamp).`,

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { fetchKafkaStreamsJars, kafkaStreamsHome } from '../../../../scripts/kstreams-jars.mjs';
+import { CPU_HEAVY_ROUNDS } from './cpu-heavy-topology.js';
 import type { ScenarioSpec } from './protocol.js';
 
 const SOURCE = fileURLToPath(new URL('./kstreams/KStreamsBench.java', import.meta.url));
@@ -53,6 +54,8 @@ export function kstreamsArgs(spec: ScenarioSpec, threads: number): string[] {
     `stateDir=${spec.stateDir}`,
   ];
   if (spec.table !== undefined) args.push(`table=${spec.table.topic}`, `tableRecords=${spec.table.records}`);
+  // One source of truth for the rounds: the Java app takes them from here.
+  if (spec.kind === 'cpu-heavy') args.push(`rounds=${CPU_HEAVY_ROUNDS}`);
   return args;
 }
 

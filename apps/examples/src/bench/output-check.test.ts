@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { cpuHeavyDigest, cpuHeavyValue } from './cpu-heavy-topology.js';
 import { filterMapOutput, keepsKey } from './filter-map-topology.js';
 import { keyOf, valueOf, type InputShape } from './input.js';
 import { OutputChecker, compareOutputs, expectedOutputCount, expectedRecord } from './output-check.js';
@@ -14,7 +15,7 @@ const long = (n: number) => {
 const windowed = (key: string, start: number) => Buffer.concat([k(key), long(start)]);
 
 /** What a correct pipeline writes, in input order. */
-function correctOutput(pipeline: 'pass-through' | 'filter-map' | 'stream-table-join'): [Buffer, Buffer][] {
+function correctOutput(pipeline: 'pass-through' | 'filter-map' | 'stream-table-join' | 'cpu-heavy'): [Buffer, Buffer][] {
   const out: [Buffer, Buffer][] = [];
   for (let i = 0; i < shape.records; i++) {
     const r = expectedRecord(pipeline, i, shape);
@@ -44,8 +45,8 @@ function check(pipeline: Parameters<typeof OutputChecker.for>[0], records: reado
   return checker.result();
 }
 
-describe('record pipelines: pass-through, filter+map, join', () => {
-  it.each(['pass-through', 'filter-map', 'stream-table-join'] as const)('%s: accepts the expected output in any order', (pipeline) => {
+describe('record pipelines: pass-through, filter+map, join, cpu-heavy', () => {
+  it.each(['pass-through', 'filter-map', 'stream-table-join', 'cpu-heavy'] as const)('%s: accepts the expected output in any order', (pipeline) => {
     const output = correctOutput(pipeline);
     const result = check(pipeline, [...output].reverse());
     expect(result).toMatchObject({ ok: true, problems: [], records: output.length, expectedRecords: output.length });
@@ -74,6 +75,32 @@ describe('record pipelines: pass-through, filter+map, join', () => {
     const dropped = [...Array(shape.records).keys()].find((i) => !keepsKey(keyOf(i, shape.keys)))!;
     const extra: [Buffer, Buffer] = [k(keyOf(dropped, shape.keys)), filterMapOutput(keyOf(dropped, shape.keys), valueOf(dropped, shape.valueBytes))];
     expect(check('filter-map', [...correctOutput('filter-map'), extra]).problems[0]).toBe('1 unexpected records');
+  });
+
+  it('cpu-heavy: expects every input value prefixed with its digest, computed by the checker', () => {
+    expect(expectedOutputCount('cpu-heavy', shape)).toBe(shape.records);
+    for (const i of [0, 1, shape.records - 1]) {
+      const value = valueOf(i, shape.valueBytes);
+      const hex = cpuHeavyDigest(value).toString(16).padStart(8, '0');
+      expect(expectedRecord('cpu-heavy', i, shape)).toEqual({ key: k(keyOf(i, shape.keys)), value: Buffer.concat([k(`${hex}|`), value]) });
+    }
+  });
+
+  it('cpu-heavy: rejects a wrong digest, a digest of too few rounds and a pass-through output', () => {
+    const output = correctOutput('cpu-heavy');
+    const value = valueOf(3, shape.valueBytes);
+    const wrong = (i: number, v: Buffer) => output.map(([key, good], j): [Buffer, Buffer] => [key, j === i ? v : good]);
+    // One digit of the digest changed.
+    const flipped = Buffer.from(output[3]![1]);
+    flipped[0] = flipped[0] === 0x30 ? 0x31 : 0x30;
+    // A wrong record does not count as its input's output: that input is missing too.
+    expect(check('cpu-heavy', wrong(3, flipped)).problems[0]).toBe('1 wrong records, 1 missing records');
+    expect(check('cpu-heavy', wrong(3, cpuHeavyValue(cpuHeavyDigest(value, 1), value))).problems.slice(0, 2)).toEqual([
+      '1 wrong records, 1 missing records',
+      expect.stringContaining('seq 3: got'),
+    ]);
+    expect(check('cpu-heavy', correctOutput('pass-through')).ok).toBe(false);
+    expect(check('cpu-heavy', [...output, output[0]!]).problems[0]).toBe('1 duplicates');
   });
 
   it('gives a different fingerprint for a different output', () => {

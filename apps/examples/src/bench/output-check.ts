@@ -8,11 +8,14 @@
  * - count: per key, the updates 1, 2, ..., c where c is the key's number of input records (no
  *   record cache: every update is emitted), so the last is the final count;
  * - windowed count: the same per (key, 1 s window);
- * - stream-table join: one joined record per input record.
+ * - stream-table join: one joined record per input record;
+ * - cpu-heavy: one record per input record, its value prefixed with the digest the checker
+ *   computes itself from the input value (cpu-heavy-topology.ts).
  * A run whose output differs is FAILED. Each check also gives an order-independent fingerprint of
  * the output, compared between Rivulet and Kafka Streams ({@link compareOutputs}).
  */
 import type { Pipeline } from './compare-options.js';
+import { cpuHeavyDigest, cpuHeavyValue } from './cpu-heavy-topology.js';
 import { filterMapOutput, keepsKey } from './filter-map-topology.js';
 import { keyOf, valueOf, type InputShape } from './input.js';
 
@@ -60,21 +63,48 @@ class MultisetDigest {
   }
 }
 
+/** Whether `pipeline` writes an output for input record `seq` (only the filter drops any); cheap. */
+function writesOutput(pipeline: Pipeline, seq: number, shape: InputShape): boolean {
+  return pipeline !== 'filter-map' || keepsKey(keyOf(seq, shape.keys));
+}
+
+/**
+ * cpu-heavy: the input values' digests, per value size, computed on first use and kept, so that
+ * the checks of every run of one comparison (Rivulet's, Kafka Streams', each thread count) compute
+ * each digest once: one costs ~55 µs, 1M of them close to a minute.
+ */
+const cpuHeavyDigests = new Map<number, { readonly digests: Uint32Array; readonly known: Uint8Array }>();
+
+function inputDigest(seq: number, value: Buffer, shape: InputShape): number {
+  if (seq >= shape.records) return cpuHeavyDigest(value);
+  let memo = cpuHeavyDigests.get(shape.valueBytes);
+  if (memo === undefined || memo.digests.length < shape.records) {
+    memo = { digests: new Uint32Array(shape.records), known: new Uint8Array(shape.records) };
+    cpuHeavyDigests.set(shape.valueBytes, memo);
+  }
+  if (memo.known[seq] === 0) {
+    memo.digests[seq] = cpuHeavyDigest(value);
+    memo.known[seq] = 1;
+  }
+  return memo.digests[seq]!;
+}
+
 /** The record pipeline `pipeline` must write for input record `seq`, or undefined when it writes none. */
 export function expectedRecord(pipeline: Pipeline, seq: number, shape: InputShape): { key: Buffer; value: Buffer } | undefined {
+  if (!writesOutput(pipeline, seq, shape)) return undefined;
   const key = keyOf(seq, shape.keys);
   const value = valueOf(seq, shape.valueBytes);
-  if (pipeline === 'filter-map') return keepsKey(key) ? { key: Buffer.from(key, 'latin1'), value: filterMapOutput(key, value) } : undefined;
+  if (pipeline === 'filter-map') return { key: Buffer.from(key, 'latin1'), value: filterMapOutput(key, value) };
   if (pipeline === 'stream-table-join') return { key: Buffer.from(key, 'latin1'), value: Buffer.concat([Buffer.from(`table-value-of-${key}`, 'latin1'), value]) };
+  if (pipeline === 'cpu-heavy') return { key: Buffer.from(key, 'latin1'), value: cpuHeavyValue(inputDigest(seq, value, shape), value) };
   return { key: Buffer.from(key, 'latin1'), value };
 }
 
 /** The number of output records the input implies. */
 export function expectedOutputCount(pipeline: Pipeline, shape: InputShape): number {
-  if (pipeline !== 'filter-map') return shape.records;
-  let kept = 0;
-  for (let i = 0; i < shape.records; i++) if (keepsKey(keyOf(i, shape.keys))) kept++;
-  return kept;
+  let n = 0;
+  for (let i = 0; i < shape.records; i++) if (writesOutput(pipeline, i, shape)) n++;
+  return n;
 }
 
 /** Checks the outputs of one run as they are read: {@link add} each record, then {@link result}. */
@@ -109,7 +139,7 @@ export abstract class OutputChecker {
   }
 }
 
-/** pass-through, filter+map, join: one output per (kept) input record, found by the `seq=` in its value. */
+/** pass-through, filter+map, join, cpu-heavy: one output per (kept) input record, found by the `seq=` in its value. */
 class RecordChecker extends OutputChecker {
   private readonly seen: Uint8Array;
 
@@ -138,7 +168,7 @@ class RecordChecker extends OutputChecker {
   result(): OutputCheck {
     let expectedRecords = 0;
     for (let seq = 0; seq < this.shape.records; seq++) {
-      if (expectedRecord(this.pipeline, seq, this.shape) === undefined) continue;
+      if (!writesOutput(this.pipeline, seq, this.shape)) continue;
       expectedRecords++;
       if (this.seen[seq] === 0) this.problem('missing records', `seq ${seq} (key ${keyOf(seq, this.shape.keys)}) missing`);
     }

@@ -5,7 +5,7 @@
  */
 
 /** Which loop a scenario runs. */
-export type ScenarioKind = 'raw' | 'pass-through' | 'filter-map' | 'count' | 'windowed-count' | 'stream-table-join';
+export type ScenarioKind = 'raw' | 'pass-through' | 'filter-map' | 'count' | 'windowed-count' | 'stream-table-join' | 'cpu-heavy';
 
 /** The Rivulet processing guarantees the benchmark measures. */
 export type BenchGuarantee = 'at_least_once' | 'exactly_once';

@@ -12,6 +12,7 @@
  */
 import { BroadcastChannel } from 'node:worker_threads';
 import { defineStreamThread, type Topology } from '@rivulet/core';
+import { cpuHeavyTopology } from './cpu-heavy-topology.js';
 import { filterMapTopology } from './filter-map-topology.js';
 import { streamTableJoinTopology } from './join-topology.js';
 import type { ScenarioSpec } from './protocol.js';
@@ -43,6 +44,8 @@ export function topologyOf(spec: ScenarioSpec, probe: FirstRecordProbe): Topolog
     case 'stream-table-join':
       if (spec.table === undefined) throw new Error(`scenario ${spec.id}: a stream-table join needs a table topic`);
       return streamTableJoinTopology(spec.input, spec.table.topic, spec.output, probe);
+    case 'cpu-heavy':
+      return cpuHeavyTopology(spec.input, spec.output, probe);
     default:
       return passThroughTopology(spec.input, spec.output, probe);
   }

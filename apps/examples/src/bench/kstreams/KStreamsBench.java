@@ -1,11 +1,11 @@
 /*
  * The Kafka Streams twin of the comparison benchmark's Rivulet scenarios (apps/examples/src/bench/
- * compare.ts): the same five pipelines on the same broker and input, run by Kafka Streams itself.
+ * compare.ts): the same six pipelines on the same broker and input, run by Kafka Streams itself.
  * Compiled on demand by kstreams-process.ts against the jars of scripts/kstreams-jars.mjs; one run per
  * process, so that the process's CPU and RSS (read by the parent from /proc) are this scenario's alone.
  *
  *   java -cp '<classes>:<libs>/*' KStreamsBench kind=count guarantee=at_least_once threads=1 \
- *     brokers=127.0.0.1:9092 input=... output=... appId=... stateDir=... [table=... tableRecords=N]
+ *     brokers=127.0.0.1:9092 input=... output=... appId=... stateDir=... [table=... tableRecords=N] [rounds=N]
  *   java -cp '<classes>:<libs>/*' KStreamsBench memory store=in-memory|rocksdb keys=N stateDir=...
  *
  * Line protocol on stdout: `first <epoch ms>` when the first input record is processed (the clock
@@ -124,7 +124,29 @@ public class KStreamsBench {
         return (key.charAt(key.length() - 1) & 1) == 0;
     }
 
-    static Topology topology(String kind, String input, String output, String table) {
+    static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.ISO_8859_1);
+
+    /**
+     * cpu-heavy (cpu-heavy-topology.ts, the same function): FNV-1a 32-bit over the value, `rounds`
+     * times in a row (each round goes on from the previous hash), written as 8 lower-case hex digits,
+     * then '|', then the value. Java's int multiplication wraps as Math.imul does.
+     */
+    static byte[] cpuHeavyOutput(byte[] value, int rounds) {
+        int h = 0x811c9dc5;
+        for (int r = 0; r < rounds; r++) {
+            for (byte b : value) h = (h ^ (b & 0xff)) * 0x01000193;
+        }
+        byte[] out = new byte[9 + value.length];
+        for (int i = 7; i >= 0; i--) {
+            out[i] = HEX[h & 0xf];
+            h >>>= 4;
+        }
+        out[8] = '|';
+        System.arraycopy(value, 0, out, 9, value.length);
+        return out;
+    }
+
+    static Topology topology(String kind, String input, String output, String table, int rounds) {
         StreamsBuilder builder = new StreamsBuilder();
         Serde<String> str = Serdes.String();
         Serde<byte[]> bytes = Serdes.ByteArray();
@@ -171,6 +193,14 @@ public class KStreamsBench {
                     .peek((k, v) -> mark())
                     .join(t, (value, tableValue) -> concat(tableValue, value), Joined.with(str, bytes, bytes))
                     .to(output, Produced.with(str, bytes));
+                break;
+            }
+            case "cpu-heavy": {
+                if (rounds <= 0) throw new IllegalArgumentException("cpu-heavy needs rounds=N (N > 0)");
+                builder.stream(input, Consumed.with(bytes, bytes))
+                    .peek((k, v) -> mark())
+                    .mapValues(v -> cpuHeavyOutput(v, rounds))
+                    .to(output, Produced.with(bytes, bytes));
                 break;
             }
             default:
@@ -265,7 +295,8 @@ public class KStreamsBench {
     static void run(Map<String, String> args) throws Exception {
         String kind = need(args, "kind");
         long tableLoadMs = kind.equals("stream-table-join") ? loadTable(args) : -1;
-        KafkaStreams streams = start(topology(kind, need(args, "input"), need(args, "output"), args.get("table")), config(args));
+        int rounds = Integer.parseInt(args.getOrDefault("rounds", "0"));
+        KafkaStreams streams = start(topology(kind, need(args, "input"), need(args, "output"), args.get("table"), rounds), config(args));
         Thread progress = new Thread(() -> {
             try {
                 for (;;) {
