@@ -234,9 +234,15 @@ export class CrashAppChild {
     return { exit, durationMs: Date.now() - started, timedOut: exit === undefined };
   }
 
-  /** The last `lines` lines the child printed. */
+  /**
+   * The last `lines` lines the child printed. The half-second metrics events are left out but the
+   * last one, or a stuck child's tail would show nothing else.
+   */
   tail(lines = 40): string {
-    return this.output.slice(-lines).join('\n');
+    const isMetrics = (line: string): boolean => line.includes('"event":"metrics"');
+    const lastMetrics = this.output.findLast(isMetrics);
+    const rest = this.output.filter((line) => !isMetrics(line)).slice(-lines);
+    return [...rest, ...(lastMetrics === undefined ? [] : [`(last metrics) ${lastMetrics}`])].join('\n');
   }
 }
 
