@@ -15,6 +15,10 @@ export interface BrokerSettings {
   startTimeoutMs: number;
   heap: string;
   bootstrap: string;
+  /** The secured broker (SASL_SSL, SCRAM-SHA-512, ACLs on): KAFKA_SECURE=1 or `--secure`. */
+  secure: boolean;
+  /** Its SCRAM users besides `admin` (KAFKA_SCRAM_USERS). */
+  users: string[];
 }
 export declare function brokerSettings(env?: Record<string, string | undefined>): BrokerSettings;
 export declare function fetchJars(s?: BrokerSettings): void;
@@ -38,3 +42,4 @@ export declare function stopBrokerProcess(
 export declare function restartBroker(s?: BrokerSettings): Promise<{ bootstrap: string; started: boolean; pid: number }>;
 /** Kills the broker, removes its data dir and starts a fresh one with a new cluster id on the same ports. */
 export declare function wipeAndStartBroker(s?: BrokerSettings): Promise<{ bootstrap: string; started: boolean; pid: number; clusterId: string }>;
+export { readSecurity, secureClientSettings, SECURE_ADMIN_USER } from './kafka-secure.mjs';

@@ -11,10 +11,15 @@
  *   node scripts/kafka.mjs logs     print the tail of the broker log
  *   node scripts/kafka.mjs fetch    only fetch the jars
  *
+ * With `--secure` (or KAFKA_SECURE=1) each command acts on the secured broker instead: a SASL_SSL
+ * listener with SCRAM-SHA-512 users and ACLs on, on its own ports (9094 and 9095 by default) and home;
+ * `start` prints the kafkajs client settings to use (scripts/kafka-secure.mjs, docs/security.md).
+ *
  * Environment: KAFKA_VERSION (default below), KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (KAFKA_PORT + 1),
  * RIVULET_KAFKA_HOME (data dir, log and pid; default <tmp>/rivulet-kafka-<port>),
  * RIVULET_KAFKA_CACHE (jar cache; default ~/.cache/rivulet/kafka), KAFKA_START_TIMEOUT_MS (120000),
- * KAFKA_HEAP (1g).
+ * KAFKA_HEAP (1g), KAFKA_SECURE (1 for the secured broker), KAFKA_SCRAM_USERS (its SCRAM users besides
+ * `admin`, comma-separated; default `app`).
  *
  * Also importable: `startBroker()` / `stopBroker()` are what the vitest global setup and scripts/test.mjs
  * use: by default a fresh cluster per run, removed at its end (`{ keepData: true }` is what the `start` and
@@ -26,12 +31,16 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { prepareSecurity, readSecurity, scramFormatArgs, secureClientSettings, securePaths, secureServerProperties, tlsAnswers } from './kafka-secure.mjs';
 import { fetchMavenJars } from './maven-jars.mjs';
+
+// The secured broker's client settings and secrets, for its users (tests, examples) through this one door.
+export { readSecurity, secureClientSettings, SECURE_ADMIN_USER } from './kafka-secure.mjs';
 
 /** The one place the default broker version is pinned. */
 export const DEFAULT_KAFKA_VERSION = '4.4.0';
@@ -47,10 +56,12 @@ export class BrokerError extends Error {
 
 export function brokerSettings(env = process.env) {
   const version = env.KAFKA_VERSION || DEFAULT_KAFKA_VERSION;
-  const port = Number(env.KAFKA_PORT || 9092);
+  const secure = env.KAFKA_SECURE === '1' || env.KAFKA_SECURE === 'true';
+  // The secured broker's own range, next to the plain one's 9092/9093.
+  const port = Number((secure ? env.KAFKA_SECURE_PORT : undefined) || env.KAFKA_PORT || (secure ? 9094 : 9092));
   const controllerPort = Number(env.KAFKA_CONTROLLER_PORT || port + 1);
   if (!Number.isInteger(port) || port <= 0 || port > 65535) throw new BrokerError(`KAFKA_PORT=${env.KAFKA_PORT} is not a port number`);
-  const home = env.RIVULET_KAFKA_HOME || join(tmpdir(), `rivulet-kafka-${port}`);
+  const home = env.RIVULET_KAFKA_HOME || join(tmpdir(), `rivulet-kafka-${secure ? 'secure-' : ''}${port}`);
   const cache = env.RIVULET_KAFKA_CACHE || join(homedir(), '.cache', 'rivulet', 'kafka');
   return {
     version,
@@ -66,6 +77,8 @@ export function brokerSettings(env = process.env) {
     startTimeoutMs: Number(env.KAFKA_START_TIMEOUT_MS || 120_000),
     heap: env.KAFKA_HEAP || '1g',
     bootstrap: `127.0.0.1:${port}`,
+    secure,
+    users: (env.KAFKA_SCRAM_USERS ?? 'app').split(',').map((u) => u.trim()).filter(Boolean),
   };
 }
 
@@ -164,15 +177,20 @@ function lastErrorLine(file) {
 }
 
 function serverProperties(s) {
+  const listeners = s.secure
+    ? secureServerProperties(s, readSecurity(s.home))
+    : [
+        `listeners=PLAINTEXT://127.0.0.1:${s.port},CONTROLLER://127.0.0.1:${s.controllerPort}`,
+        `advertised.listeners=PLAINTEXT://127.0.0.1:${s.port}`,
+        'controller.listener.names=CONTROLLER',
+        'inter.broker.listener.name=PLAINTEXT',
+        'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+      ];
   return [
     'process.roles=broker,controller',
     'node.id=1',
     `controller.quorum.voters=1@127.0.0.1:${s.controllerPort}`,
-    `listeners=PLAINTEXT://127.0.0.1:${s.port},CONTROLLER://127.0.0.1:${s.controllerPort}`,
-    `advertised.listeners=PLAINTEXT://127.0.0.1:${s.port}`,
-    'controller.listener.names=CONTROLLER',
-    'inter.broker.listener.name=PLAINTEXT',
-    'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+    ...listeners,
     `log.dirs=${s.dataDir}`,
     'num.partitions=1',
     // Internal topics live on this one node: replication 1, min ISR 1.
@@ -209,11 +227,23 @@ function javaArgs(s, mainClass, args) {
   ];
 }
 
+/**
+ * The plain broker answers a Metadata request; the secured one completes a TLS handshake against its
+ * CA and has logged that it started (its clients must log in before any Metadata request).
+ */
+async function brokerAnswers(s, timeoutMs, logFrom = 0) {
+  if (!s.secure) return metadataAnswers(s.port, timeoutMs);
+  const { caPem } = securePaths(s.home);
+  if (!existsSync(caPem) || !(await tlsAnswers(s.port, readFileSync(caPem, 'utf8'), timeoutMs))) return false;
+  // Only this start's lines: a restart appends to the log of the last one.
+  return existsSync(s.logFile) && /Kafka Server started/.test(readFileSync(s.logFile).subarray(logFrom).toString('utf8'));
+}
+
 /** Status of the broker this script manages: running with a pid, or not. */
 export async function brokerStatus(s = brokerSettings()) {
   const pid = readPid(s);
   const alive = pid !== undefined && pidAlive(pid);
-  const answers = alive ? await metadataAnswers(s.port) : false;
+  const answers = alive ? await brokerAnswers(s, 2000) : false;
   return { pid: alive ? pid : undefined, running: alive && answers, ...s };
 }
 
@@ -236,7 +266,7 @@ export async function startBroker(s = brokerSettings(), { keepData = false } = {
   await checkCanStart(s);
   if (keepData && existsSync(join(s.dataDir, 'meta.properties'))) {
     // The data dir of an earlier start: same cluster id, topics, offsets and groups.
-    writeFileSync(s.configFile, serverProperties(s));
+    writeFileSync(s.configFile, serverProperties(s), { mode: 0o600 });
     say(`starting on the data kept in ${s.dataDir} (npm run kafka reset wipes it)`);
     const { pid } = await launch(s, { appendLog: true });
     return { bootstrap: s.bootstrap, started: true, pid, keptData: true };
@@ -265,14 +295,16 @@ async function checkCanStart(s) {
 function formatStorage(s) {
   rmSync(s.dataDir, { recursive: true, force: true });
   mkdirSync(s.dataDir, { recursive: true });
-  writeFileSync(s.configFile, serverProperties(s));
+  // The secured broker: new secrets and certificates for each new cluster, its users in the storage.
+  const scram = s.secure ? scramFormatArgs(prepareSecurity(s)) : [];
+  writeFileSync(s.configFile, serverProperties(s), { mode: 0o600 });
   // A KRaft cluster id is a base64url UUID without padding. One that starts with '-' would be read
   // as an option by the storage tool's argument parser (1 start in 64 failed so): Kafka's own
   // Uuid.randomUuid() skips those too.
   let clusterId;
   do clusterId = randomBytes(16).toString('base64url');
   while (clusterId.startsWith('-'));
-  const format = spawnSync('java', javaArgs(s, 'kafka.tools.StorageTool', ['format', '-t', clusterId, '-c', s.configFile]), {
+  const format = spawnSync('java', javaArgs(s, 'kafka.tools.StorageTool', ['format', '-t', clusterId, '-c', s.configFile, ...scram]), {
     encoding: 'utf8',
   });
   if (format.status !== 0) {
@@ -284,6 +316,7 @@ function formatStorage(s) {
 
 /** Runs the broker on the formatted data dir and waits until it answers a Metadata request. */
 async function launch(s, { appendLog }) {
+  const logFrom = appendLog && existsSync(s.logFile) ? statSync(s.logFile).size : 0;
   const out = openSync(s.logFile, appendLog ? 'a' : 'w');
   const child = spawn('java', javaArgs(s, 'kafka.Kafka', [s.configFile]), {
     detached: true,
@@ -299,7 +332,7 @@ async function launch(s, { appendLog }) {
       const why = lastErrorLine(s.logFile) ?? 'the broker exited';
       throw new BrokerError(`Kafka exited during start: ${why}\n--- tail of ${s.logFile} ---\n${tailOf(s.logFile)}`);
     }
-    if (await metadataAnswers(s.port, 1000)) {
+    if (await brokerAnswers(s, 1000, logFrom)) {
       say(`Kafka ${s.version} is up on ${s.bootstrap}`);
       return { pid: child.pid };
     }
@@ -401,7 +434,11 @@ export async function stopBroker(s = brokerSettings(), { quiet = false, keepData
   } else if (!quiet) {
     say('no broker started by this script is running');
   }
-  if (!keepData) rmSync(s.dataDir, { recursive: true, force: true });
+  if (!keepData) {
+    rmSync(s.dataDir, { recursive: true, force: true });
+    // The secured broker's CA, stores and passwords belong to the cluster just removed.
+    if (s.secure) for (const f of [securePaths(s.home).dir, securePaths(s.home).file, s.configFile]) rmSync(f, { recursive: true, force: true });
+  }
   rmSync(s.pidFile, { force: true });
 }
 
@@ -411,12 +448,26 @@ export async function resetBroker(s = brokerSettings()) {
   say(`removed ${s.dataDir}: the next start is a new, empty cluster`);
 }
 
-async function main(command) {
-  const s = brokerSettings();
+/** What `start --secure` prints: the client settings of each SCRAM user, as kafkajs and Rivulet take them. */
+function printSecureSettings(s) {
+  const { caPem, file } = securePaths(s.home);
+  const users = Object.keys(readSecurity(s.home).users);
+  process.stdout.write(`SASL_SSL ${s.bootstrap} (SCRAM-SHA-512; CA certificate ${caPem}; passwords in ${file})\n`);
+  for (const user of users) {
+    const { brokers, sasl } = secureClientSettings(s, user);
+    const settings = { brokers, ssl: { ca: [`<contents of ${caPem}>`] }, sasl };
+    process.stdout.write(`${user === 'admin' ? 'super user' : 'user'} ${user}: ${JSON.stringify(settings)}\n`);
+  }
+  process.stdout.write('ACLs are on (allow.everyone.if.no.acl.found=false): grant an app its ACLs as admin (docs/security.md, rivulet topics --acls)\n');
+}
+
+async function main(command, flags) {
+  const s = brokerSettings(flags.includes('--secure') ? { ...process.env, KAFKA_SECURE: '1' } : process.env);
   switch (command) {
     case 'start': {
       const { bootstrap } = await startBroker(s, { keepData: true });
-      process.stdout.write(`${bootstrap}\n`);
+      if (s.secure) printSecureSettings(s);
+      else process.stdout.write(`${bootstrap}\n`);
       return;
     }
     case 'stop':
@@ -441,13 +492,13 @@ async function main(command) {
       process.stdout.write(`${readdirSync(s.libs).filter((f) => f.endsWith('.jar')).length} jars in ${s.libs}\n`);
       return;
     default:
-      process.stderr.write('usage: node scripts/kafka.mjs start|stop|reset|status|logs|fetch\n');
+      process.stderr.write('usage: node scripts/kafka.mjs start|stop|reset|status|logs|fetch [--secure]\n');
       process.exitCode = 2;
   }
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  main(process.argv[2]).catch((err) => {
+  main(process.argv[2], process.argv.slice(3)).catch((err) => {
     process.stderr.write(`[kafka] ${err instanceof BrokerError ? err.message : err.stack ?? err}\n`);
     process.exit(1);
   });

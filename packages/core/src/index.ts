@@ -35,6 +35,8 @@ export { defineStreamThread } from './runtime/threads/stream-thread-module.js';
 export type { StreamThreadConfig, StreamThreadFactory, StreamThreadInfo, StreamThreadSetup } from './runtime/threads/stream-thread-module.js';
 export type { ExitCode, RunAppOptions, RunnableApp } from './runtime/run-app.js';
 export type { HealthStatus, RebalanceEvent, StoreQueryOptions, StreamsAppState, StreamsMetrics, TaskMetrics } from './runtime/streams-app.js';
+export { KeyQueryMetadata } from './runtime/streams-metadata.js';
+export type { HostInfo, KeyQueryOptions, StreamsMetadata, StreamsMetadataPartition } from './runtime/streams-metadata.js';
 export { findMetrics, METRICS_RECORDING_LEVELS } from './metrics/metric.js';
 export { observabilityHandler, serveObservability } from './observability/http.js';
 export type { ObservabilityOptions, ObservabilityServer } from './observability/http.js';
@@ -49,6 +51,7 @@ export type { LocalTopologyRunnerOptions } from './runtime/local-topology-runner
 // Configuration
 export { resolveConfig } from './config/validate.js';
 export { ConfigError } from './config/config-error.js';
+export { isSecretSetting, REDACTED, redactSecrets } from './config/redaction.js';
 export type { ConfigIssue } from './config/config-error.js';
 export { KAFKA_PROPERTY_NAMES, KAFKA_PROPERTIES_SET_BY_RIVULET, optionForKafkaProperty } from './config/settings.js';
 export type { OptionPath } from './config/settings.js';
@@ -90,6 +93,8 @@ export type { UncaughtExceptionHandler, UncaughtExceptionResponse } from './conf
 export type { RestoredPartition, StateRestoreListener } from './config/state-restore-listener.js';
 export type { ErrorStage } from './errors/processing-error.js';
 export { DEAD_LETTER_HEADERS } from './errors/dead-letter.js';
+export { AuthorizationError } from './errors/authorization-error.js';
+export type { AclResourceKind, AuthorizationContext } from './errors/authorization-error.js';
 
 // State
 export { Stores } from './state/stores.js';
@@ -109,6 +114,8 @@ export { SessionStoreBuilder } from './state/session-store-builder.js';
 export { StateDirectoryLockedError } from './state/internals/state-directory/state-directory.js';
 export type { StateDirectoryLockHolder } from './state/internals/state-directory/state-directory.js';
 export { InvalidStateStoreError } from './state/invalid-state-store-error.js';
+export { UnknownStateStoreError } from './state/unknown-state-store-error.js';
+export type { ExplicitKeyType, ExplicitStoreName, KeyValueStoreType, KeyValueView, NamedStore, SessionStoreType, StoreKind, StoreNames, StoreType, StoreTypes, StoreTypesOf, StoresOf, VersionedStoreType, WindowStoreType } from './state/store-types.js';
 export { PUT_RETURN_CODE_NOT_PUT, PUT_RETURN_CODE_VALID_TO_UNDEFINED } from './state/versioned-key-value-store.js';
 export type { ReadOnlyVersionedKeyValueStore, VersionedKeyValueStore, VersionedRecord } from './state/versioned-key-value-store.js';
 export type { VersionedBytesStoreSupplier, VersionedKeyValueBytesStore } from './state/versioned-bytes-store.js';

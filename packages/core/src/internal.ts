@@ -13,3 +13,7 @@
 // The broker-free runtime behind the TopologyTestDriver (@rivulet/testing) and the benchmarks.
 export { LocalTopologyRunner } from './runtime/local-topology-runner.js';
 export type { CapturedRecord, PipedRecord } from './runtime/local-topology-runner.js';
+
+// The minimal ACLs of an app (`rivulet topics --acls`), for the examples' secured-broker tests.
+export { planAcls } from './cli/acl-plan.js';
+export type { AclEntry, AclFacts, AclPlan, AclResourceType } from './cli/acl-plan.js';

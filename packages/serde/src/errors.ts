@@ -115,7 +115,7 @@ export class IncompatibleSchemaError extends SerdeError {
  * its subject while auto-registration is off, an invalid schema, missing credentials.
  */
 export class SchemaRegistryError extends SerdeError {
-  override readonly code: 'SCHEMA_REGISTRY' | 'SCHEMA_REGISTRY_UNAVAILABLE' = 'SCHEMA_REGISTRY';
+  override readonly code: 'SCHEMA_REGISTRY' | 'SCHEMA_REGISTRY_UNAVAILABLE' | 'SCHEMA_REGISTRY_REFUSED' = 'SCHEMA_REGISTRY';
   /** The HTTP status, when the registry answered. */
   readonly status: number | undefined;
   /** Confluent's error code (e.g. 40401 subject not found), when known. */
@@ -153,5 +153,24 @@ export class SchemaRegistryUnavailableError extends SchemaRegistryError {
     super(message, context, response, options);
     this.name = 'SchemaRegistryUnavailableError';
     this.attempts = response.attempts;
+  }
+}
+
+/**
+ * The schema registry refused this client, not the record: wrong or missing credentials (401), a
+ * user without access (403), or a TLS certificate the client does not trust. Never retried, and
+ * the runtime never hands it to a skip or dead-letter handler: no record is at fault, so the app
+ * stops with it (a fatal error) until its registry settings are fixed. The message names the
+ * cause and the fix, never a password. See docs/security.md.
+ *
+ * @example
+ * // avro-registry: fetching schema id 1: schema registry http://registry:8081: GET /schemas/ids/1 failed with 401: Unauthorized: the registry refused the credentials of user 'app'. Fix: check auth.username and auth.password ...
+ */
+export class SchemaRegistryRefusedError extends SchemaRegistryError {
+  override readonly code = 'SCHEMA_REGISTRY_REFUSED' as const;
+
+  constructor(message: string, context: SerdeErrorContext, response: { status?: number }, options?: { cause?: unknown }) {
+    super(message, context, response, options);
+    this.name = 'SchemaRegistryRefusedError';
   }
 }

@@ -13,6 +13,7 @@ export {
   InvalidJsonError,
   SchemaMismatchError,
   SchemaRegistryError,
+  SchemaRegistryRefusedError,
   SchemaRegistryUnavailableError,
   TruncatedPayloadError,
   UnknownSchemaIdError,
@@ -54,6 +55,7 @@ export type { RegistrySerdeOptions } from './registry/registry-serde-options.js'
 export type { SubjectNameContext, SubjectNameStrategy } from './registry/subject-name-strategy.js';
 export { schemaRegistryClient } from './registry/confluent-schema-registry-client.js';
 export type { SchemaRegistryClientOptions } from './registry/confluent-schema-registry-client.js';
+export type { SchemaRegistryAuth, SchemaRegistryTlsOptions } from './registry/registry-connection.js';
 export { SCHEMA_REGISTRY_ERROR_CODES, SchemaRegistryClientError } from './registry/schema-registry-client.js';
 export type {
   SchemaDefinition,

@@ -70,7 +70,8 @@ export type SerdeErrorCode =
   | 'SCHEMA_MISMATCH'
   | 'INCOMPATIBLE_SCHEMA'
   | 'SCHEMA_REGISTRY'
-  | 'SCHEMA_REGISTRY_UNAVAILABLE';
+  | 'SCHEMA_REGISTRY_UNAVAILABLE'
+  | 'SCHEMA_REGISTRY_REFUSED';
 
 /**
  * A value that could not be turned into bytes or back. The message says which serde, which topic

@@ -1,4 +1,4 @@
-import type { Windowed } from '@rivulet/core';
+import type { KeyValueStoreType, NamedStore, SessionStoreType, Windowed } from '@rivulet/core';
 import { serdes } from '@rivulet/serde';
 import { describe, expectTypeOf, it } from 'vitest';
 import type { CogroupedKStream } from './cogrouped-kstream.js';
@@ -45,7 +45,7 @@ describe('cogroup: types', () => {
   it('aggregate gives a table of the aggregate type', () => {
     const b = builder();
     const table = clicks(b).cogroup(addClick).cogroup(orders(b), addOrder).aggregate(zero, { store: 'summary', value: serdes.json<Summary>() });
-    expectTypeOf(table).toEqualTypeOf<KTable<string, Summary>>();
+    expectTypeOf(table).toEqualTypeOf<KTable<string, Summary> & NamedStore<'summary', KeyValueStoreType<string, Summary>>>();
   });
 
   it('windowedBy picks the windowed cogroup by the kind of windows; windowed aggregates are tables of Windowed keys', () => {
@@ -60,7 +60,7 @@ describe('cogroup: types', () => {
     const sessions = cogrouped
       .windowedBy(SessionWindows.ofInactivityGapWithNoGrace(10))
       .aggregate(zero, (_k, a, c) => ({ clicks: a.clicks + c.clicks, spent: a.spent + c.spent }), { store: 's', persistent: true });
-    expectTypeOf(sessions).toEqualTypeOf<KTable<Windowed<string>, Summary>>();
+    expectTypeOf(sessions).toEqualTypeOf<KTable<Windowed<string>, Summary> & NamedStore<'s', SessionStoreType<string, Summary>>>();
   });
 
   it('rejects inputs of another key type, aggregators and initializers of another aggregate type, and mismatched serdes', () => {

@@ -1,4 +1,6 @@
+import type { KeyValueStoreType, NamedStore } from '@rivulet/core';
 import type { Serde } from '@rivulet/serde';
+import type { StoreTypeCheck } from './materialized.js';
 import type { BuilderContext } from './internal/builder-context.js';
 import { addCogroupAggregate, type CogroupInput } from './internal/cogroup-builder.js';
 import { StreamAggregate } from './internal/processors/stream-aggregate.js';
@@ -65,6 +67,12 @@ export class CogroupedKStream<K, VA> {
    * @example
    * cogrouped.aggregate(() => ({ clicks: 0, spent: 0 }), { store: 'customer-summary', value: serdes.json<Summary>() });
    */
+  aggregate<N extends string = string>(
+    initializer: () => VA,
+    options: AggregateOptions<VA> & { store: N } & StoreTypeCheck<KeyValueStoreType<K, VA>>,
+  ): KTable<K, VA> & NamedStore<N, KeyValueStoreType<K, VA>>;
+  /** Aggregates every input into one store, of a generated name unless `name` is given. */
+  aggregate(initializer: () => VA, options?: AggregateOptions<VA> & StoreTypeCheck<KeyValueStoreType<K, VA>>): KTable<K, VA>;
   aggregate(initializer: () => VA, options: AggregateOptions<VA> = {}): KTable<K, VA> {
     const keySerde = this.keySerde();
     const valueSerde = options.value;

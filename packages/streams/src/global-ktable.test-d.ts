@@ -1,3 +1,4 @@
+import type { KeyValueStoreType, NamedStore } from '@rivulet/core';
 import { serdes } from '@rivulet/serde';
 import { describe, expectTypeOf, it } from 'vitest';
 import type { GlobalKTable } from './global-ktable.js';
@@ -18,8 +19,9 @@ const countries = builder.globalTable('countries', { key: serdes.int32(), value:
 
 describe('GlobalKTable types', () => {
   it('globalTable takes its types from the serdes', () => {
-    expectTypeOf(countries).toEqualTypeOf<GlobalKTable<number, Country>>();
-    expectTypeOf(countries.queryableStoreName).toEqualTypeOf<string>();
+    expectTypeOf(countries).toEqualTypeOf<GlobalKTable<number, Country> & NamedStore<'countries', KeyValueStoreType<number, Country>>>();
+    expectTypeOf(countries.queryableStoreName).toEqualTypeOf<'countries'>();
+    expectTypeOf(builder.globalTable('rates', { key: serdes.string(), value: serdes.float64(), name: 'rates' })).toEqualTypeOf<GlobalKTable<string, number>>();
   });
 
   it('the key selector sees key and value and returns the table key; the joiner sees value, table value (null for a left join) and key', () => {

@@ -1,4 +1,6 @@
+import type { KeyValueStoreType, NamedStore } from '@rivulet/core';
 import { serdes, type Serde } from '@rivulet/serde';
+import type { StoreTypeCheck } from './materialized.js';
 import { CogroupedKStream } from './cogrouped-kstream.js';
 import type { BuilderContext, StoreOptions } from './internal/builder-context.js';
 import { StreamAggregate } from './internal/processors/stream-aggregate.js';
@@ -41,17 +43,46 @@ export class KGroupedStream<K, V> {
     readonly groupName: string | undefined,
   ) {}
 
-  /** The number of records per key, as a bigint (written as Kafka's int64). */
+  /**
+   * The number of records per key, as a bigint (written as Kafka's int64). Given a store name, the
+   * table is also a {@link NamedStore} typed `KeyValueStoreType<K, bigint>`, which types
+   * `app.store(name)` once passed to `builder.build(...)`.
+   *
+   * @example
+   * const counts = words.groupByKey().count({ store: 'word-counts' });
+   * const app = new StreamsApp(builder.build(counts), config);
+   * app.store('word-counts').get('kafka'); // bigint | undefined
+   */
+  count<N extends string = string>(options: AggregateOptions<bigint> & { store: N } & StoreTypeCheck<KeyValueStoreType<K, bigint>>): KTable<K, bigint> & NamedStore<N, KeyValueStoreType<K, bigint>>;
+  /** The number of records per key, in a store of a generated name unless `name` is given. */
+  count(options?: AggregateOptions<bigint> & StoreTypeCheck<KeyValueStoreType<K, bigint>>): KTable<K, bigint>;
   count(options: AggregateOptions<bigint> = {}): KTable<K, bigint> {
     return this.aggregateWith('count()', options, serdes.int64(), () => 0n, (_k, _v, agg) => agg! + 1n);
   }
 
-  /** Combines the values per key with `reducer`; the first value of a key is its start. */
+  /** Combines the values per key with `reducer`; the first value of a key is its start. Typed by its store name as {@link KGroupedStream.count} is. */
+  reduce<N extends string = string>(
+    reducer: (aggregate: V, value: V, key: K) => V,
+    options: AggregateOptions<V> & { store: N } & StoreTypeCheck<KeyValueStoreType<K, V>>,
+  ): KTable<K, V> & NamedStore<N, KeyValueStoreType<K, V>>;
+  /** Combines the values per key with `reducer`, in a store of a generated name unless `name` is given. */
+  reduce(reducer: (aggregate: V, value: V, key: K) => V, options?: AggregateOptions<V> & StoreTypeCheck<KeyValueStoreType<K, V>>): KTable<K, V>;
   reduce(reducer: (aggregate: V, value: V, key: K) => V, options: AggregateOptions<V> = {}): KTable<K, V> {
     return this.aggregateWith('reduce()', options, options.value ?? this.valueSerde, undefined, (k, v, agg) => (agg === undefined ? v : reducer(agg, v, k)));
   }
 
-  /** Folds the values per key into an aggregate of another type, starting from `initializer()`. */
+  /** Folds the values per key into an aggregate of another type, starting from `initializer()`. Typed by its store name as {@link KGroupedStream.count} is. */
+  aggregate<VA, N extends string = string>(
+    initializer: () => VA,
+    aggregator: (key: K, value: V, aggregate: VA) => VA,
+    options: AggregateOptions<VA> & { store: N } & StoreTypeCheck<KeyValueStoreType<K, VA>>,
+  ): KTable<K, VA> & NamedStore<N, KeyValueStoreType<K, VA>>;
+  /** Folds the values per key into an aggregate, in a store of a generated name unless `name` is given. */
+  aggregate<VA>(
+    initializer: () => VA,
+    aggregator: (key: K, value: V, aggregate: VA) => VA,
+    options?: AggregateOptions<VA> & StoreTypeCheck<KeyValueStoreType<K, VA>>,
+  ): KTable<K, VA>;
   aggregate<VA>(
     initializer: () => VA,
     aggregator: (key: K, value: V, aggregate: VA) => VA,

@@ -1,4 +1,6 @@
+import type { KeyValueStoreType, NamedStore } from '@rivulet/core';
 import { serdes, type Serde } from '@rivulet/serde';
+import type { StoreTypeCheck } from './materialized.js';
 import type { BuilderContext } from './internal/builder-context.js';
 import { KTableAggregate } from './internal/processors/ktable-aggregate.js';
 import type { AggregateOptions } from './kgrouped-stream.js';
@@ -31,7 +33,10 @@ export class KGroupedTable<K, V> {
     readonly valueSerde: Serde<V> | undefined,
   ) {}
 
-  /** The number of rows per group, as a bigint (written as Kafka's int64). */
+  /** The number of rows per group, as a bigint (written as Kafka's int64). Typed by its store name as `KGroupedStream.count` is. */
+  count<N extends string = string>(options: AggregateOptions<bigint> & { store: N } & StoreTypeCheck<KeyValueStoreType<K, bigint>>): KTable<K, bigint> & NamedStore<N, KeyValueStoreType<K, bigint>>;
+  /** The number of rows per group, in a store of a generated name unless `name` is given. */
+  count(options?: AggregateOptions<bigint> & StoreTypeCheck<KeyValueStoreType<K, bigint>>): KTable<K, bigint>;
   count(options: AggregateOptions<bigint> = {}): KTable<K, bigint> {
     return this.aggregateWith(
       'count()',
@@ -52,6 +57,13 @@ export class KGroupedTable<K, V> {
    * accounts.groupBy((_id, a) => [a.branch, a.balance], { key: serdes.string(), value: serdes.float64() })
    *   .reduce((total, balance) => total + balance, (total, balance) => total - balance, { store: 'balance-per-branch' });
    */
+  reduce<N extends string = string>(
+    adder: (aggregate: V, value: V, key: K) => V,
+    subtractor: (aggregate: V, value: V, key: K) => V,
+    options: AggregateOptions<V> & { store: N } & StoreTypeCheck<KeyValueStoreType<K, V>>,
+  ): KTable<K, V> & NamedStore<N, KeyValueStoreType<K, V>>;
+  /** Combines the rows per group, in a store of a generated name unless `name` is given. */
+  reduce(adder: (aggregate: V, value: V, key: K) => V, subtractor: (aggregate: V, value: V, key: K) => V, options?: AggregateOptions<V> & StoreTypeCheck<KeyValueStoreType<K, V>>): KTable<K, V>;
   reduce(adder: (aggregate: V, value: V, key: K) => V, subtractor: (aggregate: V, value: V, key: K) => V, options: AggregateOptions<V> = {}): KTable<K, V> {
     return this.aggregateWith(
       'reduce()',
@@ -76,6 +88,19 @@ export class KGroupedTable<K, V> {
    *   { store: 'team-names', value: serdes.json<string[]>() },
    * );
    */
+  aggregate<VA, N extends string = string>(
+    initializer: () => VA,
+    adder: (key: K, value: V, aggregate: VA) => VA,
+    subtractor: (key: K, value: V, aggregate: VA) => VA,
+    options: AggregateOptions<VA> & { store: N } & StoreTypeCheck<KeyValueStoreType<K, VA>>,
+  ): KTable<K, VA> & NamedStore<N, KeyValueStoreType<K, VA>>;
+  /** Folds the rows per group, in a store of a generated name unless `name` is given. */
+  aggregate<VA>(
+    initializer: () => VA,
+    adder: (key: K, value: V, aggregate: VA) => VA,
+    subtractor: (key: K, value: V, aggregate: VA) => VA,
+    options?: AggregateOptions<VA> & StoreTypeCheck<KeyValueStoreType<K, VA>>,
+  ): KTable<K, VA>;
   aggregate<VA>(
     initializer: () => VA,
     adder: (key: K, value: V, aggregate: VA) => VA,

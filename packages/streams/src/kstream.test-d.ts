@@ -1,4 +1,4 @@
-import type { ProcessorSupplier, StreamRecord } from '@rivulet/core';
+import type { KeyValueStoreType, NamedStore, ProcessorSupplier, StreamRecord } from '@rivulet/core';
 import { serdes } from '@rivulet/serde';
 import { filter, map, mergeMap, tap } from 'rxjs';
 import { describe, expectTypeOf, it } from 'vitest';
@@ -20,7 +20,7 @@ describe('KStream types', () => {
   it("a source's serdes fix K and V", () => {
     expectTypeOf(orders).toEqualTypeOf<KStream<string, Order>>();
     expectTypeOf(builder.source('n', { key: serdes.int64(), value: serdes.float64() })).toEqualTypeOf<KStream<bigint, number>>();
-    expectTypeOf(builder.table('t', { key: serdes.string(), value: serdes.boolean(), store: 't' })).toEqualTypeOf<KTable<string, boolean>>();
+    expectTypeOf(builder.table('t', { key: serdes.string(), value: serdes.boolean(), store: 't' })).toEqualTypeOf<KTable<string, boolean> & NamedStore<'t', KeyValueStoreType<string, boolean>>>();
   });
 
   it('without serdes (the app defaults apply) the types come from type arguments, else unknown', () => {
@@ -101,21 +101,21 @@ describe('grouping and aggregation types', () => {
   it("groupBy's key type flows into count()'s KTable", () => {
     const byTotal = orders.groupBy((_id, order) => order.total, { key: serdes.int32(), name: 'by-total' });
     expectTypeOf(byTotal).toEqualTypeOf<KGroupedStream<number, Order>>();
-    expectTypeOf(byTotal.count({ store: 'counts' })).toEqualTypeOf<KTable<number, bigint>>();
+    expectTypeOf(byTotal.count({ store: 'counts' })).toEqualTypeOf<KTable<number, bigint> & NamedStore<'counts', KeyValueStoreType<number, bigint>>>();
     expectTypeOf(byTotal.count().toStream()).toEqualTypeOf<KStream<number, bigint>>();
     // @ts-expect-error -- the selector returns numbers, the key serde writes strings
     orders.groupBy((_id, order) => order.total, { key: serdes.string() });
   });
 
   it('reduce keeps V; aggregate takes its type from the initializer and needs its serde', () => {
-    expectTypeOf(numbers.groupByKey().reduce((a, b) => a + b, { store: 'sums' })).toEqualTypeOf<KTable<string, number>>();
+    expectTypeOf(numbers.groupByKey().reduce((a, b) => a + b, { store: 'sums' })).toEqualTypeOf<KTable<string, number> & NamedStore<'sums', KeyValueStoreType<string, number>>>();
     expectTypeOf(
       orders.groupByKey().aggregate(
         () => [] as string[],
         (_id, order, ids) => [...ids, order.id],
         { store: 'ids', value: serdes.json<string[]>() },
       ),
-    ).toEqualTypeOf<KTable<string, string[]>>();
+    ).toEqualTypeOf<KTable<string, string[]> & NamedStore<'ids', KeyValueStoreType<string, string[]>>>();
     // @ts-expect-error -- the aggregate is a number, the serde writes strings
     orders.groupByKey().aggregate(() => 0, (_id, order, sum) => sum + order.total, { store: 's', value: serdes.string() });
   });

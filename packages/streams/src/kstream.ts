@@ -1,7 +1,8 @@
-import type { Partitioner, ProcessorSupplier, StoreBuilder, StreamRecord } from '@rivulet/core';
+import type { KeyValueStoreType, NamedStore, Partitioner, ProcessorSupplier, StoreBuilder, StreamRecord } from '@rivulet/core';
+import type { StoreTypeCheck } from './materialized.js';
 import type { Serde } from '@rivulet/serde';
 import type { OperatorFunction } from 'rxjs';
-import type { BuilderContext } from './internal/builder-context.js';
+import type { BuilderContext, StoreOptions } from './internal/builder-context.js';
 import {
   PassThrough,
   StreamBranch,
@@ -320,8 +321,13 @@ export class KStream<K, V> {
     return this.selectKey(selector).groupByKey(options);
   }
 
-  /** Reads the stream as a table: the latest value per key, null deleting. */
-  toTable(options: Named & { store?: string; key?: Serde<K>; value?: Serde<V> } = {}): KTable<K, V> {
+  /** Reads the stream as a table: the latest value per key, null deleting. Given a store name, the table is also a `NamedStore` of it (see `KGroupedStream.count`). */
+  toTable<N extends string = string>(
+    options: Named & StoreOptions & { store: N; key?: Serde<K>; value?: Serde<V> } & StoreTypeCheck<KeyValueStoreType<K, V>>,
+  ): KTable<K, V> & NamedStore<N, KeyValueStoreType<K, V>>;
+  /** Reads the stream as a table, in a store of a generated name unless `name` is given. */
+  toTable(options?: Named & StoreOptions & { key?: Serde<K>; value?: Serde<V> } & StoreTypeCheck<KeyValueStoreType<K, V>>): KTable<K, V>;
+  toTable(options: Named & StoreOptions & { key?: Serde<K>; value?: Serde<V> } = {}): KTable<K, V> {
     const source: KStream<K, V> = this.keyChanged
       ? this.repartitionThrough(
           this.ctx.names.stateful('KSTREAM-TOTABLE', options.name, 'the repartition topic of toTable()'),

@@ -1,4 +1,6 @@
+import type { KeyValueStoreType, NamedStore } from '@rivulet/core';
 import type { Serde } from '@rivulet/serde';
+import type { StoreTypeCheck } from './materialized.js';
 import type { BuilderContext, StoreOptions } from './internal/builder-context.js';
 import { KTableSource, KTableTransform } from './internal/processors/ktable-processors.js';
 import { PassThrough } from './internal/processors/stateless.js';
@@ -40,6 +42,8 @@ export class KTable<K, V> {
     readonly keySerde: Serde<K> | undefined,
     /** The serde of this table's values, when known. */
     readonly valueSerde: Serde<V> | undefined,
+    /** @internal The window or session store of a windowed aggregation's table (`storeName` is its key-value store). */
+    private readonly windowedStoreName?: string,
   ) {}
 
   /** @internal A table from a stream's records (the stream is already partitioned by key). */
@@ -58,17 +62,38 @@ export class KTable<K, V> {
     return new KTable<K, V>(ctx, name, store, keySerde, valueSerde);
   }
 
-  /** Keeps the rows the predicate accepts; a row it rejects is deleted downstream (a tombstone). */
+  /**
+   * Keeps the rows the predicate accepts; a row it rejects is deleted downstream (a tombstone).
+   * Given a store name, the result is materialized in it and typed as a `NamedStore` of it.
+   */
+  filter<N extends string = string>(
+    predicate: (key: K, value: V) => boolean,
+    options: TableOptions<V> & { store: N } & StoreTypeCheck<KeyValueStoreType<K, V>>,
+  ): KTable<K, V> & NamedStore<N, KeyValueStoreType<K, V>>;
+  /** Keeps the rows the predicate accepts, materialized only when `store` is given. */
+  filter(predicate: (key: K, value: V) => boolean, options?: TableOptions<V> & StoreTypeCheck<KeyValueStoreType<K, V>>): KTable<K, V>;
   filter(predicate: (key: K, value: V) => boolean, options: TableOptions<V> = {}): KTable<K, V> {
     return this.transform('KTABLE-FILTER', (k, v) => (predicate(k, v) ? v : null), options, this.valueSerde);
   }
 
-  /** Deletes downstream the rows the predicate accepts. */
+  /** Deletes downstream the rows the predicate accepts. Typed by its store name as {@link KTable.filter} is. */
+  filterNot<N extends string = string>(
+    predicate: (key: K, value: V) => boolean,
+    options: TableOptions<V> & { store: N } & StoreTypeCheck<KeyValueStoreType<K, V>>,
+  ): KTable<K, V> & NamedStore<N, KeyValueStoreType<K, V>>;
+  /** Deletes downstream the rows the predicate accepts, materialized only when `store` is given. */
+  filterNot(predicate: (key: K, value: V) => boolean, options?: TableOptions<V> & StoreTypeCheck<KeyValueStoreType<K, V>>): KTable<K, V>;
   filterNot(predicate: (key: K, value: V) => boolean, options: TableOptions<V> = {}): KTable<K, V> {
     return this.transform('KTABLE-FILTER', (k, v) => (predicate(k, v) ? null : v), options, this.valueSerde);
   }
 
-  /** A new value per row; deletions stay deletions. */
+  /** A new value per row; deletions stay deletions. Typed by its store name as {@link KTable.filter} is. */
+  mapValues<VR, N extends string = string>(
+    fn: (value: V, key: K) => VR,
+    options: TableOptions<VR> & { store: N } & StoreTypeCheck<KeyValueStoreType<K, VR>>,
+  ): KTable<K, VR> & NamedStore<N, KeyValueStoreType<K, VR>>;
+  /** A new value per row, materialized only when `store` is given. */
+  mapValues<VR>(fn: (value: V, key: K) => VR, options?: TableOptions<VR> & StoreTypeCheck<KeyValueStoreType<K, VR>>): KTable<K, VR>;
   mapValues<VR>(fn: (value: V, key: K) => VR, options: TableOptions<VR> = {}): KTable<K, VR> {
     return this.transform('KTABLE-MAPVALUES', (k, v) => fn(v, k), options, undefined);
   }
@@ -122,9 +147,14 @@ export class KTable<K, V> {
     return suppressTable(this, suppressed);
   }
 
-  /** The name to query the table with `app.store(name)` (undefined when not materialized). */
+  /**
+   * The name to query the table with: `app.store(name)`, or for a windowed aggregation's table
+   * `app.windowStore(name)` / `app.sessionStore(name)` (undefined when not materialized). A table
+   * whose store was named with a literal (`count({ store: 'word-counts' })`) is typed as a
+   * `NamedStore` of that name and its types, for `builder.build(...)` and `app.store(table)`.
+   */
   get queryableStoreName(): string | undefined {
-    return this.storeName;
+    return this.storeName ?? this.windowedStoreName;
   }
 
   /**

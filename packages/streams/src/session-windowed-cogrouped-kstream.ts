@@ -1,4 +1,4 @@
-import type { Windowed } from '@rivulet/core';
+import type { NamedStore, SessionStoreType, Windowed } from '@rivulet/core';
 import type { Serde } from '@rivulet/serde';
 import type { BuilderContext } from './internal/builder-context.js';
 import { addCogroupAggregate, type CogroupInput } from './internal/cogroup-builder.js';
@@ -9,6 +9,7 @@ import { KTable } from './ktable.js';
 import { sessionStore } from './session-windowed-kstream.js';
 import type { SessionWindows } from './session-windows.js';
 import { emitsFinal, retentionOf } from './time-windowed-kstream.js';
+import type { StoreTypeCheck } from './materialized.js';
 import type { WindowedAggregateOptions } from './windowed-options.js';
 import { sessionWindowedSerde } from './windowed-serde.js';
 
@@ -46,6 +47,17 @@ export class SessionWindowedCogroupedKStream<K, VA> {
    * @example
    * cogrouped.windowedBy(SessionWindows.ofInactivityGapWithNoGrace(300_000)).aggregate(() => 0, (_k, a, b) => a + b, { store: 'per-session', value: serdes.int32() });
    */
+  aggregate<N extends string = string>(
+    initializer: () => VA,
+    merger: (key: K, aggregate: VA, other: VA) => VA,
+    options: WindowedAggregateOptions<VA> & { store: N } & StoreTypeCheck<SessionStoreType<K, VA>>,
+  ): KTable<Windowed<K>, VA> & NamedStore<N, SessionStoreType<K, VA>>;
+  /** Aggregates every input per key and session, in a store of a generated name unless `name` is given. */
+  aggregate(
+    initializer: () => VA,
+    merger: (key: K, aggregate: VA, other: VA) => VA,
+    options?: WindowedAggregateOptions<VA> & StoreTypeCheck<SessionStoreType<K, VA>>,
+  ): KTable<Windowed<K>, VA>;
   aggregate(
     initializer: () => VA,
     merger: (key: K, aggregate: VA, other: VA) => VA,
@@ -77,6 +89,6 @@ export class SessionWindowedCogroupedKStream<K, VA> {
     );
     // What suppress(untilWindowCloses) downstream reads: a session closes gap + grace after its end.
     registerWindowGrace(this.ctx, merge, windows.inactivityGapMs + windows.graceMs);
-    return new KTable<Windowed<K>, VA>(this.ctx, merge, undefined, sessionWindowedSerde(keySerde), options.value);
+    return new KTable<Windowed<K>, VA>(this.ctx, merge, undefined, sessionWindowedSerde(keySerde), options.value, store);
   }
 }

@@ -1,5 +1,7 @@
 import { Stores, type StoreBuilder, type Windowed } from '@rivulet/core';
+import type { NamedStore, SessionStoreType } from '@rivulet/core';
 import { serdes, type Serde } from '@rivulet/serde';
+import type { StoreTypeCheck } from './materialized.js';
 import type { BuilderContext } from './internal/builder-context.js';
 import { StreamSessionWindowAggregate } from './internal/processors/stream-session-window-aggregate.js';
 import { counterOrNew, LateRecords } from './internal/processors/window-support.js';
@@ -38,6 +40,9 @@ export class SessionWindowedKStream<K, V> {
   ) {}
 
   /** The number of records per key and session. */
+  count<N extends string = string>(options: WindowedAggregateOptions<bigint> & { store: N } & StoreTypeCheck<SessionStoreType<K, bigint>>): KTable<Windowed<K>, bigint> & NamedStore<N, SessionStoreType<K, bigint>>;
+  /** The number of records per key and session, in a store of a generated name unless `name` is given. */
+  count(options?: WindowedAggregateOptions<bigint> & StoreTypeCheck<SessionStoreType<K, bigint>>): KTable<Windowed<K>, bigint>;
   count(options: WindowedAggregateOptions<bigint> = {}): KTable<Windowed<K>, bigint> {
     return this.aggregateWith(
       'count()',
@@ -50,6 +55,12 @@ export class SessionWindowedKStream<K, V> {
   }
 
   /** Combines the values per key and session with `reducer`, which also combines merged sessions. */
+  reduce<N extends string = string>(
+    reducer: (aggregate: V, value: V, key: K) => V,
+    options: WindowedAggregateOptions<V> & { store: N } & StoreTypeCheck<SessionStoreType<K, V>>,
+  ): KTable<Windowed<K>, V> & NamedStore<N, SessionStoreType<K, V>>;
+  /** Combines the values per key and session, in a store of a generated name unless `name` is given. */
+  reduce(reducer: (aggregate: V, value: V, key: K) => V, options?: WindowedAggregateOptions<V> & StoreTypeCheck<SessionStoreType<K, V>>): KTable<Windowed<K>, V>;
   reduce(reducer: (aggregate: V, value: V, key: K) => V, options: WindowedAggregateOptions<V> = {}): KTable<Windowed<K>, V> {
     const valueSerde = options.value ?? this.valueSerde;
     const combine = (k: K, agg: V | undefined, v: V): V => (agg === undefined || agg === null ? v : reducer(agg, v, k));
@@ -63,6 +74,19 @@ export class SessionWindowedKStream<K, V> {
    * @example
    * sessions.aggregate(() => [] as string[], (_k, page, pages) => [...pages, page], (_k, a, b) => [...a, ...b], { value: serdes.json<string[]>(), store: 'pages-per-session' });
    */
+  aggregate<VA, N extends string = string>(
+    initializer: () => VA,
+    aggregator: (key: K, value: V, aggregate: VA) => VA,
+    merger: (key: K, aggregate: VA, other: VA) => VA,
+    options: WindowedAggregateOptions<VA> & { store: N } & StoreTypeCheck<SessionStoreType<K, VA>>,
+  ): KTable<Windowed<K>, VA> & NamedStore<N, SessionStoreType<K, VA>>;
+  /** Folds the values per key and session, in a store of a generated name unless `name` is given. */
+  aggregate<VA>(
+    initializer: () => VA,
+    aggregator: (key: K, value: V, aggregate: VA) => VA,
+    merger: (key: K, aggregate: VA, other: VA) => VA,
+    options?: WindowedAggregateOptions<VA> & StoreTypeCheck<SessionStoreType<K, VA>>,
+  ): KTable<Windowed<K>, VA>;
   aggregate<VA>(
     initializer: () => VA,
     aggregator: (key: K, value: V, aggregate: VA) => VA,
@@ -102,7 +126,7 @@ export class SessionWindowedKStream<K, V> {
     this.ctx.topology.addStateStore(sessionStore(store, keySerde, valueSerde, retentionMs, options), name);
     // A session closes gap + grace after its end (Kafka Streams' GraphGraceSearchUtil).
     registerWindowGrace(this.ctx, name, windows.inactivityGapMs + windows.graceMs);
-    return new KTable<Windowed<K>, VA>(this.ctx, name, undefined, sessionWindowedSerde(keySerde), valueSerde);
+    return new KTable<Windowed<K>, VA>(this.ctx, name, undefined, sessionWindowedSerde(keySerde), valueSerde, store);
   }
 }
 

@@ -1,4 +1,5 @@
-import type { TimestampExtractor, Topology } from '@rivulet/core';
+import { TopologyError, type KeyValueStoreType, type NamedStore, type StoresOf, type TimestampExtractor, type Topology, type VersionedStoreType } from '@rivulet/core';
+import type { StoreTypeCheck } from './materialized.js';
 import type { Serde } from '@rivulet/serde';
 import { BuilderContext, type StoreOptions } from './internal/builder-context.js';
 import { KTableSource } from './internal/processors/ktable-processors.js';
@@ -83,8 +84,24 @@ export class StreamsBuilder {
 
   /**
    * A table of a topic: the latest value per key, materialized in a store (named by `store`), with
-   * tombstones deleting.
+   * tombstones deleting. Given a store name, the table is also a {@link NamedStore} of it, typed
+   * `VersionedStoreType<K, V>` when `versioned`, else `KeyValueStoreType<K, V>`: pass it to
+   * {@link StreamsBuilder.build} to type `app.store(name)`.
+   *
+   * @example
+   * const customers = builder.table('customers', { key: serdes.string(), value: serdes.json<Customer>(), store: 'customers' });
    */
+  table<K, V, N extends string>(
+    topic: string,
+    options: TableSourceOptions<K, V> & { store: N; versioned: VersionedTableOptions } & StoreTypeCheck<VersionedStoreType<K, V>>,
+  ): KTable<K, V> & NamedStore<N, VersionedStoreType<K, V>>;
+  /** A table of a topic in a key-value store named `store`, typed by it. */
+  table<K, V, N extends string>(
+    topic: string,
+    options: TableSourceOptions<K, V> & { store: N; versioned?: undefined } & StoreTypeCheck<KeyValueStoreType<K, V>>,
+  ): KTable<K, V> & NamedStore<N, KeyValueStoreType<K, V>>;
+  /** A table of a topic, its store named by `store`, `name` or generated. */
+  table<K = unknown, V = unknown>(topic: string, options?: TableSourceOptions<K, V>): KTable<K, V>;
   table<K = unknown, V = unknown>(topic: string, options: TableSourceOptions<K, V> = {}): KTable<K, V> {
     const source = this.ctx.names.node('KTABLE-SOURCE-INPUT', options.name === undefined ? undefined : `${options.name}-source`);
     this.ctx.topology.addSource(source, topic, {
@@ -115,6 +132,12 @@ export class StreamsBuilder {
    * @example
    * const countries = builder.globalTable('countries', { key: serdes.string(), value: serdes.json<Country>(), store: 'countries' });
    */
+  globalTable<K, V, N extends string>(
+    topic: string,
+    options: GlobalTableOptions<K, V> & { store: N } & StoreTypeCheck<KeyValueStoreType<K, V>>,
+  ): GlobalKTable<K, V> & NamedStore<N, KeyValueStoreType<K, V>>;
+  /** A global table of a topic, its store named by `store`, `name` or generated. */
+  globalTable<K = unknown, V = unknown>(topic: string, options?: GlobalTableOptions<K, V>): GlobalKTable<K, V>;
   globalTable<K = unknown, V = unknown>(topic: string, options: GlobalTableOptions<K, V> = {}): GlobalKTable<K, V> {
     const source = this.ctx.names.node('KSTREAM-SOURCE', options.name === undefined ? undefined : `${options.name}-source`);
     const store = this.ctx.names.stateful('GLOBALKTABLE-STATE-STORE', options.store ?? options.name, `the store of globalTable('${topic}')`);
@@ -139,8 +162,35 @@ export class StreamsBuilder {
     return this.ctx.names.warnings;
   }
 
-  /** The core topology of everything built so far. */
-  build(): Topology {
-    return this.ctx.topology;
+  /**
+   * The core topology of everything built so far.
+   *
+   * Given the tables (or `Materialized` declarations) whose stores the app queries, the topology is
+   * typed with their names and types: a `StreamsApp` or `TopologyTestDriver` made from it types
+   * `app.store('word-counts')` with no type arguments, and a name not given here is a type error
+   * unless its types are given (`app.store<K, V>(name)`). The builder cannot collect them itself:
+   * a store is named inside a chain of operators on streams and tables, and TypeScript cannot carry
+   * a type from there back to the builder. Stores named with a non-literal `string` are left out of
+   * the types. Each store given must be in the topology (a `TopologyError` otherwise).
+   *
+   * @example
+   * const counts = words.groupByKey().count({ store: 'word-counts' });
+   * counts.toStream().sink('word-counts', { value: serdes.int64() });
+   * const app = new StreamsApp(builder.build(counts), config);
+   * app.store('word-counts').get('kafka'); // bigint | undefined
+   * app.store('word-count'); // a type error: the topology has no store 'word-count'
+   */
+  build(): Topology;
+  /** The core topology, typed with the given stores. */
+  build<const R extends readonly NamedStore[]>(...stores: R): Topology<StoresOf<R>>;
+  build(...stores: readonly NamedStore[]): Topology {
+    const topology = this.ctx.topology;
+    for (const { queryableStoreName: name } of stores) {
+      if (!topology.stores().has(name) && !topology.globalStores().has(name)) {
+        const known = [...topology.stores().keys(), ...topology.globalStores().keys()].sort();
+        throw new TopologyError(`build(): the topology has no state store named '${name}' (its stores are ${known.map((n) => `'${n}'`).join(', ') || 'none'}); was the store made by another StreamsBuilder?`);
+      }
+    }
+    return topology;
   }
 }

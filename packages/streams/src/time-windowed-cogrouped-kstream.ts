@@ -1,4 +1,4 @@
-import type { Windowed } from '@rivulet/core';
+import type { NamedStore, Windowed, WindowStoreType } from '@rivulet/core';
 import type { Serde } from '@rivulet/serde';
 import type { BuilderContext } from './internal/builder-context.js';
 import { addCogroupAggregate, type CogroupInput } from './internal/cogroup-builder.js';
@@ -10,6 +10,7 @@ import { KTable } from './ktable.js';
 import { SlidingWindows } from './sliding-windows.js';
 import { emitsFinal, retentionOf, windowStore } from './time-windowed-kstream.js';
 import type { TimeWindows } from './time-windows.js';
+import type { StoreTypeCheck } from './materialized.js';
 import type { WindowedAggregateOptions } from './windowed-options.js';
 import { windowedSerde } from './windowed-serde.js';
 
@@ -47,6 +48,12 @@ export class TimeWindowedCogroupedKStream<K, VA> {
    * @example
    * cogrouped.windowedBy(TimeWindows.ofSizeWithNoGrace(60_000)).aggregate(() => 0, { store: 'per-minute', value: serdes.int32(), emit: 'final' });
    */
+  aggregate<N extends string = string>(
+    initializer: () => VA,
+    options: WindowedAggregateOptions<VA> & { store: N } & StoreTypeCheck<WindowStoreType<K, VA>>,
+  ): KTable<Windowed<K>, VA> & NamedStore<N, WindowStoreType<K, VA>>;
+  /** Aggregates every input per key and window, in a store of a generated name unless `name` is given. */
+  aggregate(initializer: () => VA, options?: WindowedAggregateOptions<VA> & StoreTypeCheck<WindowStoreType<K, VA>>): KTable<Windowed<K>, VA>;
   aggregate(initializer: () => VA, options: WindowedAggregateOptions<VA> = {}): KTable<Windowed<K>, VA> {
     const what = 'cogroup aggregate()';
     const keySerde = this.ctx.requireSerde(this.keySerde, 'key', `windowed ${what}`);
@@ -69,6 +76,6 @@ export class TimeWindowedCogroupedKStream<K, VA> {
     );
     // What suppress(untilWindowCloses) downstream reads: windows close grace after their end.
     registerWindowGrace(this.ctx, merge, windows.graceMs);
-    return new KTable<Windowed<K>, VA>(this.ctx, merge, undefined, windowedSerde(keySerde, sizeMs), options.value);
+    return new KTable<Windowed<K>, VA>(this.ctx, merge, undefined, windowedSerde(keySerde, sizeMs), options.value, store);
   }
 }

@@ -1,5 +1,7 @@
 import { Stores, type StoreBuilder, type Windowed } from '@rivulet/core';
+import type { NamedStore, WindowStoreType } from '@rivulet/core';
 import { serdes, type Serde } from '@rivulet/serde';
+import type { StoreTypeCheck } from './materialized.js';
 import type { BuilderContext } from './internal/builder-context.js';
 import { StreamSlidingWindowAggregate } from './internal/processors/stream-sliding-window-aggregate.js';
 import { StreamWindowAggregate } from './internal/processors/stream-window-aggregate.js';
@@ -38,16 +40,36 @@ export class TimeWindowedKStream<K, V> {
   ) {}
 
   /** The number of records per key and window, as a bigint (written as Kafka's int64). */
+  count<N extends string = string>(options: WindowedAggregateOptions<bigint> & { store: N } & StoreTypeCheck<WindowStoreType<K, bigint>>): KTable<Windowed<K>, bigint> & NamedStore<N, WindowStoreType<K, bigint>>;
+  /** The number of records per key and window, in a store of a generated name unless `name` is given. */
+  count(options?: WindowedAggregateOptions<bigint> & StoreTypeCheck<WindowStoreType<K, bigint>>): KTable<Windowed<K>, bigint>;
   count(options: WindowedAggregateOptions<bigint> = {}): KTable<Windowed<K>, bigint> {
     return this.aggregateWith('count()', options, serdes.int64(), () => 0n, (_k, _v, agg) => agg! + 1n);
   }
 
   /** Combines the values per key and window with `reducer`; a window's first value is its start. */
+  reduce<N extends string = string>(
+    reducer: (aggregate: V, value: V, key: K) => V,
+    options: WindowedAggregateOptions<V> & { store: N } & StoreTypeCheck<WindowStoreType<K, V>>,
+  ): KTable<Windowed<K>, V> & NamedStore<N, WindowStoreType<K, V>>;
+  /** Combines the values per key and window, in a store of a generated name unless `name` is given. */
+  reduce(reducer: (aggregate: V, value: V, key: K) => V, options?: WindowedAggregateOptions<V> & StoreTypeCheck<WindowStoreType<K, V>>): KTable<Windowed<K>, V>;
   reduce(reducer: (aggregate: V, value: V, key: K) => V, options: WindowedAggregateOptions<V> = {}): KTable<Windowed<K>, V> {
     return this.aggregateWith('reduce()', options, options.value ?? this.valueSerde, undefined, (k, v, agg) => (agg === undefined || agg === null ? v : reducer(agg, v, k)));
   }
 
   /** Folds the values per key and window into an aggregate, each window starting from `initializer()`. */
+  aggregate<VA, N extends string = string>(
+    initializer: () => VA,
+    aggregator: (key: K, value: V, aggregate: VA) => VA,
+    options: WindowedAggregateOptions<VA> & { store: N } & StoreTypeCheck<WindowStoreType<K, VA>>,
+  ): KTable<Windowed<K>, VA> & NamedStore<N, WindowStoreType<K, VA>>;
+  /** Folds the values per key and window, in a store of a generated name unless `name` is given. */
+  aggregate<VA>(
+    initializer: () => VA,
+    aggregator: (key: K, value: V, aggregate: VA) => VA,
+    options?: WindowedAggregateOptions<VA> & StoreTypeCheck<WindowStoreType<K, VA>>,
+  ): KTable<Windowed<K>, VA>;
   aggregate<VA>(
     initializer: () => VA,
     aggregator: (key: K, value: V, aggregate: VA) => VA,
@@ -86,7 +108,7 @@ export class TimeWindowedKStream<K, V> {
     }
     this.ctx.topology.addStateStore(windowStore(store, keySerde, valueSerde, retentionMs, sizeMs, options), name);
     registerWindowGrace(this.ctx, name, windows.graceMs);
-    return new KTable<Windowed<K>, VA>(this.ctx, name, undefined, windowedSerde(keySerde, sizeMs), valueSerde);
+    return new KTable<Windowed<K>, VA>(this.ctx, name, undefined, windowedSerde(keySerde, sizeMs), valueSerde, store);
   }
 }
 

@@ -1,4 +1,4 @@
-import type { Windowed } from '@rivulet/core';
+import type { NamedStore, SessionStoreType, Windowed, WindowStoreType } from '@rivulet/core';
 import { serdes } from '@rivulet/serde';
 import { describe, expectTypeOf, it } from 'vitest';
 import type { KTable } from './ktable.js';
@@ -34,7 +34,7 @@ describe('windowed aggregations: types', () => {
     const totals = grouped()
       .windowedBy(TimeWindows.ofSizeAndGrace(60_000, 5_000).advanceBy(10_000))
       .aggregate(() => 0, (_key, click, total) => total + click.ms, { value: serdes.float64(), store: 'ms' });
-    expectTypeOf(totals).toEqualTypeOf<KTable<Windowed<string>, number>>();
+    expectTypeOf(totals).toEqualTypeOf<KTable<Windowed<string>, number> & NamedStore<'ms', WindowStoreType<string, number>>>();
     expectTypeOf(totals.toStream().mapValues((total) => total.toFixed(1))).toHaveProperty('nodeName');
     const pages = grouped()
       .windowedBy(SessionWindows.ofInactivityGapAndGrace(1_000, 0))
@@ -44,7 +44,7 @@ describe('windowed aggregations: types', () => {
         (_key, a, b) => [...a, ...b],
         { value: serdes.json<string[]>(), store: 'pages' },
       );
-    expectTypeOf(pages).toEqualTypeOf<KTable<Windowed<string>, string[]>>();
+    expectTypeOf(pages).toEqualTypeOf<KTable<Windowed<string>, string[]> & NamedStore<'pages', SessionStoreType<string, string[]>>>();
     expectTypeOf(grouped().windowedBy(SlidingWindows.ofTimeDifferenceAndGrace(5, 1)).reduce((a, b) => ({ page: a.page, ms: a.ms + b.ms }))).toEqualTypeOf<
       KTable<Windowed<string>, Click>
     >();

@@ -69,7 +69,7 @@ runExample('bank', async (closer) => {
   }
   say(`  ${'total'.padEnd(8)} ${dollars(total).padStart(11)}`);
   // Interactive query: the app's own store agrees.
-  const store = app.store<string, number>('balances');
+  const store = app.store('balances');
   const storeTotal = [...store.all()].reduce((sum, e) => sum + e.value, 0);
   say(`app.store('balances'): ${store.approximateNumEntries()} accounts, total ${dollars(storeTotal).trim()}`);
   if (wrong > 0 || total !== 0 || updates !== 2 * transfers.length) throw new Error(`${wrong} wrong balances, total ${total}, ${updates} updates`);

@@ -3,7 +3,6 @@
  * per account are a running sum in the changelogged store `balances`. Money moves but is never
  * created or lost: the sum of all balances stays zero, across crashes, for a read_committed reader.
  */
-import type { Topology } from '@rivulet/core';
 import { serdes } from '@rivulet/serde';
 import { StreamsBuilder } from '@rivulet/streams';
 
@@ -20,9 +19,9 @@ export interface BankTopics {
   balances: string;
 }
 
-export function bankTopology({ transfers, balances }: BankTopics): Topology {
+export function bankTopology({ transfers, balances }: BankTopics) {
   const builder = new StreamsBuilder();
-  builder
+  const balanceTable = builder
     .source(transfers, { key: serdes.string(), value: serdes.json<Transfer>() })
     // One transfer, two movements: the debit and the credit, each keyed by its account.
     .flatMap((_id, t) => [
@@ -30,10 +29,10 @@ export function bankTopology({ transfers, balances }: BankTopics): Topology {
       [t.to, t.amount],
     ] as const)
     .groupByKey({ key: serdes.string(), value: serdes.json<number>(), name: 'movements' })
-    .reduce((balance, amount) => balance + amount, { store: 'balances', value: serdes.json<number>() })
-    .toStream()
-    .sink(balances, { key: serdes.string(), value: serdes.json<number>() });
-  return builder.build();
+    .reduce((balance, amount) => balance + amount, { store: 'balances', value: serdes.json<number>() });
+  balanceTable.toStream().sink(balances, { key: serdes.string(), value: serdes.json<number>() });
+  // Typed with the store: app.store('balances') reads numbers per account, no type arguments.
+  return builder.build(balanceTable);
 }
 
 /** Deterministic transfers between `accounts` accounts, for the demo and the verifier. */

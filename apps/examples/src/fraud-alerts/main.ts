@@ -58,7 +58,7 @@ runExample('fraud-alerts', async (closer) => {
   await reading;
 
   // Interactive query: the counts per card and minute, as the app's window store holds them.
-  const windows = app.windowStore<string, bigint>(PAYMENTS_PER_WINDOW_STORE);
+  const windows = app.windowStore(PAYMENTS_PER_WINDOW_STORE);
   const minutes = [0, 1, 2, 3, 4];
   say(`\nPayments per card and minute (app.windowStore('${PAYMENTS_PER_WINDOW_STORE}'); * = alert):`);
   say(`  ${'card'.padEnd(10)} ${minutes.map((m) => clock(startMs + m * MINUTE).slice(0, 5).padStart(6)).join('')}`);

@@ -6,7 +6,6 @@
  * never one that a late payment would have to take back. The counts stay queryable in the window
  * store `payments-per-window` (`app.windowStore(name)`).
  */
-import type { Topology } from '@rivulet/core';
 import { serdes } from '@rivulet/serde';
 import { StreamsBuilder, TimeWindows } from '@rivulet/streams';
 
@@ -45,15 +44,16 @@ export interface FraudAlertSettings {
 /** The window store of the counts. */
 export const PAYMENTS_PER_WINDOW_STORE = 'payments-per-window';
 
-export function fraudAlertTopology({ payments, alerts }: FraudAlertTopics, settings: FraudAlertSettings = {}): Topology {
+export function fraudAlertTopology({ payments, alerts }: FraudAlertTopics, settings: FraudAlertSettings = {}) {
   const { windowMs = 60_000, graceMs = 10_000, maxPaymentsPerWindow = 3 } = settings;
   const builder = new StreamsBuilder();
-  builder
+  const perWindow = builder
     .source(payments, { key: serdes.string(), value: serdes.json<Payment>() })
     .groupByKey()
     .windowedBy(TimeWindows.ofSizeAndGrace(windowMs, graceMs))
     // The store keeps an hour of windows for interactive queries (by default only size + grace).
-    .count({ store: PAYMENTS_PER_WINDOW_STORE, emit: 'final', retentionMs: 60 * 60_000 })
+    .count({ store: PAYMENTS_PER_WINDOW_STORE, emit: 'final', retentionMs: 60 * 60_000 });
+  perWindow
     .toStream()
     .filter((_window, count) => count > maxPaymentsPerWindow)
     .map((windowed, count) => {
@@ -61,7 +61,8 @@ export function fraudAlertTopology({ payments, alerts }: FraudAlertTopics, setti
       return [windowed.key, alert] as const;
     })
     .sink(alerts, { key: serdes.string(), value: serdes.json<FraudAlert>() });
-  return builder.build();
+  // Typed with the window store: app.windowStore(PAYMENTS_PER_WINDOW_STORE) reads bigint counts per card.
+  return builder.build(perWindow);
 }
 
 /** A payment with its event time, and when it reaches Kafka. */

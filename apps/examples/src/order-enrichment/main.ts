@@ -45,7 +45,7 @@ runExample('order-enrichment', async (closer) => {
   say(`App ${applicationId} started (exactly_once); orders are re-keyed through ${applicationId}-orders-by-customer-repartition`);
 
   // Interactive query: the app's own view of the customers table.
-  const table = app.store<string, Customer>(CUSTOMERS_STORE);
+  const table = app.store(CUSTOMERS_STORE);
   await waitFor(() => table.approximateNumEntries() === SAMPLE_CUSTOMERS.size, 'the customers table to load');
   say(`Customers table loaded: ${[...table.all()].map((e) => `${e.key}=${e.value.name}`).join(', ')}`);
 

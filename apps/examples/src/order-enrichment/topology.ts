@@ -6,7 +6,6 @@
  * with its customer's name and tier as they are when the order is processed; an order whose
  * customer is not known goes out with `customer: null` (a left join).
  */
-import type { Topology } from '@rivulet/core';
 import { serdes } from '@rivulet/serde';
 import { StreamsBuilder } from '@rivulet/streams';
 
@@ -44,7 +43,7 @@ export interface OrderEnrichmentTopics {
 /** The store of the customers table, queryable with `app.store('customers')`. */
 export const CUSTOMERS_STORE = 'customers';
 
-export function orderEnrichmentTopology({ orders, customers, enriched }: OrderEnrichmentTopics): Topology {
+export function orderEnrichmentTopology({ orders, customers, enriched }: OrderEnrichmentTopics) {
   const builder = new StreamsBuilder();
   const customerTable = builder.table(customers, { key: serdes.string(), value: serdes.json<Customer>(), store: CUSTOMERS_STORE });
   builder
@@ -62,7 +61,8 @@ export function orderEnrichmentTopology({ orders, customers, enriched }: OrderEn
       { name: 'orders-by-customer' },
     )
     .sink(enriched, { key: serdes.string(), value: serdes.json<EnrichedOrder>() });
-  return builder.build();
+  // Typed with the customers' store: app.store(CUSTOMERS_STORE) reads Customers, no type arguments.
+  return builder.build(customerTable);
 }
 
 /** A few customers, keyed by id. */

@@ -1,5 +1,9 @@
-/** `rivulet topics MODULE`: the topics an app needs, and with `--create` the missing ones made. */
+/**
+ * `rivulet topics MODULE`: the topics an app needs, and with `--create` the missing ones made; with
+ * `--acls`, the ACLs its principal needs instead (no broker needed).
+ */
 import type { Admin } from 'kafkajs';
+import { aclLines, planAcls } from './acl-plan.js';
 import { CLI_EXIT, commandHelp, integerOption, parseCommandArgs, requiredString, UsageError, type OptionSpec } from './args.js';
 import { bootstrapServers, connectAdmin, loadTopology, type CliIo } from './cli-support.js';
 import { planTopics, topicsToCreate, type TopicPlan } from './topic-plan.js';
@@ -11,16 +15,20 @@ const OPTIONS = {
   create: { type: 'boolean', help: 'create the missing topics (internal ones with the configs Rivulet uses)' },
   partitions: { type: 'string', value: 'N', help: 'partitions of a missing topic that no co-partitioned or sibling topic sizes (default 1)' },
   'replication-factor': { type: 'string', value: 'N', help: "replication factor of the topics created (default: the broker's)" },
+  acls: { type: 'boolean', help: 'print the ACLs the app needs on a broker with an authorizer instead (docs/security.md); no broker needed' },
+  principal: { type: 'string', value: 'PRINCIPAL', help: "with --acls: the app's principal, such as User:orders-app" },
+  'processing-guarantee': { type: 'string', value: 'G', help: 'with --acls: at_least_once (default), at_most_once or exactly_once (which needs transactional ids)' },
 } satisfies Record<string, OptionSpec>;
 
 /** `rivulet topics --help`. */
 export const TOPICS_HELP = commandHelp(
-  'rivulet topics MODULE --bootstrap-servers HOST:PORT [--application-id ID] [--create] [--partitions N] [--replication-factor N] [--export NAME]',
+  'rivulet topics MODULE --bootstrap-servers HOST:PORT [--application-id ID] [--create] [--partitions N] [--replication-factor N] [--export NAME]\n' +
+    '       rivulet topics MODULE --acls [--application-id ID] [--principal PRINCIPAL] [--processing-guarantee G] [--export NAME]',
   'Prints the topics an app needs: its sources and sinks, the topics of its global stores, and the internal\n' +
     'topics (repartition, changelog) with their partition counts and configs, and which topics must be\n' +
     'co-partitioned. With --create, creates the missing ones: a missing topic takes the partition count of the\n' +
-    'topics it must be co-partitioned with. Exit codes: 0 done, 1 failed (or the topics cannot work as they are),\n' +
-    '2 wrong usage.',
+    'topics it must be co-partitioned with. With --acls, prints the ACLs the principal needs instead.\n' +
+    'Exit codes: 0 done, 1 failed (or the topics cannot work as they are), 2 wrong usage.',
   OPTIONS,
 );
 
@@ -35,6 +43,7 @@ export async function topicsCommand(argv: readonly string[], io: CliIo): Promise
     return CLI_EXIT.OK;
   }
   if (args.positionals.length !== 1) throw new UsageError(`topics: give one MODULE, got ${args.positionals.length === 0 ? 'none' : args.positionals.join(' ')}`);
+  if (args.values['acls'] === true) return aclsCommand(args.positionals[0]!, args.values, io);
   const bootstrap = requiredString('topics', args, 'bootstrap-servers');
   bootstrapServers('topics', bootstrap);
   const givenId = args.values['application-id'] as string | undefined;
@@ -87,6 +96,31 @@ export async function topicsCommand(argv: readonly string[], io: CliIo): Promise
     for (const t of toCreate) io.out(`created ${t.topic} (${t.numPartitions} partition${t.numPartitions === 1 ? '' : 's'})`);
     return CLI_EXIT.OK;
   }, io);
+}
+
+const GUARANTEES = ['at_most_once', 'at_least_once', 'exactly_once'] as const;
+
+/** `rivulet topics MODULE --acls`: the app's minimal ACLs, from the topology alone. */
+async function aclsCommand(module: string, values: Readonly<Record<string, string | boolean | undefined>>, io: CliIo): Promise<number> {
+  for (const option of ['create', 'bootstrap-servers', 'partitions', 'replication-factor']) {
+    if (values[option] !== undefined) throw new UsageError(`topics: --acls prints ACLs and connects to no broker: drop --${option}`);
+  }
+  const givenId = values['application-id'] as string | undefined;
+  if (givenId !== undefined && !/^[A-Za-z0-9._-]+$/.test(givenId)) throw new UsageError(`topics: --application-id '${givenId}' may hold only ASCII letters, digits, '.', '_' and '-'`);
+  const principal = (values['principal'] as string | undefined) ?? 'User:<principal>';
+  if (!/^[A-Za-z]+:.+$/.test(principal)) throw new UsageError(`topics: --principal '${principal}' is not a principal: give TYPE:NAME, such as User:orders-app`);
+  const guarantee = ((values['processing-guarantee'] as string | undefined) ?? 'at_least_once').replace(/^exactly_once_v2$/, 'exactly_once');
+  if (!(GUARANTEES as readonly string[]).includes(guarantee)) {
+    throw new UsageError(`topics: --processing-guarantee '${guarantee}' is not one of ${GUARANTEES.join(', ')}`);
+  }
+  const topology = await loadTopology(module, values['export'] as string | undefined);
+  const plan = planAcls(topology, {
+    applicationId: givenId ?? '<applicationId>',
+    principal,
+    processingGuarantee: guarantee as (typeof GUARANTEES)[number],
+  });
+  for (const line of aclLines(plan)) io.out(line);
+  return CLI_EXIT.OK;
 }
 
 /** Partition counts of the given existing topics. */

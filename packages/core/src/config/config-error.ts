@@ -86,10 +86,11 @@ export class IssueList {
   /**
    * Throws a {@link ConfigError} with every problem found, if there is any.
    *
+   * @param redact - Applied to each message first: `resolveConfig` scrubs the config's secrets.
    * @throws ConfigError listing the problems, one per line.
    */
-  throwIfAny(): void {
-    const [first, ...rest] = this.found;
+  throwIfAny(redact: (message: string) => string = (message) => message): void {
+    const [first, ...rest] = this.found.map((issue) => ({ setting: issue.setting, message: redact(issue.message) }));
     if (first !== undefined) throw new ConfigError([first, ...rest]);
   }
 }

@@ -5,6 +5,7 @@ import type { IssueList } from './config-error.js';
 import type { DeadLetterTopicSetting, ExceptionHandlerSetting } from './exception-handler-setting.js';
 import type { Logger } from './logger.js';
 import { fromPino, isPinoLike } from './pino-logger.js';
+import { REDACTED, redactSecrets } from './redaction.js';
 import type { StateRestoreListener } from './state-restore-listener.js';
 import type { ResolvedTraceContext } from './streams-config.js';
 import type { UncaughtExceptionHandler } from './uncaught-exception-handler.js';
@@ -41,7 +42,7 @@ export function integer(min: number, max = INT32_MAX): Reader<number> {
       const shown = defaultValue === Number.MAX_SAFE_INTEGER ? 'unlimited, Number.MAX_SAFE_INTEGER' : formatValue(defaultValue);
       issues.add(
         path,
-        `${path} = ${formatValue(value)} is not allowed: it must be ${allowed}${hint}. ` +
+        `${path} = ${formatValue(value, path)} is not allowed: it must be ${allowed}${hint}. ` +
           `Fix: set ${path} to ${allowed}, or remove it to use the default (${shown}).`,
       );
       return defaultValue;
@@ -51,7 +52,7 @@ export function integer(min: number, max = INT32_MAX): Reader<number> {
 
 /** One of a few values, with a "did you mean" for a near miss such as `'exactly-once'`. */
 export function choice<const T extends string | number>(allowed: readonly T[]): Reader<T> {
-  const names = allowed.map(formatValue).join(', ');
+  const names = allowed.map((v) => formatValue(v)).join(', ');
   return {
     type: `one of ${names}`,
     read(issues, path, value, defaultValue) {
@@ -60,7 +61,7 @@ export function choice<const T extends string | number>(allowed: readonly T[]): 
       const fix = near === undefined ? `set ${path} to one of those` : `did you mean '${near}'? Set ${path} to '${near}'`;
       issues.add(
         path,
-        `${path} = ${formatValue(value)} is not allowed: it must be one of ${names}. ` +
+        `${path} = ${formatValue(value, path)} is not allowed: it must be one of ${names}. ` +
           `Fix: ${fix}, or remove it to use the default (${formatValue(defaultValue)}).`,
       );
       return defaultValue;
@@ -75,7 +76,7 @@ export const boolean: Reader<boolean> = {
     if (typeof value === 'boolean') return value;
     issues.add(
       path,
-      `${path} = ${formatValue(value)} is not allowed: it must be true or false. ` +
+      `${path} = ${formatValue(value, path)} is not allowed: it must be true or false. ` +
         `Fix: set ${path} to true or false, or remove it to use the default (${defaultValue}).`,
     );
     return defaultValue;
@@ -89,7 +90,7 @@ export const text: Reader<string> = {
     if (typeof value === 'string' && value.trim() !== '') return value;
     issues.add(
       path,
-      `${path} = ${formatValue(value)} is not allowed: it must be a non-empty string. ` +
+      `${path} = ${formatValue(value, path)} is not allowed: it must be a non-empty string. ` +
         `Fix: set ${path} to a non-empty string, or remove it to use the default (${formatValue(defaultValue)}).`,
     );
     return defaultValue;
@@ -112,7 +113,7 @@ function checked<T>(type: string, ok: (value: unknown) => boolean, problem: (pat
     type,
     read(issues, path, value, defaultValue) {
       if (ok(value)) return value as T;
-      issues.add(path, `${path} = ${formatValue(value)} is not allowed: ${problem(path)}`);
+      issues.add(path, `${path} = ${formatValue(value, path)} is not allowed: ${problem(path)}`);
       return defaultValue;
     },
   };
@@ -174,7 +175,7 @@ export const brokers: Reader<readonly string[]> = {
       const scheme = wrong.some((entry) => typeof entry === 'string' && entry.includes('://'));
       issues.add(
         path,
-        `brokers = ${formatValue(value)} is not allowed: ${wrong.map(formatValue).join(', ')} ${wrong.length === 1 ? 'is' : 'are'} not host:port ` +
+        `brokers = ${formatValue(value)} is not allowed: ${wrong.map((v) => formatValue(v)).join(', ')} ${wrong.length === 1 ? 'is' : 'are'} not host:port ` +
           `(a host name or IP address, then a port from 1 to 65535). Fix: write each broker as host:port` +
           `${scheme ? ', without a scheme such as PLAINTEXT://' : ''}, ${BROKERS_EXAMPLE}.`,
       );
@@ -222,12 +223,12 @@ const MECHANISMS = Object.keys(SASL_FIELDS) as SaslSetting['mechanism'][];
 
 /** `sasl`: one of the mechanisms kafkajs supports, with its fields; passed through as it is. */
 export const sasl: Reader<SaslSetting | null> = {
-  type: `object with a mechanism: ${MECHANISMS.map(formatValue).join(', ')}`,
+  type: `object with a mechanism: ${MECHANISMS.map((v) => formatValue(v)).join(', ')}`,
   read(issues, path, value, defaultValue) {
     if (!isPlainObject(value)) {
       issues.add(
         path,
-        `sasl = ${formatValue(value)} is not allowed: it must be an object such as { mechanism: 'scram-sha-512', username, password }. ` +
+        `sasl = ${formatValue(value, path)} is not allowed: it must be an object such as { mechanism: 'scram-sha-512', username, password }. ` +
           'Fix: set sasl to such an object, or remove it to connect without SASL.',
       );
       return defaultValue;
@@ -237,7 +238,7 @@ export const sasl: Reader<SaslSetting | null> = {
       const near = typeof mechanism === 'string' ? closestMatch(mechanism, MECHANISMS) : undefined;
       issues.add(
         'sasl.mechanism',
-        `sasl.mechanism = ${formatValue(mechanism)} is not allowed: it must be one of ${MECHANISMS.map(formatValue).join(', ')}. ` +
+        `sasl.mechanism = ${formatValue(mechanism)} is not allowed: it must be one of ${MECHANISMS.map((v) => formatValue(v)).join(', ')}. ` +
           `Fix: ${near === undefined ? 'set one of those' : `write '${near}'`}.`,
       );
       return defaultValue;
@@ -249,7 +250,7 @@ export const sasl: Reader<SaslSetting | null> = {
       if (kind === 'optional string' && given === undefined) continue;
       if (kind === 'function' ? typeof given === 'function' : typeof given === 'string' && given !== '') continue;
       const wanted = kind === 'function' ? 'a function returning a Promise of { value: token }' : 'a non-empty string';
-      issues.add(`sasl.${field}`, `sasl.${field} = ${formatValue(given)} is not allowed: SASL '${mechanism}' needs ${field} as ${wanted}. Fix: set sasl.${field}.`);
+      issues.add(`sasl.${field}`, `sasl.${field} = ${formatValue(given, `sasl.${field}`)} is not allowed: SASL '${mechanism}' needs ${field} as ${wanted}. Fix: set sasl.${field}.`);
     }
     for (const key of Object.keys(value)) {
       if (key === 'mechanism' || key in fields) continue;
@@ -277,7 +278,7 @@ export const exceptionHandler: Reader<ExceptionHandlerSetting> = {
     const near = typeof value === 'string' ? closestMatch(value, HANDLER_NAMES) : undefined;
     issues.add(
       path,
-      `${path} = ${formatValue(value)} is not allowed: it must be 'fail', 'log-and-continue', { deadLetterTopic: 'topic' } ` +
+      `${path} = ${formatValue(value, path)} is not allowed: it must be 'fail', 'log-and-continue', { deadLetterTopic: 'topic' } ` +
         `or a function (error, { topic, partition, offset }) => 'fail' | 'continue'. ` +
         `Fix: ${near === undefined ? `set ${path} to one of those` : `write '${near}'`}, or remove it to fail on errors (the default).`,
     );
@@ -425,6 +426,8 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
  * Renders a config value for an error message the way a user would have typed it: strings in
  * single quotes, numbers and booleans as literals, objects as short JSON, functions as
  * `a function`, `Number.MAX_SAFE_INTEGER` by name. Long renderings are cut at 80 characters.
+ * Secrets are shown as `[redacted]`: the value itself when `path` is a secret setting (see
+ * {@link isSecretSetting}), and the secret fields of an object.
  *
  * @example
  * ```ts
@@ -432,8 +435,11 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
  * formatValue(Number.NaN);     // 'NaN'
  * ```
  */
-export function formatValue(value: unknown): string {
-  const text = render(value);
+export function formatValue(value: unknown, path = ''): string {
+  // A secret is never quoted back (docs/security.md): `sasl.password = [redacted] is not allowed`.
+  const safe = redactSecrets(value, path);
+  if (safe === REDACTED && value !== REDACTED) return REDACTED;
+  const text = render(safe);
   return text.length > MAX_LENGTH ? `${text.slice(0, MAX_LENGTH - 3)}...` : text;
 }
 

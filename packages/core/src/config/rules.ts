@@ -160,10 +160,10 @@ export function checkIdempotence(issues: IssueList, input: RuleInput): void {
 }
 
 function contradiction(issues: IssueList, input: RuleInput, setting: string, value: unknown, { why, fix }: { why: string; fix: string }): void {
-  issues.add(setting, `${setting} = ${formatValue(value)} contradicts processingGuarantee '${input.written}', ${why}. Fix: ${fix}.`);
+  issues.add(setting, `${setting} = ${formatValue(value, setting)} contradicts processingGuarantee '${input.written}', ${why}. Fix: ${fix}.`);
 }
 
 /** Shows a setting and its value, marking a value the user did not set: `consumer.sessionTimeoutMs = 45000 (the default)`. */
 function showSetting(input: RuleInput, path: string, value: unknown): string {
-  return `${path} = ${formatValue(value)}${input.isSet(path) ? '' : ' (the default)'}`;
+  return `${path} = ${formatValue(value, path)}${input.isSet(path) ? '' : ' (the default)'}`;
 }

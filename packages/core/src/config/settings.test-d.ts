@@ -29,6 +29,7 @@ describe('OptionPath', () => {
       | 'taskTimeoutMs'
       | 'numStreamThreads'
       | 'numStandbyReplicas'
+      | 'applicationServer'
       | 'maxTaskIdleMs'
       | 'metadataMaxAgeMs'
       | 'metricsRecordingLevel'

@@ -69,7 +69,7 @@ describe('SETTINGS', () => {
 describe('KAFKA_PROPERTY_NAMES', () => {
   it('has an entry for every setting a StreamsConfig accepts, and no other', () => {
     expect(Object.keys(KAFKA_PROPERTY_NAMES).sort()).toEqual([...OPTION_PATHS].sort());
-    expect(OPTION_PATHS).toHaveLength(51);
+    expect(OPTION_PATHS).toHaveLength(52);
   });
 
   it('maps to the Kafka Streams and Kafka client names', () => {

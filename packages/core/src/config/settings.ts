@@ -5,6 +5,7 @@ import { LOG_LEVELS } from './logger.js';
 import { createPinoLogger } from './pino-logger.js';
 import type { LogLevel } from './logger.js';
 import * as read from './readers.js';
+import { applicationServer } from './application-server.js';
 import type { Reader } from './readers.js';
 import type { ProcessingGuarantee, ResolvedProcessingGuarantee, ResolvedStreamsConfig, StreamsConfig } from './streams-config.js';
 import { shutdownClient } from './uncaught-exception-handler.js';
@@ -339,6 +340,10 @@ export const SETTINGS: { readonly [P in OptionPath]: Setting<ValueAt<P>> } = {
   numStandbyReplicas: {
     kafka: 'num.standby.replicas', read: read.integer(0, 10), default: 0,
     doc: "How many standby copies of each task's stores the group keeps on other instances (0 to 10). A standby follows the task's changelogs, so when the task moves to its instance (its owner failed or left) only the tail of the changelog is restored; the assignor prefers such an instance. Needs that many more instances than 1 to take effect. Default `0`. Kafka Streams' `num.standby.replicas`.",
+  },
+  applicationServer: {
+    kafka: 'application.server', read: applicationServer, default: undefined,
+    doc: "Where this instance answers interactive queries for the other instances, `host:port` (the host they reach it at, the port of its query service, such as an HTTP server the app runs). Every instance's is shared through the group's assignment, so any instance can tell which one holds a key: `app.queryMetadataForKey(store, key, keySerde)` and `app.allMetadataForStore(store)` (see docs/operating.md#interactive-queries-across-instances). Rivulet runs no server itself. Default none: the instance's tasks are then in no instance's metadata. Kafka Streams' `application.server`.",
   },
   maxTaskIdleMs: {
     kafka: 'max.task.idle.ms', read: read.integer(-1), default: 0,

@@ -192,6 +192,16 @@ export interface StreamsConfig {
    */
   numStandbyReplicas?: number;
   /**
+   * Where this instance answers interactive queries for the other instances, `host:port` (the host
+   * they reach it at, the port of its query service, such as an HTTP server the app runs). Every
+   * instance's is shared through the group's assignment, so any instance can tell which one holds a
+   * key: `app.queryMetadataForKey(store, key, keySerde)` and `app.allMetadataForStore(store)` (see
+   * docs/operating.md#interactive-queries-across-instances). Rivulet runs no server itself. Default
+   * none: the instance's tasks are then in no instance's metadata. Kafka Streams'
+   * `application.server`.
+   */
+  applicationServer?: string;
+  /**
    * How long, in ms, a task with several input partitions (a join, a merge) waits for a partition
    * that has no buffered records before it processes the others without it. Records are taken in
    * timestamp order across a task's partitions; `0` waits only while the consumer knows the empty
@@ -291,7 +301,10 @@ export interface ResolvedStreamsConfig {
   readonly processingExceptionHandler: ExceptionHandlerSetting;
   /** See {@link StreamsConfig.productionExceptionHandler}. */
   readonly productionExceptionHandler: ExceptionHandlerSetting;
-  /** The user's logger as given, or the console logger at `logLevel`. */
+  /**
+   * The user's logger, or the default one at `logLevel`; when the config holds secrets (a SASL
+   * password, a TLS key), wrapped so that it never writes them (docs/security.md).
+   */
   readonly logger: Logger;
   /** See {@link StreamsConfig.defaultKeySerde}; `undefined` when unset. */
   readonly defaultKeySerde: Serde<unknown> | undefined;
@@ -303,6 +316,8 @@ export interface ResolvedStreamsConfig {
   readonly numStreamThreads: number;
   /** See {@link StreamsConfig.numStandbyReplicas}. */
   readonly numStandbyReplicas: number;
+  /** See {@link StreamsConfig.applicationServer}; `undefined` when unset. */
+  readonly applicationServer: string | undefined;
   /** See {@link StreamsConfig.maxTaskIdleMs}. */
   readonly maxTaskIdleMs: number;
   /** See {@link StreamsConfig.metadataMaxAgeMs}. */

@@ -1,5 +1,6 @@
 import { IssueList } from './config-error.js';
 import { closestMatch, formatValue, isPlainObject } from './readers.js';
+import { redactingLogger, redactWhenPrinted, scrubSecrets, secretsOf } from './redaction.js';
 import { checkRequirements, CROSS_RULES } from './rules.js';
 import type { RuleInput } from './rules.js';
 import { defaultOf, OPTION_PATHS, OPTIONS_BY_LEVEL, optionForKafkaProperty, settingAt } from './settings.js';
@@ -19,7 +20,8 @@ const NESTED: readonly NestedOption[] = ['retry', 'producer', 'consumer'];
  * processing guarantee or each other.
  *
  * @param config - The user's configuration.
- * @returns The resolved configuration, frozen.
+ * @returns The resolved configuration, frozen. It prints (`util.inspect`, `JSON.stringify`) with
+ *   its secrets as `[redacted]`, and its `logger` never writes them (docs/security.md).
  * @throws ConfigError naming each wrong setting, its value, what is allowed and the fix.
  *
  * @example
@@ -76,8 +78,23 @@ export function resolveConfig(config: StreamsConfig): ResolvedStreamsConfig {
     if (rule.guarantee === undefined || (guaranteeKnown && rule.guarantee === context.guarantee)) rule.check(issues, input);
   }
 
-  issues.throwIfAny();
-  return resolved;
+  // Secrets are redacted by key in every message; a secret quoted anywhere else is scrubbed too.
+  const secrets = secretsOf(user);
+  issues.throwIfAny((message) => scrubSecrets(message, secrets));
+  return secure(resolved, secrets);
+}
+
+/**
+ * The resolved config made safe to print and to log (docs/security.md): it, its `ssl` and its
+ * `sasl` print with their secrets redacted, and its logger never writes the config's secrets
+ * (which covers the Kafka client's lines, written through it).
+ */
+function secure(resolved: ResolvedStreamsConfig, secrets: readonly string[]): ResolvedStreamsConfig {
+  const copy: Record<string, unknown> = { ...resolved };
+  if (typeof resolved.ssl === 'object') copy['ssl'] = redactWhenPrinted({ ...resolved.ssl }, 'ssl');
+  if (resolved.sasl !== null) copy['sasl'] = redactWhenPrinted({ ...resolved.sasl }, 'sasl');
+  copy['logger'] = redactingLogger(resolved.logger, secrets);
+  return Object.freeze(redactWhenPrinted(copy)) as unknown as ResolvedStreamsConfig;
 }
 
 /** Builds the resolved config from the values read, groups nested, every object frozen. */
@@ -98,7 +115,7 @@ function readGroup(issues: IssueList, path: NestedOption, value: unknown): Reado
   if (isPlainObject(value)) return value;
   issues.add(
     path,
-    `${path} = ${formatValue(value)} is not allowed: it must be an object of ${path} settings. ` +
+    `${path} = ${formatValue(value, path)} is not allowed: it must be an object of ${path} settings. ` +
       `Fix: write ${path}: { ... }, or remove it to use the defaults.`,
   );
   return {};
@@ -115,8 +132,19 @@ function checkUnknownKeys(issues: IssueList, level: '' | NestedOption, settings:
   for (const key of Object.keys(settings)) {
     if (known.includes(key)) continue;
     const path = level === '' ? key : `${level}.${key}`;
-    issues.add(path, `Unknown setting ${path} (= ${formatValue(settings[key])}). ${suggest(level, key, known)}`);
+    issues.add(path, `Unknown setting ${path} (${shownUnknown(settings[key], path)}). ${suggest(level, key, known)}`);
   }
+}
+
+/**
+ * The value of an unknown setting, for its message: numbers and booleans as they are, text and
+ * objects only by kind, since an unknown key may be a misspelled secret (`pasword`) whose value the
+ * redaction cannot recognize by its name (docs/security.md).
+ */
+function shownUnknown(value: unknown, path: string): string {
+  if (typeof value === 'string') return 'a string';
+  if (typeof value === 'object' && value !== null) return Array.isArray(value) ? 'an array' : 'an object';
+  return `= ${formatValue(value, path)}`;
 }
 
 function suggest(level: '' | NestedOption, key: string, known: readonly string[]): string {

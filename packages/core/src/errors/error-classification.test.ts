@@ -4,12 +4,14 @@ import { ProcessingError } from './processing-error.js';
 import { BrokerCallTimeoutError, RecordTooLargeError, StreamsError } from './streams-error.js';
 
 /** An error shaped as kafkajs makes them. */
-function kafkajs(name: string, fields: { type?: string; retriable?: boolean; message?: string; cause?: unknown } = {}): Error {
+function kafkajs(name: string, fields: { type?: string; retriable?: boolean; message?: string; cause?: unknown; topic?: string; errors?: Error[] } = {}): Error {
   const error = new Error(fields.message ?? name) as Error & Record<string, unknown>;
   error.name = name;
   if (fields.type !== undefined) error['type'] = fields.type;
   if (fields.retriable !== undefined) error['retriable'] = fields.retriable;
   if (fields.cause !== undefined) error['cause'] = fields.cause;
+  if (fields.topic !== undefined) error['topic'] = fields.topic;
+  if (fields.errors !== undefined) error['errors'] = fields.errors;
   return error;
 }
 
@@ -34,11 +36,23 @@ describe('classifyError', () => {
     },
   );
 
-  it.each(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE', 'INVALID_RECORD', 'TOPIC_AUTHORIZATION_FAILED'])('%s is fatal and about the record', (type) => {
+  it.each(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE', 'INVALID_RECORD'])('%s is fatal and about the record', (type) => {
     const error = kafkajs('KafkaJSProtocolError', { type, retriable: false });
     expect(classifyError(error)).toBe('fatal');
     expect(isRecordProductionError(error)).toBe(true);
   });
+
+  it.each(['TOPIC_AUTHORIZATION_FAILED', 'GROUP_AUTHORIZATION_FAILED', 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED', 'CLUSTER_AUTHORIZATION_FAILED'])(
+    '%s (a missing ACL) is fatal, not a record for the production handler, even inside an error kafkajs calls retriable',
+    (type) => {
+      const refusal = kafkajs('KafkaJSProtocolError', { type, retriable: false });
+      expect(classifyError(refusal)).toBe('fatal');
+      expect(isRecordProductionError(refusal)).toBe(false);
+      // kafkajs (patched) keeps a refused FindCoordinator as the cause of its "coordinator not found".
+      expect(classifyError(kafkajs('KafkaJSGroupCoordinatorNotFound', { cause: refusal }))).toBe('fatal');
+      expect(classifyError(kafkajs('KafkaJSAggregateError', { errors: [kafkajs('KafkaJSCreateTopicError', { type, topic: 't' })] }))).toBe('fatal');
+    },
+  );
 
   it('looks through kafkajs giving up after its retries at what kept failing', () => {
     const down = kafkajs('KafkaJSConnectionError', { retriable: true, message: 'connect ECONNREFUSED' });

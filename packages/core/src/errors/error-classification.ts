@@ -6,7 +6,16 @@
  * `KafkaJSNumberOfRetriesExceeded`, whose cause tells what kept failing. The table of
  * docs/failures.md lists the same rules; `failures-doc.test.ts` holds the page to them.
  */
+import { AUTHORIZATION_TYPES, authorizationType } from './authorization-error.js';
 import type { ErrorCategory } from './streams-error.js';
+
+/**
+ * Protocol errors of a refusal by the brokers' authorizer (a missing ACL): fatal, wherever they
+ * come from (a send, a fetch, a group join, a transactional id, a topic creation), and checked
+ * before every other rule: retrying cannot grant an ACL, and a refusal wrapped in an error kafkajs
+ * marks retriable (`KafkaJSGroupCoordinatorNotFound`) must not loop until `taskTimeoutMs`.
+ */
+export const AUTHORIZATION_ERROR_TYPES: ReadonlySet<string> = new Set(AUTHORIZATION_TYPES.keys());
 
 /**
  * Protocol errors that mean this member or this producer no longer owns its work: the task is
@@ -23,9 +32,6 @@ export const TASK_MIGRATED_TYPES: ReadonlySet<string> = new Set([
   'UNKNOWN_PRODUCER_ID',
   'OUT_OF_ORDER_SEQUENCE_NUMBER',
   'TRANSACTION_COORDINATOR_FENCED',
-  // Kept from the first version's fencing check: a transactional id the broker no longer lets this
-  // producer use is treated as fenced (the task is re-opened with a new producer if still owned).
-  'TRANSACTIONAL_ID_AUTHORIZATION_FAILED',
 ]);
 
 /**
@@ -38,7 +44,6 @@ export const RECORD_PRODUCTION_TYPES: ReadonlySet<string> = new Set([
   'INVALID_RECORD',
   'INVALID_TIMESTAMP',
   'INVALID_TOPIC_EXCEPTION',
-  'TOPIC_AUTHORIZATION_FAILED',
 ]);
 
 /** kafkajs client-side errors that mean the brokers could not be reached or did not answer in time. */
@@ -108,6 +113,7 @@ function* chain(error: unknown): Generator<ErrorFields> {
  * classifyError(Object.assign(new Error('connect ECONNREFUSED'), { name: 'KafkaJSConnectionError', retriable: true })); // 'retriable'
  */
 export function classifyError(error: unknown): ErrorCategory {
+  if (authorizationType(error) !== undefined) return 'fatal';
   for (const e of chain(error)) {
     // An error that carries its category (a StreamsError) was classified where it was raised.
     if (e.category === 'retriable' || e.category === 'task-migrated' || e.category === 'fatal') return e.category;

@@ -2,7 +2,14 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { RECORD_PRODUCTION_TYPES, RETRIABLE_CLIENT_ERRORS, TASK_MIGRATED_TYPES, classifyError, isRecordProductionError } from './error-classification.js';
+import {
+  AUTHORIZATION_ERROR_TYPES,
+  RECORD_PRODUCTION_TYPES,
+  RETRIABLE_CLIENT_ERRORS,
+  TASK_MIGRATED_TYPES,
+  classifyError,
+  isRecordProductionError,
+} from './error-classification.js';
 import type { ErrorCategory } from './streams-error.js';
 
 /**
@@ -95,6 +102,7 @@ describe('docs/failures.md: the classification table', () => {
   it.each([
     ['TASK_MIGRATED_TYPES', TASK_MIGRATED_TYPES, 'protocol type', 'task-migrated'],
     ['RECORD_PRODUCTION_TYPES', RECORD_PRODUCTION_TYPES, 'protocol type', 'fatal'],
+    ['AUTHORIZATION_ERROR_TYPES', AUTHORIZATION_ERROR_TYPES, 'protocol type', 'fatal'],
     ['RETRIABLE_CLIENT_ERRORS', RETRIABLE_CLIENT_ERRORS, 'error class', 'retriable'],
   ] as const)('lists every entry of %s, in its order, with its category', (_name, set, recognizedBy, category) => {
     const listed = rows.filter((r) => set.has(r.error));

@@ -3,10 +3,13 @@ import type { AdminPort, BatchControl, ConsumerPort, FetchedBatch, KafkaClientPo
 import { isRebalanceError } from '../client/internals/kafka-port.js';
 import type { StreamsConfig, ResolvedStreamsConfig } from '../config/streams-config.js';
 import { resolveConfig } from '../config/validate.js';
+import { printAppRedacted } from '../config/redaction.js';
 import type { ReadOnlyKeyValueStore } from '../state/key-value-store.js';
 import type { ReadOnlySessionStore } from '../state/session-store.js';
 import type { StateStore } from '../state/state-store.js';
 import { InvalidStateStoreError } from '../state/invalid-state-store-error.js';
+import { UnknownStateStoreError } from '../state/unknown-state-store-error.js';
+import { storeNameOf, type ExplicitKeyType, type ExplicitStoreName, type KeyValueView, type NamedStore, type SessionStoreType, type StoreNames, type StoreType, type StoreTypes, type VersionedStoreType, type WindowStoreType } from '../state/store-types.js';
 import type { ValueAndTimestamp } from '../state/value-and-timestamp.js';
 import type { DroppedRecordReason } from '../processor/dropped-record.js';
 import type { ReadOnlyWindowStore } from '../state/window-store.js';
@@ -36,6 +39,9 @@ import type { UncaughtExceptionResponse } from '../config/uncaught-exception-han
 import { TaskRetries, bounded } from './internals/tasks/task-retries.js';
 import { classifyError } from '../errors/error-classification.js';
 import { TaskAssignor } from './internals/assignment/task-assignor.js';
+import { keyQueryMetadata, metadataForStore, serializeQueryKey, StreamsMetadataState, type MetadataSnapshot } from './internals/metadata/streams-metadata-state.js';
+import { KeyQueryMetadata, type KeyQueryOptions, type StreamsMetadata } from './streams-metadata.js';
+import type { Serde } from '@rivulet/serde';
 import { TaskManager, type LoopSensors } from './internals/tasks/task-manager.js';
 import { GlobalStateUpdater } from './internals/global/global-state-updater.js';
 import { sumDropped } from './internals/processing/dropped-records.js';
@@ -166,8 +172,13 @@ const MAX_RECORDS_PER_SLICE = 500;
  * const app = new StreamsApp(topology, { applicationId: 'word-count', brokers: ['127.0.0.1:9092'], processingGuarantee: 'exactly_once' });
  * app.state$.subscribe((s) => console.log('state', s));
  * await app.start();
+ *
+ * @typeParam S - The types of the topology's named stores (see `Topology`), inferred from the
+ * topology: they type {@link StreamsApp.store} and the other store accessors. Left out in a type
+ * (`app: StreamsApp`), any app: a typed app is assignable to it.
  */
-export class StreamsApp {
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the default accepts an app of any stores (a typed app narrows the accessors' parameters)
+export class StreamsApp<S extends StoreTypes = any> {
   /** The configuration in use: the options given, validated, with every default filled in. */
   readonly config: ResolvedStreamsConfig;
   private readonly stateSubject = new BehaviorSubject<StreamsAppState>('CREATED');
@@ -219,6 +230,8 @@ export class StreamsApp {
   private consumerCrashes = 0;
   private topicName: (name: string) => string = (name) => name;
   private partitionCounts = new Map<string, number>();
+  /** Which instance holds what, from the last assignment (interactive queries across instances). */
+  private readonly metadataState = new StreamsMetadataState(() => this.topology, () => this.topicName, () => this.partitionCounts, () => this.config.applicationServer);
   /** Every metric of the app (Kafka Streams' names): read by metrics() and the Prometheus endpoint. */
   private readonly registry: MetricsRegistry;
   private readonly sensors: LoopSensors;
@@ -238,6 +251,8 @@ export class StreamsApp {
    * (serdes, handler functions, a partitioner...). The returned app runs, closes and is queried as
    * a `StreamsApp` (`runApp(app)` takes it); see docs/operating.md#stream-threads.
    *
+   * @typeParam S - The store types of the module's topology, to type the app's store queries
+   * (`StoreTypesOf<ReturnType<typeof buildTopology>>`); left out, they are given at each query.
    * @param module - The module's URL (`new URL('./topology.js', import.meta.url)`), file URL or path.
    * @param config - The app's config; settings that hold functions must come from the module instead.
    * @param options - `data` for every thread's factory, the factory's export name, the query timeout.
@@ -254,8 +269,9 @@ export class StreamsApp {
    * await runApp(app);
    * ```
    */
-  static fromModule(module: URL | string, config: StreamsConfig, options?: StreamThreadsOptions): StreamThreadsApp {
-    return new StreamThreadsApp(module, config, options);
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- untyped unless given, as StreamsApp's
+  static fromModule<S extends StoreTypes = any>(module: URL | string, config: StreamsConfig, options?: StreamThreadsOptions): StreamThreadsApp<S> {
+    return new StreamThreadsApp<S>(module, config, options);
   }
 
   /**
@@ -263,17 +279,17 @@ export class StreamsApp {
    * nothing connects before `start()`. One stream thread: `numStreamThreads` above 1 needs
    * {@link StreamsApp.fromModule}.
    */
-  constructor(topology: Topology, config: StreamsConfig);
+  constructor(topology: Topology<S>, config: StreamsConfig);
   /**
    * With a Kafka client other than kafkajs: the runtime's unit tests pass the in-memory Kafka of
    * `client/internals/fake/`.
    *
    * @internal
    */
-  constructor(topology: Topology, config: StreamsConfig, clientFactory: (config: ResolvedStreamsConfig) => KafkaClientPort);
+  constructor(topology: Topology<S>, config: StreamsConfig, clientFactory: (config: ResolvedStreamsConfig) => KafkaClientPort);
   constructor(
     /** The topology the app runs. */
-    readonly topology: Topology,
+    readonly topology: Topology<S>,
     config: StreamsConfig,
     private readonly clientFactory: (config: ResolvedStreamsConfig) => KafkaClientPort = createKafkajsClient,
   ) {
@@ -452,6 +468,7 @@ export class StreamsApp {
       () => this.manager?.ownedTaskIds() ?? [],
       config.numStandbyReplicas,
       () => this.manager?.warmTaskIds() ?? [],
+      config.applicationServer,
     );
     const consumer = client.consumer({
       ...consumerSettings(config),
@@ -566,58 +583,163 @@ export class StreamsApp {
    * `{ staleReads: true }` is given. Window and session stores are read with
    * {@link StreamsApp.windowStore} and {@link StreamsApp.sessionStore}.
    *
+   * Typed stores: on a topology typed by `builder.build(...stores)` the key and value types come
+   * from the topology and a name it does not have is a type error; a {@link NamedStore} (the KTable
+   * of `count({ store: 'word-counts' })`, `Materialized.as<K, V>(name)`) can be passed instead of the
+   * name. On an untyped topology give the types: `app.store<string, bigint>('word-counts')`. At run
+   * time a wrong name throws an {@link UnknownStateStoreError} listing the store names, and a store
+   * of another kind an error naming the accessor that reads it.
+   *
    * @example
-   * app.store<string, bigint>('word-counts').get('kafka'); // 3n
+   * const app = new StreamsApp(builder.build(counts), config); // counts = grouped.count({ store: 'word-counts' })
+   * app.store('word-counts').get('kafka'); // 3n, typed bigint | undefined
+   * app.store(counts).get('kafka'); // the same, by the table
    */
-  store<K, V>(name: string, options?: StoreQueryOptions): ReadOnlyKeyValueStore<K, V> {
-    return compositeKeyValueStore<K, V>(name, this.queryableInstances(name, 'key-value', options));
+  store<N extends StoreNames<S, 'key-value' | 'versioned'>>(name: N, options?: StoreQueryOptions): KeyValueView<S[N & keyof S]>;
+  /** The key-value store a {@link NamedStore} names, typed by it. */
+  store<T extends StoreType<unknown, unknown, 'key-value' | 'versioned'>>(store: NamedStore<string, T>, options?: StoreQueryOptions): KeyValueView<T>;
+  /** A key-value store typed by the type arguments: `app.store<string, bigint>('word-counts')`. */
+  store<K = never, V = unknown>(name: ExplicitStoreName<S, K>, options?: StoreQueryOptions): ReadOnlyKeyValueStore<ExplicitKeyType<K>, V>;
+  store(store: string | NamedStore, options?: StoreQueryOptions): ReadOnlyKeyValueStore<unknown, unknown> {
+    const name = storeNameOf(store);
+    return compositeKeyValueStore(name, this.queryableInstances(name, 'key-value', options));
   }
 
   /**
    * The local instances of a window store, e.g. a windowed aggregation's, queryable while the app
    * runs. The DSL keeps each aggregate with the timestamp of its newest record: this view shows the
    * aggregates alone ({@link StreamsApp.timestampedWindowStore} shows both). Reads see the tasks this
-   * instance runs now.
+   * instance runs now. Typed as {@link StreamsApp.store} is: by the topology, by a
+   * {@link NamedStore}, or by type arguments.
    *
    * @example
    * // count({ store: 'clicks-per-minute' }) over TimeWindows.ofSizeAndGrace(60_000, 10_000)
-   * const clicks = app.windowStore<string, bigint>('clicks-per-minute');
+   * const clicks = app.windowStore('clicks-per-minute');
    * clicks.fetch('user-1', 120_000); // the count of user-1 in [120 s, 180 s), or undefined
    * for (const { key: start, value } of clicks.fetch('user-1', 0, Date.now())) console.log(start, value);
    */
-  windowStore<K, V>(name: string, options?: StoreQueryOptions): ReadOnlyWindowStore<K, V> {
-    return compositeWindowStore<K, V>(name, this.queryableInstances(name, 'window', options), 'without-timestamps');
+  windowStore<N extends StoreNames<S, 'window'>>(name: N, options?: StoreQueryOptions): ReadOnlyWindowStore<S[N & keyof S]['key'], S[N & keyof S]['value']>;
+  /** The window store a {@link NamedStore} names, typed by it. */
+  windowStore<K, V>(store: NamedStore<string, WindowStoreType<K, V>>, options?: StoreQueryOptions): ReadOnlyWindowStore<K, V>;
+  /** A window store typed by the type arguments: `app.windowStore<string, bigint>('clicks-per-minute')`. */
+  windowStore<K = never, V = unknown>(name: ExplicitStoreName<S, K>, options?: StoreQueryOptions): ReadOnlyWindowStore<ExplicitKeyType<K>, V>;
+  windowStore(store: string | NamedStore, options?: StoreQueryOptions): ReadOnlyWindowStore<unknown, unknown> {
+    const name = storeNameOf(store);
+    return compositeWindowStore(name, this.queryableInstances(name, 'window', options), 'without-timestamps');
   }
 
   /**
    * The local instances of a versioned key-value store (a versioned table's, or one built with
    * `Stores.versionedKeyValueStoreBuilder`), queryable while the app runs: the latest version of a
-   * key, or the version valid at a time within the store's history retention.
+   * key, or the version valid at a time within the store's history retention. Typed as
+   * {@link StreamsApp.store} is.
    *
    * @example
    * // builder.table('rates', { store: 'rates', versioned: { historyRetentionMs: 3_600_000 } })
-   * app.versionedStore<string, number>('rates').get('EUR', 1_700_000_000_000); // { value, timestamp, validTo }
+   * app.versionedStore('rates').get('EUR', 1_700_000_000_000); // { value, timestamp, validTo }
    */
-  versionedStore<K, V>(name: string, options?: StoreQueryOptions): ReadOnlyVersionedKeyValueStore<K, V> {
-    return compositeVersionedKeyValueStore<K, V>(name, this.queryableInstances(name, 'versioned', options));
+  versionedStore<N extends StoreNames<S, 'versioned'>>(name: N, options?: StoreQueryOptions): ReadOnlyVersionedKeyValueStore<S[N & keyof S]['key'], S[N & keyof S]['value']>;
+  /** The versioned store a {@link NamedStore} names, typed by it. */
+  versionedStore<K, V>(store: NamedStore<string, VersionedStoreType<K, V>>, options?: StoreQueryOptions): ReadOnlyVersionedKeyValueStore<K, V>;
+  /** A versioned store typed by the type arguments: `app.versionedStore<string, number>('rates')`. */
+  versionedStore<K = never, V = unknown>(name: ExplicitStoreName<S, K>, options?: StoreQueryOptions): ReadOnlyVersionedKeyValueStore<ExplicitKeyType<K>, V>;
+  versionedStore(store: string | NamedStore, options?: StoreQueryOptions): ReadOnlyVersionedKeyValueStore<unknown, unknown> {
+    const name = storeNameOf(store);
+    return compositeVersionedKeyValueStore(name, this.queryableInstances(name, 'versioned', options));
   }
 
   /** A timestamped window store (the DSL's windowed aggregations): each value with the timestamp of the newest record in its window. */
-  timestampedWindowStore<K, V>(name: string, options?: StoreQueryOptions): ReadOnlyWindowStore<K, ValueAndTimestamp<V>> {
-    return compositeTimestampedWindowStore<K, V>(name, this.queryableInstances(name, 'window', options));
+  timestampedWindowStore<N extends StoreNames<S, 'window'>>(name: N, options?: StoreQueryOptions): ReadOnlyWindowStore<S[N & keyof S]['key'], ValueAndTimestamp<S[N & keyof S]['value']>>;
+  /** The timestamped window store a {@link NamedStore} names, typed by it. */
+  timestampedWindowStore<K, V>(store: NamedStore<string, WindowStoreType<K, V>>, options?: StoreQueryOptions): ReadOnlyWindowStore<K, ValueAndTimestamp<V>>;
+  /** A timestamped window store typed by the type arguments. */
+  timestampedWindowStore<K = never, V = unknown>(name: ExplicitStoreName<S, K>, options?: StoreQueryOptions): ReadOnlyWindowStore<ExplicitKeyType<K>, ValueAndTimestamp<V>>;
+  timestampedWindowStore(store: string | NamedStore, options?: StoreQueryOptions): ReadOnlyWindowStore<unknown, ValueAndTimestamp<unknown>> {
+    const name = storeNameOf(store);
+    return compositeTimestampedWindowStore(name, this.queryableInstances(name, 'window', options));
   }
 
   /**
    * The local instances of a session store, e.g. a session-windowed aggregation's, queryable while
-   * the app runs. Reads see the tasks this instance runs now.
+   * the app runs. Reads see the tasks this instance runs now. Typed as {@link StreamsApp.store} is.
    *
    * @example
-   * for (const { key: session, value } of app.sessionStore<string, bigint>('clicks-per-session').fetch('user-1')) {
+   * for (const { key: session, value } of app.sessionStore('clicks-per-session').fetch('user-1')) {
    *   console.log(session.window.start, session.window.end, value);
    * }
    */
-  sessionStore<K, V>(name: string, options?: StoreQueryOptions): ReadOnlySessionStore<K, V> {
-    return compositeSessionStore<K, V>(name, this.queryableInstances(name, 'session', options));
+  sessionStore<N extends StoreNames<S, 'session'>>(name: N, options?: StoreQueryOptions): ReadOnlySessionStore<S[N & keyof S]['key'], S[N & keyof S]['value']>;
+  /** The session store a {@link NamedStore} names, typed by it. */
+  sessionStore<K, V>(store: NamedStore<string, SessionStoreType<K, V>>, options?: StoreQueryOptions): ReadOnlySessionStore<K, V>;
+  /** A session store typed by the type arguments: `app.sessionStore<string, bigint>('clicks-per-session')`. */
+  sessionStore<K = never, V = unknown>(name: ExplicitStoreName<S, K>, options?: StoreQueryOptions): ReadOnlySessionStore<ExplicitKeyType<K>, V>;
+  sessionStore(store: string | NamedStore, options?: StoreQueryOptions): ReadOnlySessionStore<unknown, unknown> {
+    const name = storeNameOf(store);
+    return compositeSessionStore(name, this.queryableInstances(name, 'session', options));
+  }
+
+  /**
+   * Which instance holds `key` of the store `storeName` (Kafka Streams' `queryMetadataForKey`): the
+   * `applicationServer` of the instance whose task holds it now (`activeHost`), those that keep a
+   * standby copy (`standbyHosts`), and its partition. The key is serialized with `keySerde` (the
+   * store's input key serde) and placed by Kafka's default partitioner over the store's task
+   * count, or by `options.partitioner` when its input was written with another. Every instance
+   * learns every instance's host and tasks in each assignment; while the app is not RUNNING
+   * (starting, rebalancing, restoring, closing) it answers {@link KeyQueryMetadata.NOT_AVAILABLE}:
+   * ask again shortly. The key need not exist: this says where it would be.
+   *
+   * @throws UnknownStateStoreError if the topology has no store `storeName`; TypeError for a serde that answers with a Promise.
+   *
+   * @example
+   * const where = app.queryMetadataForKey('word-counts', 'kafka', serdes.string());
+   * if (where === KeyQueryMetadata.NOT_AVAILABLE) return reply(503);
+   * if (`${where.activeHost.host}:${where.activeHost.port}` === app.config.applicationServer) return reply(200, app.store('word-counts').get('kafka'));
+   * return forward(where.activeHost); // its HTTP service answers from its own store
+   */
+  queryMetadataForKey<K>(storeName: string, key: K, keySerde: Serde<K>, options?: KeyQueryOptions): KeyQueryMetadata {
+    this.metadataState.assertStore(storeName);
+    const snapshot = this.metadataSnapshot();
+    if (snapshot === undefined) return KeyQueryMetadata.NOT_AVAILABLE;
+    const topic = snapshot.stores[storeName]?.topicWithMostPartitions;
+    if (topic === undefined) return keyQueryMetadata(snapshot, storeName, Buffer.alloc(0));
+    return keyQueryMetadata(snapshot, storeName, serializeQueryKey(keySerde, key, topic, storeName), options?.partitioner);
+  }
+
+  /**
+   * The instances that hold the store `storeName`, as its active tasks' or standby tasks' host
+   * (Kafka Streams' `streamsMetadataForStore`, `allMetadataForStore` before 3.0); every instance for
+   * a global store. Empty while the app is not RUNNING.
+   *
+   * @throws UnknownStateStoreError if the topology has no store `storeName`.
+   *
+   * @example
+   * for (const m of app.allMetadataForStore('word-counts')) console.log(m.hostInfo, m.topicPartitions);
+   */
+  allMetadataForStore(storeName: string): StreamsMetadata[] {
+    this.metadataState.assertStore(storeName);
+    const snapshot = this.metadataSnapshot();
+    return snapshot === undefined ? [] : metadataForStore(snapshot, storeName);
+  }
+
+  /**
+   * Every instance of the app that has an `applicationServer`, with its stores and partitions
+   * (Kafka Streams' `metadataForAllStreamsClients`). Empty while the app is not RUNNING.
+   *
+   * @example
+   * app.metadataForAllStreamsClients().map((m) => `${m.hostInfo.host}:${m.hostInfo.port}`); // ['app-1:7070', 'app-2:7070']
+   */
+  metadataForAllStreamsClients(): StreamsMetadata[] {
+    return [...(this.metadataSnapshot()?.hosts ?? [])];
+  }
+
+  /**
+   * The metadata of the last assignment while the app is RUNNING, else undefined: what the stream
+   * threads hand the supervisor.
+   *
+   * @internal
+   */
+  metadataSnapshot(): MetadataSnapshot | undefined {
+    return this.state === 'RUNNING' ? this.metadataState.snapshot() : undefined;
   }
 
   /** Checks the store exists and is of the kind asked for; returns its local instances, read at each query. */
@@ -638,7 +760,7 @@ export class StreamsApp {
       };
     }
     const builder = this.topology.stores().get(name);
-    if (builder === undefined) throw new Error(`the topology has no state store named '${name}'`);
+    if (builder === undefined) throw new UnknownStateStoreError(name, [...this.topology.stores().keys(), ...this.topology.globalStores().keys()]);
     assertStoreKind(name, builder, kind);
     const staleReads = options?.staleReads === true;
     return () => this.manager?.storeInstances(name, staleReads) ?? [];
@@ -867,6 +989,7 @@ export class StreamsApp {
 
   private onGroupJoin(manager: TaskManager, assignment: TopicPartition[], memberId: string, userData: Buffer | undefined): void {
     const started = this.rebalanceStartedAt ?? Date.now();
+    this.metadataState.onAssignment(TaskAssignor.assignedHosts(userData));
     // Not awaited by kafkajs: batches wait on this promise before touching tasks.
     this.assignmentDone = this.locked(async () => {
       if (this.stopping) return;
@@ -1214,3 +1337,6 @@ export class StreamsApp {
     this.stateSubject.next(state);
   }
 }
+
+// util.inspect(app) and JSON.stringify(app) show its id, state and config, never a secret (docs/security.md).
+printAppRedacted(StreamsApp);

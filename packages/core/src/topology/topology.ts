@@ -3,6 +3,7 @@ import type { Partitioner } from '../client/partitioner.js';
 import { TopologyError } from '../errors/topology-error.js';
 import type { ProcessorSupplier } from '../processor/processor.js';
 import type { StoreBuilder } from '../state/store-builder.js';
+import type { StoreTypes } from '../state/store-types.js';
 import type { InternalTopicDef, NodeDef, ProcessorNodeDef, SinkNodeDef, SourceNodeDef, TimestampExtractor, TopicNameExtractor } from './nodes.js';
 import { buildSubTopologies, type SubTopology } from './sub-topologies.js';
 import { describeTopology } from './describe.js';
@@ -58,8 +59,15 @@ export interface SinkOptions<K, V> {
  *   .addSource('lines', ['text-lines'], { key: serdes.string(), value: serdes.string() })
  *   .addProcessor('upper', upperSupplier, 'lines')
  *   .addSink('out', 'upper-lines', { key: serdes.string(), value: serdes.string() }, 'upper');
+ *
+ * @typeParam S - The types of its named stores, for the type checker only: the DSL's
+ * `builder.build(...stores)` fills it, and a `StreamsApp` or `TopologyTestDriver` of the topology
+ * then types `app.store(name)` from it. Left out (the Processor API's `new Topology()`,
+ * `builder.build()` given no stores), untyped: any store name, its types given as type arguments
+ * (`app.store<string, bigint>('word-counts')`), as before typed stores.
  */
-export class Topology {
+// eslint-disable-next-line @typescript-eslint/no-unused-vars, @typescript-eslint/no-explicit-any -- S is a phantom (only the type checker reads it); untyped by default
+export class Topology<S extends StoreTypes = any> {
   private readonly nodes = new Map<string, NodeDef>();
   private readonly storeBuilders = new Map<string, StoreBuilder>();
   private readonly internalTopics = new Map<string, InternalTopicDef>();

@@ -2,6 +2,8 @@ import confluentApi from '@kafkajs/confluent-schema-registry/dist/api/index.js';
 import type { SchemaRegistryAPIClient } from '@kafkajs/confluent-schema-registry/dist/api/index.js';
 import { SchemaRegistryClientError } from './schema-registry-client.js';
 import type { SchemaDefinition, SchemaRegistryClient, SchemaType, SubjectVersion } from './schema-registry-client.js';
+import { readConnection, tlsFailureFix } from './registry-connection.js';
+import type { SchemaRegistryAuth, SchemaRegistryTlsOptions } from './registry-connection.js';
 import { resolveRetry, withRetry } from './retry.js';
 import type { ResolvedRetry, RetryOptions } from './retry.js';
 
@@ -9,13 +11,18 @@ import type { ResolvedRetry, RetryOptions } from './retry.js';
 export interface SchemaRegistryClientOptions {
   /** The registry's base URL, e.g. `http://localhost:8081`. User info in it (`http://user:pass@host`) is taken as basic auth. */
   url: string;
-  /** HTTP basic auth (Confluent Cloud: the API key and secret). */
-  auth?: {
-    /** The user name (Confluent Cloud: the API key). */
-    username: string;
-    /** The password (Confluent Cloud: the API secret). */
-    password: string;
-  };
+  /** HTTP basic auth (Confluent Cloud: the API key and secret). Confluent's `basic.auth.user.info`. */
+  auth?: SchemaRegistryAuth;
+  /**
+   * HTTP basic auth as Confluent's `basic.auth.user.info` writes it, `'username:password'`: the
+   * same as `auth`, for a value kept in that form. Give one of `auth`, this, or user info in `url`.
+   */
+  basicAuthUserInfo?: string;
+  /**
+   * TLS to an `https://` registry: the CA to trust, a client certificate and key for mutual TLS;
+   * see {@link SchemaRegistryTlsOptions}. An `https://` URL without it trusts Node's bundled CAs.
+   */
+  tls?: SchemaRegistryTlsOptions;
   /**
    * Retries, with exponential backoff, of a request the registry did not answer or answered with
    * a 5xx (it is down, restarting, or overloaded). A 4xx is an answer and is not retried.
@@ -65,6 +72,11 @@ class ConfluentSchemaRegistryClient implements SchemaRegistryClient {
   private readonly api: SchemaRegistryAPIClient;
   private readonly retry: ResolvedRetry;
   private readonly host: string;
+  /** The basic-auth user, for messages; the password is never kept outside the HTTP client. */
+  private readonly username: string | undefined;
+  /** The password and TLS secrets, scrubbed from every message. */
+  private readonly secrets: readonly string[];
+  private readonly tls: boolean;
   private readonly schemasById = new Map<number, Promise<SchemaDefinition>>();
   private readonly idsByRegistration = new Map<string, Promise<number>>();
   private readonly versionsByLookup = new Map<string, Promise<SubjectVersion>>();
@@ -72,33 +84,29 @@ class ConfluentSchemaRegistryClient implements SchemaRegistryClient {
 
   constructor(options: SchemaRegistryClientOptions) {
     if (typeof options !== 'object' || options === null) throw new TypeError(`${FACTORY}: options are required: { url }`);
-    let url: URL;
-    try {
-      url = new URL(options.url);
-    } catch {
-      throw new TypeError(`${FACTORY}: options.url must be an http(s) URL like http://localhost:8081, got ${JSON.stringify(options.url)}`);
-    }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-      throw new TypeError(`${FACTORY}: options.url must be an http(s) URL, got ${JSON.stringify(options.url)}`);
-    }
-    let auth = options.auth;
-    if (auth === undefined && url.username !== '') {
-      auth = { username: decodeURIComponent(url.username), password: decodeURIComponent(url.password) };
-    }
-    if (auth !== undefined && (typeof auth.username !== 'string' || typeof auth.password !== 'string')) {
-      throw new TypeError(`${FACTORY}: options.auth must be { username: string, password: string }`);
-    }
-    url.username = '';
-    url.password = '';
-    this.host = url.href.replace(/\/$/, '');
+    const { host, auth, agent, secrets } = readConnection(FACTORY, options);
+    this.host = host;
+    this.username = auth?.username;
+    this.secrets = secrets;
+    this.tls = agent !== undefined;
     this.retry = resolveRetry(FACTORY, options.retry);
     this.api = createApiClient({
       host: this.host,
       clientId: options.clientId ?? 'rivulet',
       // Retries are Rivulet's (below): the library's only retry GETs, and a POST must be retried too.
       retry: { retries: 0 },
-      ...(auth === undefined ? {} : { auth }),
+      ...(auth === undefined ? {} : { auth: { username: auth.username, password: auth.password } }),
+      ...(agent === undefined ? {} : { agent }),
     });
+  }
+
+  /** What `util.inspect(client)` and `JSON.stringify(client)` show: never a password or key (docs/security.md). */
+  toJSON(): Record<string, unknown> {
+    return { url: this.host, ...(this.username === undefined ? {} : { auth: { username: this.username, password: '[redacted]' } }), tls: this.tls };
+  }
+
+  [Symbol.for('nodejs.util.inspect.custom')](_depth: number, options: object, inspect: (value: unknown, options: object) => string): string {
+    return `SchemaRegistryClient ${inspect(this.toJSON(), options)}`;
   }
 
   getSchemaById(id: number): Promise<SchemaDefinition> {
@@ -146,13 +154,38 @@ class ConfluentSchemaRegistryClient implements SchemaRegistryClient {
       (error, attempts) => {
         const { status, message, retriable } = classify(error);
         const errorCode = status === undefined ? undefined : errorCodeOf(status, message);
-        const detail = retriable
-          ? `schema registry ${this.host} unavailable: ${what} failed after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${message}`
-          : `schema registry ${this.host}: ${what} failed with ${status ?? 'no answer'}${errorCode !== undefined && errorCode !== status ? ` (error code ${errorCode})` : ''}: ${message}`;
-        return new SchemaRegistryClientError(detail, { status, errorCode, retriable, attempts }, { cause: error });
+        const tlsFix = status === undefined ? tlsFailureFix(message, this.tls) : undefined;
+        const refused = tlsFix !== undefined || status === 401 || status === 403;
+        const detail =
+          tlsFix !== undefined
+            ? `schema registry ${this.host}: ${what} failed in the TLS handshake: ${message}. Fix: ${tlsFix}`
+            : status === 401 || status === 403
+              ? `schema registry ${this.host}: ${what} failed with ${status}: ${this.refusal(status)}`
+              : retriable
+                ? `schema registry ${this.host} unavailable: ${what} failed after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${message}`
+                : `schema registry ${this.host}: ${what} failed with ${status ?? 'no answer'}${errorCode !== undefined && errorCode !== status ? ` (error code ${errorCode})` : ''}: ${message}`;
+        return new SchemaRegistryClientError(scrub(detail, this.secrets), { status, errorCode, retriable: retriable && !refused, attempts, refused }, { cause: error });
       },
     );
   }
+
+  /** Why the registry refused the client (401, 403), and the fix. */
+  private refusal(status: 401 | 403): string {
+    const user = this.username === undefined ? undefined : `'${this.username}'`;
+    if (status === 403) {
+      return `Forbidden: the registry authenticated user ${user ?? '(anonymous)'} but does not allow it this request. Fix: grant it access to the subject (the registry's RBAC or ACLs).`;
+    }
+    return user === undefined
+      ? 'Unauthorized: the registry requires credentials. Fix: set auth: { username, password } (Confluent Cloud: the API key and secret).'
+      : `Unauthorized: the registry refused the credentials of user ${user}. Fix: check auth.username and auth.password (Confluent Cloud: the API key and secret).`;
+  }
+}
+
+/** A message without the client's secrets, should a registry or proxy have echoed one. */
+function scrub(message: string, secrets: readonly string[]): string {
+  let out = message;
+  for (const secret of secrets) out = out.split(secret).join('[redacted]');
+  return out;
 }
 
 /** Shares one request between concurrent asks; a failure is not cached, so the next ask retries. */
@@ -205,7 +238,9 @@ function classify(error: unknown): { status: number | undefined; message: string
   const message = raw.replace(/^[^-]* - /, '');
   const status = typeof e.status === 'number' ? e.status : undefined;
   if (status === undefined || (status === 400 && message.startsWith('Error, status 400'))) {
-    return { status: undefined, message: message.replace(/^Error, status 400: /, ''), retriable: true };
+    const cause = message.replace(/^Error, status 400: /, '').trim();
+    // A TLS failure is an answer of sorts: the same certificate is refused again, so no retry.
+    return { status: undefined, message: cause, retriable: tlsFailureFix(cause, false) === undefined };
   }
   return { status, message, retriable: status >= 500 || status === 408 || status === 429 };
 }

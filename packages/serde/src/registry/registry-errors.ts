@@ -1,4 +1,4 @@
-import { IncompatibleSchemaError, SchemaRegistryError, SchemaRegistryUnavailableError, UnknownSchemaIdError } from '../errors.js';
+import { IncompatibleSchemaError, SchemaRegistryError, SchemaRegistryRefusedError, SchemaRegistryUnavailableError, UnknownSchemaIdError } from '../errors.js';
 import type { SerdeError } from '../serde.js';
 import { errorMessage } from '../internal/serde-errors.js';
 import { contextOf, whereSuffix } from '../internal/where.js';
@@ -63,6 +63,11 @@ export function subjectError(error: unknown, subject: string, action: 'register'
 function registryError(error: unknown, what: string, label: SerdeLabel, topic: string): SerdeError {
   const context = contextOf(label, topic);
   if (error instanceof SchemaRegistryClientError) {
+    if (error.refused) {
+      return new SchemaRegistryRefusedError(`${label.serde}: ${what}: ${error.message} ${whereSuffix(context)}`, context, error.status === undefined ? {} : { status: error.status }, {
+        cause: error,
+      });
+    }
     if (error.retriable) {
       return new SchemaRegistryUnavailableError(
         `${label.serde}: ${what}: ${error.message} ${whereSuffix(context)}`,

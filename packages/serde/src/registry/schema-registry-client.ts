@@ -80,10 +80,15 @@ export class SchemaRegistryClientError extends Error {
   readonly retriable: boolean;
   /** How many times the request was tried. */
   readonly attempts: number;
+  /**
+   * Whether the registry refused this client rather than the request: its credentials (401, 403)
+   * or the TLS handshake (an untrusted certificate). Never retriable: the client's settings must change.
+   */
+  readonly refused: boolean;
 
   constructor(
     message: string,
-    details: { status?: number | undefined; errorCode?: number | undefined; retriable?: boolean; attempts?: number },
+    details: { status?: number | undefined; errorCode?: number | undefined; retriable?: boolean; attempts?: number; refused?: boolean },
     options?: { cause?: unknown },
   ) {
     super(message, options);
@@ -92,6 +97,7 @@ export class SchemaRegistryClientError extends Error {
     this.errorCode = details.errorCode;
     this.retriable = details.retriable ?? false;
     this.attempts = details.attempts ?? 1;
+    this.refused = details.refused ?? false;
   }
 }
 

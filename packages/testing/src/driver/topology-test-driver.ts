@@ -1,9 +1,11 @@
-import { ConfigError, type DroppedRecordCounts, type KeyValueStore, type LocalTopologyRunnerOptions, type ReadOnlyKeyValueStore, type StateStore, type Topology } from '@rivulet/core';
+import { ConfigError, type DroppedRecordCounts, type KeyValueStore, type LocalTopologyRunnerOptions, type StateStore, type Topology } from '@rivulet/core';
 import { LocalTopologyRunner } from '@rivulet/core/internal';
 import type { Serde } from '@rivulet/serde';
 import { TestInputTopic } from './test-input-topic.js';
 import { TestOutputTopic } from './test-output-topic.js';
 import type { ReadOnlySessionStore, ReadOnlyWindowStore, ValueAndTimestamp, VersionedKeyValueStore } from '@rivulet/core';
+import { UnknownStateStoreError } from '@rivulet/core';
+import type { ExplicitKeyType, ExplicitStoreName, KeyValueStoreType, NamedStore, SessionStoreType, StoreNames, StoreTypes, VersionedStoreType, WindowStoreType } from '@rivulet/core';
 import { asSessionStore, asWindowStore, withoutTimestamps } from './window-store-views.js';
 
 /** Options of a {@link TopologyTestDriver}. */
@@ -61,7 +63,8 @@ function checkOptions(options: TopologyTestDriverOptions): void {
  * lines.pipeInput(null, 'the cat and the hat');
  * expect(counts.readKeyValuesToMap().get('the')).toBe(2n);
  */
-export class TopologyTestDriver {
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- as StreamsApp's: the default accepts a driver of any stores
+export class TopologyTestDriver<S extends StoreTypes = any> {
   /**
    * The runtime engine behind the driver (the same task code the StreamsApp runs).
    *
@@ -70,7 +73,7 @@ export class TopologyTestDriver {
   readonly runner: LocalTopologyRunner;
 
   constructor(
-    topology: Topology,
+    private readonly topology: Topology<S>,
     private readonly options: TopologyTestDriverOptions = {},
   ) {
     checkOptions(options);
@@ -81,8 +84,9 @@ export class TopologyTestDriver {
    * Makes a driver for a topology whose stores open asynchronously (persistent stores) and waits
    * until they are open.
    */
-  static async create(topology: Topology, options: TopologyTestDriverOptions = {}): Promise<TopologyTestDriver> {
-    const driver = new TopologyTestDriver(topology, options);
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- untyped unless the topology is typed
+  static async create<S extends StoreTypes = any>(topology: Topology<S>, options: TopologyTestDriverOptions = {}): Promise<TopologyTestDriver<S>> {
+    const driver = new TopologyTestDriver<S>(topology, options);
     await driver.runner.ready();
     return driver;
   }
@@ -139,55 +143,94 @@ export class TopologyTestDriver {
     return this.runner.droppedRecords();
   }
 
-  /** A key-value store of the topology (typed by you), for assertions on state. */
-  getKeyValueStore<K, V>(name: string): KeyValueStore<K, V> & ReadOnlyKeyValueStore<K, V> {
-    const store = this.getStateStore(name) as unknown as KeyValueStore<K, V>;
-    if (typeof store.get !== 'function' || typeof store.put !== 'function') throw new Error(`store '${name}' is not a key-value store`);
-    return store;
+  /**
+   * A key-value store of the topology, for assertions on state. Typed as `StreamsApp.store` is: by
+   * the topology (`builder.build(...stores)`; a name it does not have is then a type error), by a
+   * `NamedStore` (a table made with `{ store: name }`), or by type arguments on an untyped topology.
+   *
+   * @example
+   * const driver = new TopologyTestDriver(builder.build(counts)); // counts = grouped.count({ store: 'word-counts' })
+   * expect(driver.getKeyValueStore('word-counts').get('the')).toBe(2n);
+   */
+  getKeyValueStore<N extends StoreNames<S, 'key-value'>>(name: N): KeyValueStore<S[N & keyof S]['key'], S[N & keyof S]['value']>;
+  /** The key-value store a `NamedStore` names, typed by it. */
+  getKeyValueStore<K, V>(store: NamedStore<string, KeyValueStoreType<K, V>>): KeyValueStore<K, V>;
+  /** A key-value store typed by the type arguments: `driver.getKeyValueStore<string, bigint>('word-counts')`. */
+  getKeyValueStore<K = never, V = unknown>(name: ExplicitStoreName<S, K>): KeyValueStore<ExplicitKeyType<K>, V>;
+  getKeyValueStore(store: string | NamedStore): KeyValueStore<unknown, unknown> {
+    const name = nameOf(store);
+    const kv = this.getStateStore(name) as unknown as KeyValueStore<unknown, unknown>;
+    if (typeof kv.get !== 'function' || typeof kv.put !== 'function') throw new Error(`store '${name}' is not a key-value store`);
+    return kv;
   }
 
   /**
-   * A versioned key-value store of the topology (typed by you), e.g. a versioned table's: the latest
-   * version of a key, or the version valid at a time.
+   * A versioned key-value store of the topology, e.g. a versioned table's: the latest version of a
+   * key, or the version valid at a time. Typed as {@link TopologyTestDriver.getKeyValueStore} is.
    *
    * @example
    * expect(driver.getVersionedKeyValueStore<string, number>('rates').get('EUR', 1500)).toEqual({ value: 1.07, timestamp: 1000, validTo: 2000 });
    */
-  getVersionedKeyValueStore<K, V>(name: string): VersionedKeyValueStore<K, V> {
-    const store = this.getStateStore(name) as unknown as VersionedKeyValueStore<K, V> & { versioned?: boolean };
-    if (store.versioned !== true) throw new Error(`store '${name}' is not a versioned key-value store`);
-    return store;
+  getVersionedKeyValueStore<N extends StoreNames<S, 'versioned'>>(name: N): VersionedKeyValueStore<S[N & keyof S]['key'], S[N & keyof S]['value']>;
+  /** The versioned store a `NamedStore` names, typed by it. */
+  getVersionedKeyValueStore<K, V>(store: NamedStore<string, VersionedStoreType<K, V>>): VersionedKeyValueStore<K, V>;
+  /** A versioned store typed by the type arguments. */
+  getVersionedKeyValueStore<K = never, V = unknown>(name: ExplicitStoreName<S, K>): VersionedKeyValueStore<ExplicitKeyType<K>, V>;
+  getVersionedKeyValueStore(store: string | NamedStore): VersionedKeyValueStore<unknown, unknown> {
+    const name = nameOf(store);
+    const versioned = this.getStateStore(name) as unknown as VersionedKeyValueStore<unknown, unknown> & { versioned?: boolean };
+    if (versioned.versioned !== true) throw new Error(`store '${name}' is not a versioned key-value store`);
+    return versioned;
   }
 
   /**
-   * A window store of the topology (typed by you), e.g. a windowed aggregation's. The DSL keeps the
-   * newest record timestamp with each aggregate: this view shows the values alone
-   * ({@link TopologyTestDriver.getTimestampedWindowStore} shows both).
+   * A window store of the topology, e.g. a windowed aggregation's. The DSL keeps the newest record
+   * timestamp with each aggregate: this view shows the values alone
+   * ({@link TopologyTestDriver.getTimestampedWindowStore} shows both). Typed as
+   * {@link TopologyTestDriver.getKeyValueStore} is.
    *
    * @example
    * expect(driver.getWindowStore<string, bigint>('clicks-per-minute').fetch('user-1', 60_000)).toBe(3n);
    */
-  getWindowStore<K, V>(name: string): ReadOnlyWindowStore<K, V> {
-    const store = asWindowStore<K, unknown>(name, this.getStateStore(name));
-    return store.timestamped === true ? withoutTimestamps(store as ReadOnlyWindowStore<K, ValueAndTimestamp<V>>) : (store as ReadOnlyWindowStore<K, V>);
+  getWindowStore<N extends StoreNames<S, 'window'>>(name: N): ReadOnlyWindowStore<S[N & keyof S]['key'], S[N & keyof S]['value']>;
+  /** The window store a `NamedStore` names, typed by it. */
+  getWindowStore<K, V>(store: NamedStore<string, WindowStoreType<K, V>>): ReadOnlyWindowStore<K, V>;
+  /** A window store typed by the type arguments. */
+  getWindowStore<K = never, V = unknown>(name: ExplicitStoreName<S, K>): ReadOnlyWindowStore<ExplicitKeyType<K>, V>;
+  getWindowStore(store: string | NamedStore): ReadOnlyWindowStore<unknown, unknown> {
+    const name = nameOf(store);
+    const window = asWindowStore<unknown, unknown>(name, this.getStateStore(name));
+    return window.timestamped === true ? withoutTimestamps(window as ReadOnlyWindowStore<unknown, ValueAndTimestamp<unknown>>) : window;
   }
 
   /** A timestamped window store of the topology: each value with the timestamp of the newest record in its window. */
-  getTimestampedWindowStore<K, V>(name: string): ReadOnlyWindowStore<K, ValueAndTimestamp<V>> {
-    const store = asWindowStore<K, ValueAndTimestamp<V>>(name, this.getStateStore(name));
-    if (store.timestamped !== true) throw new Error(`window store '${name}' does not keep timestamps: read it with getWindowStore`);
-    return store;
+  getTimestampedWindowStore<N extends StoreNames<S, 'window'>>(name: N): ReadOnlyWindowStore<S[N & keyof S]['key'], ValueAndTimestamp<S[N & keyof S]['value']>>;
+  /** The timestamped window store a `NamedStore` names, typed by it. */
+  getTimestampedWindowStore<K, V>(store: NamedStore<string, WindowStoreType<K, V>>): ReadOnlyWindowStore<K, ValueAndTimestamp<V>>;
+  /** A timestamped window store typed by the type arguments. */
+  getTimestampedWindowStore<K = never, V = unknown>(name: ExplicitStoreName<S, K>): ReadOnlyWindowStore<ExplicitKeyType<K>, ValueAndTimestamp<V>>;
+  getTimestampedWindowStore(store: string | NamedStore): ReadOnlyWindowStore<unknown, ValueAndTimestamp<unknown>> {
+    const name = nameOf(store);
+    const window = asWindowStore<unknown, ValueAndTimestamp<unknown>>(name, this.getStateStore(name));
+    if (window.timestamped !== true) throw new Error(`window store '${name}' does not keep timestamps: read it with getWindowStore`);
+    return window;
   }
 
-  /** A session store of the topology (typed by you), e.g. a session-windowed aggregation's. */
-  getSessionStore<K, V>(name: string): ReadOnlySessionStore<K, V> {
-    return asSessionStore<K, V>(name, this.getStateStore(name));
+  /** A session store of the topology, e.g. a session-windowed aggregation's. Typed as {@link TopologyTestDriver.getKeyValueStore} is. */
+  getSessionStore<N extends StoreNames<S, 'session'>>(name: N): ReadOnlySessionStore<S[N & keyof S]['key'], S[N & keyof S]['value']>;
+  /** The session store a `NamedStore` names, typed by it. */
+  getSessionStore<K, V>(store: NamedStore<string, SessionStoreType<K, V>>): ReadOnlySessionStore<K, V>;
+  /** A session store typed by the type arguments. */
+  getSessionStore<K = never, V = unknown>(name: ExplicitStoreName<S, K>): ReadOnlySessionStore<ExplicitKeyType<K>, V>;
+  getSessionStore(store: string | NamedStore): ReadOnlySessionStore<unknown, unknown> {
+    const name = nameOf(store);
+    return asSessionStore<unknown, unknown>(name, this.getStateStore(name));
   }
 
   /** Any store of the topology by name, e.g. a window store. */
   getStateStore<S extends StateStore = StateStore>(name: string): S {
     const store = this.runner.store(name);
-    if (store === undefined) throw new Error(`the topology has no state store named '${name}'`);
+    if (store === undefined) throw new UnknownStateStoreError(name, [...this.topology.stores().keys(), ...this.topology.globalStores().keys()]);
     return store as S;
   }
 
@@ -195,4 +238,9 @@ export class TopologyTestDriver {
   close(): Promise<void> {
     return this.runner.close();
   }
+}
+
+/** The name of a store given by name or as a `NamedStore`. */
+function nameOf(store: string | NamedStore): string {
+  return typeof store === 'string' ? store : store.queryableStoreName;
 }

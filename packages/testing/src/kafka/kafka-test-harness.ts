@@ -1,7 +1,7 @@
 // Before kafkajs: @rivulet/core installs its fix of kafkajs's read_committed filter when it loads.
 import '@rivulet/core';
 import { randomBytes } from 'node:crypto';
-import { Kafka, logLevel, type Admin, type IHeaders } from 'kafkajs';
+import { Kafka, logLevel, type Admin, type IHeaders, type KafkaConfig } from 'kafkajs';
 
 /** A record as a test reads it back: bytes and their UTF-8 reading. */
 export interface HarnessRecord {
@@ -57,12 +57,20 @@ export class KafkaTestHarness {
   readonly brokers: string[];
   private readonly kafka: Kafka;
 
-  constructor(brokers: string | readonly string[] | undefined = process.env['KAFKA_BROKERS']) {
+  /**
+   * @param brokers - The bootstrap brokers (default `KAFKA_BROKERS`).
+   * @param security - TLS and SASL for a secured broker, as kafkajs takes them (for example the
+   *   super user's settings of the secured test broker).
+   *
+   * @example
+   * const kafka = new KafkaTestHarness('127.0.0.1:9094', { ssl: { ca: [caPem] }, sasl: { mechanism: 'scram-sha-512', username: 'admin', password } });
+   */
+  constructor(brokers: string | readonly string[] | undefined = process.env['KAFKA_BROKERS'], security: Pick<KafkaConfig, 'ssl' | 'sasl'> = {}) {
     if (brokers === undefined || brokers.length === 0) {
       throw new Error('KafkaTestHarness needs brokers: set KAFKA_BROKERS (the integration test setup does) or pass them');
     }
     this.brokers = typeof brokers === 'string' ? brokers.split(',') : [...brokers];
-    this.kafka = new Kafka({ clientId: 'rivulet-test-harness', brokers: this.brokers, logLevel: logLevel.NOTHING });
+    this.kafka = new Kafka({ clientId: 'rivulet-test-harness', brokers: this.brokers, logLevel: logLevel.NOTHING, ...security });
   }
 
   /** A name no other test or earlier run uses. */

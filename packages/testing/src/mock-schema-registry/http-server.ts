@@ -1,5 +1,6 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { SchemaRegistryClientError } from '@rivulet/serde';
 import type { SchemaDefinition, SchemaType } from '@rivulet/serde';
@@ -19,11 +20,26 @@ export interface MockSchemaRegistryServerOptions {
     /** The password clients must send. */
     password: string;
   };
+  /**
+   * Serve HTTPS with this certificate and key (PEM), as `https.createServer` takes them; with `ca`
+   * and `requestCert: true`, clients must also present a certificate signed by `ca` (mutual TLS).
+   * The URL is then `https://`. Tests make a throwaway CA and certificate for it.
+   */
+  tls?: {
+    /** The server's certificate chain, PEM. */
+    cert: string | Buffer;
+    /** The server's private key, PEM. */
+    key: string | Buffer;
+    /** The CA(s) that sign client certificates, for `requestCert`. */
+    ca?: string | Buffer;
+    /** Ask each client for a certificate and refuse one without a certificate signed by `ca`. */
+    requestCert?: boolean;
+  };
 }
 
 /** A {@link MockSchemaRegistry} served over HTTP. */
 export interface MockSchemaRegistryServer {
-  /** The base URL, e.g. `http://127.0.0.1:53412`. */
+  /** The base URL, e.g. `http://127.0.0.1:53412` (`https://` with `tls`). */
   readonly url: string;
   /** The port it listens on. */
   readonly port: number;
@@ -164,7 +180,7 @@ export async function listen(registry: MockSchemaRegistry, options: MockSchemaRe
   const requests: string[] = [];
   const sockets = new Set<Socket>();
 
-  const server = createServer((req, res) => {
+  const handle = (req: IncomingMessage, res: ServerResponse): void => {
     const url = new URL(req.url ?? '/', 'http://registry');
     requests.push(`${req.method ?? 'GET'} ${url.pathname}`);
     void (async () => {
@@ -194,7 +210,12 @@ export async function listen(registry: MockSchemaRegistry, options: MockSchemaRe
         }
       }
     })();
-  });
+  };
+  const { tls } = options;
+  const server =
+    tls === undefined
+      ? createServer(handle)
+      : createHttpsServer({ cert: tls.cert, key: tls.key, ...(tls.ca === undefined ? {} : { ca: tls.ca }), requestCert: tls.requestCert ?? false, rejectUnauthorized: tls.requestCert ?? false }, handle);
   server.on('connection', (socket: Socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
@@ -209,7 +230,7 @@ export async function listen(registry: MockSchemaRegistry, options: MockSchemaRe
   const { port } = server.address() as AddressInfo;
   const host = options.host ?? '127.0.0.1';
   return {
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    url: `${tls === undefined ? 'http' : 'https'}://${host.includes(':') ? `[${host}]` : host}:${port}`,
     port,
     requests,
     close: () =>

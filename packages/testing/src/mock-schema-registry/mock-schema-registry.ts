@@ -109,7 +109,15 @@ export class MockSchemaRegistry implements SchemaRegistryClient {
 
   /**
    * Serves this registry over HTTP (node:http on 127.0.0.1, a free port unless one is given) until
-   * the returned server is closed.
+   * the returned server is closed. With `auth`, each request needs those basic-auth credentials
+   * (401 otherwise); with `tls`, it serves HTTPS with that certificate (and, with `requestCert`,
+   * wants a client certificate): see docs/security.md.
+   *
+   * @example
+   * ```ts
+   * const server = await registry.listen({ auth: { username: 'app', password: 'pw' }, tls: { cert, key } });
+   * const client = schemaRegistryClient({ url: server.url, auth: { username: 'app', password: 'pw' }, tls: { ca } });
+   * ```
    */
   listen(options: MockSchemaRegistryServerOptions = {}): Promise<MockSchemaRegistryServer> {
     return listen(this, options);

@@ -173,6 +173,12 @@ export interface AdminPort {
   createTopics(topics: readonly NewTopic[]): Promise<void>;
   /** Names of the topics that exist. */
   listTopics(): Promise<string[]>;
+  /**
+   * Of topics that {@link AdminPort.listTopics} does not show, those the brokers refuse to describe
+   * (TOPIC_AUTHORIZATION_FAILED): they may exist, hidden by a missing ACL. Optional: an admin
+   * without it (the in-memory one) has no authorizer.
+   */
+  refusedTopics?(topics: readonly string[]): Promise<string[]>;
   /** Partition counts of existing topics; missing topics are absent from the map. */
   partitionCounts(topics: readonly string[]): Promise<Map<string, number>>;
   /** The group's committed offsets; a partition without one is absent from the map. Keys: `topic:partition`. */
@@ -256,7 +262,8 @@ export interface KafkaClientPort {
 export function isFencedError(error: unknown): boolean {
   // kafkajs may wrap the protocol error (retries exhausted): look at the causes too.
   for (let e = error as { type?: string; message?: string; cause?: unknown; originalError?: unknown } | undefined, depth = 0; e && depth < 4; depth++) {
-    if (e.type === 'INVALID_PRODUCER_EPOCH' || e.type === 'PRODUCER_FENCED' || e.type === 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED') return true;
+    // Not TRANSACTIONAL_ID_AUTHORIZATION_FAILED: a missing ACL, fatal (errors/authorization-error.ts).
+    if (e.type === 'INVALID_PRODUCER_EPOCH' || e.type === 'PRODUCER_FENCED') return true;
     // "an old epoch": a newer producer with the same transactional id, or the broker expired the
     // transaction (which also bumps the epoch). Either way this producer can no longer write;
     // the task is closed, and reopened with a new producer if the group still assigns it here.

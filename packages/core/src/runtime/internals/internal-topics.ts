@@ -1,11 +1,27 @@
 import type { AdminPort, NewTopic } from '../../client/internals/kafka-port.js';
 import type { ResolvedStreamsConfig } from '../../config/streams-config.js';
 import { changelogTopic } from '../../state/internals/changelog/changelog-topic.js';
+import { AuthorizationError, principalOf } from '../../errors/authorization-error.js';
 import { TopologyError } from '../../errors/topology-error.js';
 import type { Topology } from '../../topology/topology.js';
 import type { InternalTopicDef } from '../../topology/nodes.js';
 import type { SubTopology } from '../../topology/sub-topologies.js';
 import { missingTopic, notCopartitioned, topicProblemsError, type TopicProblem } from './topic-problems.js';
+
+/**
+ * A topic the app's principal may not describe is left out of the topic list, as if it did not
+ * exist: before reporting topics missing, ask the brokers which of them are refused, and fail with
+ * the ACL that is missing (READ on a source, WRITE on a sink) instead of "create it".
+ */
+async function throwIfRefused(admin: AdminPort, config: ResolvedStreamsConfig, read: readonly string[], write: readonly string[]): Promise<void> {
+  if (admin.refusedTopics === undefined) return;
+  const refused = new Set(await admin.refusedTopics([...read, ...write]));
+  if (refused.size === 0) return;
+  const principal = principalOf(config.sasl as { mechanism?: string; username?: string } | null, config.ssl);
+  const reads = read.filter((t) => refused.has(t));
+  const [operation, names] = reads.length > 0 ? (['READ', reads] as const) : (['WRITE', write.filter((t) => refused.has(t))] as const);
+  throw new AuthorizationError({ principal, operation, resourceKind: 'topic', resourceNames: names }, 'TOPIC_AUTHORIZATION_FAILED');
+}
 
 /**
  * Checks the topics an app reads and writes, and creates its internal topics with the admin client:
@@ -41,6 +57,7 @@ export async function createInternalTopics(
   const missingSinks = [...external].filter((t) => !sourceNames.has(t) && !counts.has(t));
   const missingGlobals = [...new Set(globalTopics)].filter((t) => !counts.has(t));
   if (missingSources.length + missingSinks.length + missingGlobals.length > 0) {
+    await throwIfRefused(admin, config, [...missingSources, ...missingGlobals], missingSinks);
     const suggested = suggestedPartitions(subs, internal, counts);
     for (const t of missingSources) problems.push(missingTopic('source', t, suggested(t), bootstrap));
     for (const t of missingSinks) problems.push(missingTopic('sink', t, suggested(t), bootstrap));

@@ -16,7 +16,7 @@ import type { Topology } from '../../topology/topology.js';
 import { StreamsApp, type StoreQueryOptions } from '../streams-app.js';
 import { mergeModuleConfig } from './thread-config.js';
 import type { StreamThreadFactory, StreamThreadSetup } from './stream-thread-module.js';
-import { serializeError, type ThreadCommand, type ThreadEvent, type ThreadQuery, type ThreadStart } from './thread-protocol.js';
+import { serializeError, type ThreadCommand, type ThreadEvent, type ThreadMetadata, type ThreadQuery, type ThreadStart } from './thread-protocol.js';
 import { serveSyncQueries } from './sync-query.js';
 import { threadMetrics } from './thread-queries.js';
 
@@ -98,6 +98,12 @@ function storeQuery(app: StreamsApp, q: Extract<ThreadQuery, { type: 'store' }>)
   return result;
 }
 
+/** The thread's answer to a `metadata` query. */
+function threadMetadata(app: StreamsApp): ThreadMetadata {
+  const storeNames = [...app.topology.stores().keys(), ...app.topology.globalStores().keys()];
+  return { storeNames, snapshot: app.metadataSnapshot() };
+}
+
 async function main(): Promise<void> {
   const start = workerData as ThreadStart;
   let app: StreamsApp | undefined;
@@ -140,6 +146,7 @@ async function main(): Promise<void> {
       return { ...m, all: threadMetrics(m.all, threadClientId) };
     }
     if (q.type === 'health') return running.health(q.livenessWindowMs);
+    if (q.type === 'metadata') return threadMetadata(running);
     return storeQuery(running, q);
   });
   running.errors$.subscribe((error) => post({ type: 'error', error: serializeError(error) }));

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { BehaviorSubject, Observable, Subject, filter, firstValueFrom } from 'rxjs';
 import type { ResolvedStreamsConfig, StreamsConfig } from '../../config/streams-config.js';
 import { resolveConfig } from '../../config/validate.js';
+import { printAppRedacted } from '../../config/redaction.js';
 import type { StreamsError } from '../../errors/streams-error.js';
 import type { Metric } from '../../metrics/metric.js';
 import type { ReadOnlyKeyValueStore } from '../../state/key-value-store.js';
@@ -10,6 +11,7 @@ import type { ReadOnlySessionStore } from '../../state/session-store.js';
 import type { ValueAndTimestamp } from '../../state/value-and-timestamp.js';
 import type { ReadOnlyVersionedKeyValueStore } from '../../state/versioned-key-value-store.js';
 import type { ReadOnlyWindowStore } from '../../state/window-store.js';
+import { storeNameOf, type ExplicitKeyType, type ExplicitStoreName, type KeyValueView, type NamedStore, type SessionStoreType, type StoreNames, type StoreType, type StoreTypes, type VersionedStoreType, type WindowStoreType } from '../../state/store-types.js';
 import { cleanUpStateDirectory, lockStateDirectory, type StateDirectoryLock } from '../../state/internals/state-directory/state-directory.js';
 import type { HealthStatus, RebalanceEvent, StoreQueryOptions, StreamsAppState, StreamsMetrics } from '../streams-app.js';
 import { assertSendable, threadConfig, threadName } from './thread-config.js';
@@ -17,6 +19,9 @@ import { StreamThreadHandle, type ThreadSpec } from './stream-thread-handle.js';
 import { clientLevelMetrics, mergeThreadHealth, mergeThreadMetrics, threadStoreView, type QueryTarget, type ThreadStoreKind } from './thread-queries.js';
 import { appStateOf, decideOnThreadFailure, type SupervisorPhase } from './thread-states.js';
 import { moduleUrlOf } from './worker-launch.js';
+import { threadsKeyQueryMetadata, threadsMetadataForAllClients, threadsMetadataForStore } from './thread-metadata.js';
+import type { KeyQueryMetadata, KeyQueryOptions, StreamsMetadata } from '../streams-metadata.js';
+import type { Serde } from '@rivulet/serde';
 
 /** Options of the module form besides the config ({@link StreamThreadsApp}). */
 export interface StreamThreadsOptions {
@@ -51,8 +56,13 @@ const CLOSE_DEADLINE_MS = 120_000;
  * });
  * await app.start();
  * app.store<string, bigint>('word-counts').get('kafka'); // from whichever thread runs the key's task
+ *
+ * @typeParam S - The types of the topology's named stores, given as `fromModule`'s type argument
+ * (`StreamsApp.fromModule<StoreTypesOf<typeof topology>>(...)`); left out, the stores are typed by
+ * type arguments at each query. Left out in a type (`app: StreamThreadsApp`), any app.
  */
-export class StreamThreadsApp {
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- as StreamsApp's: the default accepts an app of any stores
+export class StreamThreadsApp<S extends StoreTypes = any> {
   /** The configuration in use, validated, every default filled in (the main thread's logger and handler included). */
   readonly config: ResolvedStreamsConfig;
   /** The module the threads build their topology from, as a file URL. */
@@ -287,33 +297,96 @@ export class StreamThreadsApp {
   /**
    * A key-value store over every thread's tasks (interactive queries), as `StreamsApp.store`. Each
    * read asks the threads synchronously; a thread starting or being replaced makes it throw an
-   * `InvalidStateStoreError` (query again) unless `{ staleReads: true }`.
+   * `InvalidStateStoreError` (query again) unless `{ staleReads: true }`. Typed as
+   * `StreamsApp.store` is, by the stores given as `fromModule`'s type argument, by a `NamedStore`,
+   * or by type arguments.
    *
    * @example
    * app.store<string, bigint>('word-counts').get('kafka'); // 3n
    */
-  store<K, V>(name: string, options?: StoreQueryOptions): ReadOnlyKeyValueStore<K, V> {
-    return this.view(name, 'key-value', options);
+  store<N extends StoreNames<S, 'key-value' | 'versioned'>>(name: N, options?: StoreQueryOptions): KeyValueView<S[N & keyof S]>;
+  /** The key-value store a `NamedStore` names, typed by it. */
+  store<T extends StoreType<unknown, unknown, 'key-value' | 'versioned'>>(store: NamedStore<string, T>, options?: StoreQueryOptions): KeyValueView<T>;
+  /** A key-value store typed by the type arguments. */
+  store<K = never, V = unknown>(name: ExplicitStoreName<S, K>, options?: StoreQueryOptions): ReadOnlyKeyValueStore<ExplicitKeyType<K>, V>;
+  store(store: string | NamedStore, options?: StoreQueryOptions): ReadOnlyKeyValueStore<unknown, unknown> {
+    return this.view(storeNameOf(store), 'key-value', options);
   }
 
   /** A window store over every thread's tasks, as `StreamsApp.windowStore`. */
-  windowStore<K, V>(name: string, options?: StoreQueryOptions): ReadOnlyWindowStore<K, V> {
-    return this.view(name, 'window', options);
+  windowStore<N extends StoreNames<S, 'window'>>(name: N, options?: StoreQueryOptions): ReadOnlyWindowStore<S[N & keyof S]['key'], S[N & keyof S]['value']>;
+  /** The window store a `NamedStore` names, typed by it. */
+  windowStore<K, V>(store: NamedStore<string, WindowStoreType<K, V>>, options?: StoreQueryOptions): ReadOnlyWindowStore<K, V>;
+  /** A window store typed by the type arguments. */
+  windowStore<K = never, V = unknown>(name: ExplicitStoreName<S, K>, options?: StoreQueryOptions): ReadOnlyWindowStore<ExplicitKeyType<K>, V>;
+  windowStore(store: string | NamedStore, options?: StoreQueryOptions): ReadOnlyWindowStore<unknown, unknown> {
+    return this.view(storeNameOf(store), 'window', options);
   }
 
   /** A timestamped window store over every thread's tasks, as `StreamsApp.timestampedWindowStore`. */
-  timestampedWindowStore<K, V>(name: string, options?: StoreQueryOptions): ReadOnlyWindowStore<K, ValueAndTimestamp<V>> {
-    return this.view(name, 'timestamped-window', options);
+  timestampedWindowStore<N extends StoreNames<S, 'window'>>(name: N, options?: StoreQueryOptions): ReadOnlyWindowStore<S[N & keyof S]['key'], ValueAndTimestamp<S[N & keyof S]['value']>>;
+  /** The timestamped window store a `NamedStore` names, typed by it. */
+  timestampedWindowStore<K, V>(store: NamedStore<string, WindowStoreType<K, V>>, options?: StoreQueryOptions): ReadOnlyWindowStore<K, ValueAndTimestamp<V>>;
+  /** A timestamped window store typed by the type arguments. */
+  timestampedWindowStore<K = never, V = unknown>(name: ExplicitStoreName<S, K>, options?: StoreQueryOptions): ReadOnlyWindowStore<ExplicitKeyType<K>, ValueAndTimestamp<V>>;
+  timestampedWindowStore(store: string | NamedStore, options?: StoreQueryOptions): ReadOnlyWindowStore<unknown, ValueAndTimestamp<unknown>> {
+    return this.view(storeNameOf(store), 'timestamped-window', options);
   }
 
   /** A session store over every thread's tasks, as `StreamsApp.sessionStore`. */
-  sessionStore<K, V>(name: string, options?: StoreQueryOptions): ReadOnlySessionStore<K, V> {
-    return this.view(name, 'session', options);
+  sessionStore<N extends StoreNames<S, 'session'>>(name: N, options?: StoreQueryOptions): ReadOnlySessionStore<S[N & keyof S]['key'], S[N & keyof S]['value']>;
+  /** The session store a `NamedStore` names, typed by it. */
+  sessionStore<K, V>(store: NamedStore<string, SessionStoreType<K, V>>, options?: StoreQueryOptions): ReadOnlySessionStore<K, V>;
+  /** A session store typed by the type arguments. */
+  sessionStore<K = never, V = unknown>(name: ExplicitStoreName<S, K>, options?: StoreQueryOptions): ReadOnlySessionStore<ExplicitKeyType<K>, V>;
+  sessionStore(store: string | NamedStore, options?: StoreQueryOptions): ReadOnlySessionStore<unknown, unknown> {
+    return this.view(storeNameOf(store), 'session', options);
   }
 
   /** A versioned key-value store over every thread's tasks, as `StreamsApp.versionedStore`. */
-  versionedStore<K, V>(name: string, options?: StoreQueryOptions): ReadOnlyVersionedKeyValueStore<K, V> {
-    return this.view(name, 'versioned', options);
+  versionedStore<N extends StoreNames<S, 'versioned'>>(name: N, options?: StoreQueryOptions): ReadOnlyVersionedKeyValueStore<S[N & keyof S]['key'], S[N & keyof S]['value']>;
+  /** The versioned store a `NamedStore` names, typed by it. */
+  versionedStore<K, V>(store: NamedStore<string, VersionedStoreType<K, V>>, options?: StoreQueryOptions): ReadOnlyVersionedKeyValueStore<K, V>;
+  /** A versioned store typed by the type arguments. */
+  versionedStore<K = never, V = unknown>(name: ExplicitStoreName<S, K>, options?: StoreQueryOptions): ReadOnlyVersionedKeyValueStore<ExplicitKeyType<K>, V>;
+  versionedStore(store: string | NamedStore, options?: StoreQueryOptions): ReadOnlyVersionedKeyValueStore<unknown, unknown> {
+    return this.view(storeNameOf(store), 'versioned', options);
+  }
+
+  /**
+   * Which instance holds `key` of a store, as `StreamsApp.queryMetadataForKey`: every thread learns
+   * every instance's `applicationServer` and tasks from its assignment; the key is serialized and
+   * partitioned here, on the main thread. `KeyQueryMetadata.NOT_AVAILABLE` while the app (any of
+   * its threads) is not RUNNING.
+   *
+   * @example
+   * const where = app.queryMetadataForKey('word-counts', 'kafka', serdes.string());
+   * where.activeHost; // { host: 'app-2.internal', port: 7070 }
+   */
+  queryMetadataForKey<K>(storeName: string, key: K, keySerde: Serde<K>, options?: KeyQueryOptions): KeyQueryMetadata {
+    return threadsKeyQueryMetadata(this.state, this.targets(), storeName, key, keySerde, options);
+  }
+
+  /**
+   * The instances that hold a store, actively or as a standby, as `StreamsApp.allMetadataForStore`.
+   * Empty while the app is not RUNNING.
+   *
+   * @example
+   * app.allMetadataForStore('word-counts').map((m) => m.hostInfo.port); // [7070, 7071]
+   */
+  allMetadataForStore(storeName: string): StreamsMetadata[] {
+    return threadsMetadataForStore(this.state, this.targets(), storeName);
+  }
+
+  /**
+   * Every instance of the app that has an `applicationServer`, as
+   * `StreamsApp.metadataForAllStreamsClients`. Empty while the app is not RUNNING.
+   *
+   * @example
+   * app.metadataForAllStreamsClients().length; // the instances running now
+   */
+  metadataForAllStreamsClients(): StreamsMetadata[] {
+    return threadsMetadataForAllClients(this.state, this.targets());
   }
 
   /**
@@ -377,3 +450,6 @@ export class StreamThreadsApp {
     return mergeThreadHealth(this.state, threads, this.fatalError);
   }
 }
+
+// util.inspect(app) and JSON.stringify(app) show its id, state and config, never a secret (docs/security.md).
+printAppRedacted(StreamThreadsApp);

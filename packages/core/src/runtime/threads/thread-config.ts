@@ -14,7 +14,7 @@ import type { ResolvedStreamsConfig, StreamsConfig } from '../../config/streams-
 export const MAIN_THREAD_SETTINGS: ReadonlySet<string> = new Set(['logger', 'uncaughtExceptionHandler']);
 
 /** Settings a thread's module cannot give: they name the app and its place, and must be the same for every thread. */
-export const APP_SETTINGS: ReadonlySet<string> = new Set(['applicationId', 'brokers', 'clientId', 'stateDir', 'numStreamThreads', 'uncaughtExceptionHandler']);
+export const APP_SETTINGS: ReadonlySet<string> = new Set(['applicationId', 'brokers', 'clientId', 'stateDir', 'numStreamThreads', 'uncaughtExceptionHandler', 'applicationServer']);
 
 /** The name of thread `index` of an app with this client id: Kafka Streams' `<client.id>-StreamThread-<n>`. */
 export function threadName(clientId: string, index: number): string {

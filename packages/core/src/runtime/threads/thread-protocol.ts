@@ -7,6 +7,7 @@ import type { MessagePort } from 'node:worker_threads';
 import { StreamsError, type ErrorAction, type ErrorCategory } from '../../errors/streams-error.js';
 import type { HealthStatus, RebalanceEvent, StreamsAppState, StreamsMetrics } from '../streams-app.js';
 import type { QueryableStoreKind } from '../internals/stores/composite-store.js';
+import type { MetadataSnapshot } from '../internals/metadata/streams-metadata-state.js';
 import type { LogLevel } from '../../config/logger.js';
 
 /** What the supervisor gives a thread when it starts it (the worker's `workerData`). */
@@ -78,6 +79,8 @@ export type ThreadCommand =
 export type ThreadQuery =
   | { readonly id: number; readonly type: 'metrics' }
   | { readonly id: number; readonly type: 'health'; readonly livenessWindowMs: number }
+  /** Which instance holds what: answered with a {@link ThreadMetadata}. */
+  | { readonly id: number; readonly type: 'metadata' }
   | {
       readonly id: number;
       readonly type: 'store';
@@ -97,6 +100,16 @@ export type ThreadMetrics = StreamsMetrics;
 
 /** A thread's health as it answers a `health` query. */
 export type ThreadHealth = HealthStatus;
+
+/**
+ * A thread's answer to a `metadata` query: its topology's store names, and the metadata of its
+ * last assignment while its app is RUNNING (every thread is a member of the group and learns every
+ * instance's hosts).
+ */
+export interface ThreadMetadata {
+  readonly storeNames: readonly string[];
+  readonly snapshot: MetadataSnapshot | undefined;
+}
 
 /** An error, its StreamsError fields and its cause chain (at most 5 deep), as plain data. */
 export function serializeError(error: unknown, depth = 0): SerializedError {

@@ -20,7 +20,7 @@ export interface QueryTarget {
   /** Whether the thread is up and can answer (not starting, not being replaced, not ended). */
   readonly queryable: boolean;
   /** Asks the thread; throws what the query threw there, or a timeout. */
-  ask(question: Omit<Extract<ThreadQuery, { type: 'store' }>, 'id'> | { type: 'metrics' } | { type: 'health'; livenessWindowMs: number }): unknown;
+  ask(question: Omit<Extract<ThreadQuery, { type: 'store' }>, 'id'> | { type: 'metrics' } | { type: 'health'; livenessWindowMs: number } | { type: 'metadata' }): unknown;
 }
 
 /** The view kinds of `store`, `windowStore`, `timestampedWindowStore`, `sessionStore`, `versionedStore`. */

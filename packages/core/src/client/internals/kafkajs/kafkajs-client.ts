@@ -20,6 +20,7 @@ import kafkajs, {
   type RecordMetadata,
   type TopicMessages,
 } from 'kafkajs';
+import { authorizationType, principalOf, toAuthorizationError, type AuthorizationContext } from '../../../errors/authorization-error.js';
 import { kafkajsLogCreator } from './kafkajs-log.js';
 import { missingKafkajsPatches } from './kafkajs-patches.js';
 import type {
@@ -80,6 +81,8 @@ export class KafkajsClient implements KafkaClientPort {
   readonly kafka: Kafka;
   /** Its configuration: each group consumer gets a kafkajs client of its own, with its own sockets. */
   private readonly kafkaConfig: KafkaConfig;
+  /** Who the brokers see (`User:<name>` with SASL PLAIN or SCRAM), named in authorization errors. */
+  private readonly principal: string;
 
   constructor(options: KafkajsClientOptions) {
     const { logger } = options;
@@ -108,22 +111,25 @@ export class KafkajsClient implements KafkaClientPort {
       logCreator: kafkajsLogCreator(logger),
     };
     this.kafka = new Kafka(this.kafkaConfig);
+    this.principal = principalOf(options.sasl as { mechanism?: string; username?: string } | undefined, options.ssl);
   }
 
   /** Makes a kafkajs group consumer with these options. */
   consumer(options: ConsumerOptions): ConsumerPort {
     const sockets = new SocketTracker();
-    return new KafkajsConsumer(new Kafka({ ...this.kafkaConfig, socketFactory: sockets.factory }), options, sockets);
+    return new KafkajsConsumer(new Kafka({ ...this.kafkaConfig, socketFactory: sockets.factory }), options, sockets, this.principal);
   }
 
   /** Makes a kafkajs producer; transactional when `options.transactionalId` is set. */
   producer(options: ProducerOptions): ProducerPort {
-    return new KafkajsProducer(this.kafka, options);
+    return new KafkajsProducer(this.kafka, options, this.principal);
   }
 
   /** Makes a kafkajs admin client. */
   admin(): AdminPort {
-    return new KafkajsAdmin(this.kafka.admin());
+    // The probe for refused topics must not retry: a topic that does not exist is answered
+    // UNKNOWN_TOPIC_OR_PARTITION, which kafkajs retries for tens of seconds.
+    return new KafkajsAdmin(this.kafka.admin(), () => new Kafka({ ...this.kafkaConfig, retry: { retries: 0 } }).admin(), this.principal);
   }
 }
 
@@ -264,10 +270,16 @@ class KafkajsProducer implements ProducerPort {
   private readonly acks: number;
   private readonly compression: CompressionTypes;
   private readonly transactional: boolean;
+  /** What a refusal of its transactional id or of a send is about. */
+  private readonly refusal: { transactionalId: AuthorizationContext; write: (topics: readonly string[]) => AuthorizationContext };
 
-  constructor(kafka: Kafka, options: ProducerOptions) {
+  constructor(kafka: Kafka, options: ProducerOptions, principal: string) {
     assertCompressionAvailable(options.compression);
     this.transactional = options.transactionalId !== undefined;
+    this.refusal = {
+      transactionalId: { principal, operation: 'WRITE', resourceKind: 'transactional id', resourceNames: options.transactionalId !== undefined ? [options.transactionalId] : [] },
+      write: (topics) => ({ principal, operation: 'WRITE', resourceKind: 'topic', resourceNames: [...new Set(topics)] }),
+    };
     this.acks = options.acks;
     this.compression = COMPRESSION[options.compression];
     this.producer = kafka.producer({
@@ -319,6 +331,14 @@ class KafkajsProducer implements ProducerPort {
   }
 
   async connect(): Promise<void> {
+    try {
+      await this.connectAndFence();
+    } catch (err) {
+      throw toAuthorizationError(err, this.refusal.transactionalId);
+    }
+  }
+
+  private async connectAndFence(): Promise<void> {
     await this.producer.connect();
     // Fix (found by test/zombie.int.test.ts and the exactly_once crash test): kafkajs's connect()
     // sends only the idempotent InitProducerId, without the transactional id, which fences nothing.
@@ -338,11 +358,23 @@ class KafkajsProducer implements ProducerPort {
       records,
       (topicMessages) => this.producer.sendBatch({ topicMessages, acks: this.acks, compression: this.compression }),
       maxRequestBytes,
-    );
+    ).catch((err: unknown) => {
+      throw this.refused(err, records);
+    });
+  }
+
+  /** A refused send or transaction call, said as the ACL it lacks; other errors as they are. */
+  private refused(err: unknown, records: readonly OutgoingRecord[]): unknown {
+    const type = authorizationType(err);
+    if (type === undefined) return err;
+    return toAuthorizationError(err, type === 'TOPIC_AUTHORIZATION_FAILED' ? this.refusal.write(records.map((r) => r.topic)) : this.refusal.transactionalId);
   }
 
   async beginTransaction(): Promise<TransactionPort> {
-    const tx = await this.producer.transaction();
+    const tx = await this.producer.transaction().catch((err: unknown) => {
+      throw this.refused(err, []);
+    });
+    const refused = (err: unknown, records: readonly OutgoingRecord[]): unknown => this.refused(err, records);
     const compression = this.compression;
     // Sends of this transaction not yet acknowledged. The runtime flushes before it commits; this
     // makes sure of it, as an EndTxn sent beside an AddPartitionsToTxn or Produce of the same
@@ -353,7 +385,9 @@ class KafkajsProducer implements ProducerPort {
     };
     return {
       async send(records, maxRequestBytes) {
-        const sent = sendInRequests(records, (topicMessages) => tx.sendBatch({ topicMessages, acks: -1, compression }), maxRequestBytes);
+        const sent = sendInRequests(records, (topicMessages) => tx.sendBatch({ topicMessages, acks: -1, compression }), maxRequestBytes).catch((err: unknown) => {
+          throw refused(err, records);
+        });
         const tracked = sent.then(
           () => undefined,
           () => undefined,
@@ -543,12 +577,17 @@ class KafkajsConsumer implements ConsumerPort {
   /** A kafkajs run() in flight (the first or a restart): it resolves once the member has joined. */
   private starting: Promise<void> | undefined;
 
+  /** What a refusal of its group or topics is about. */
+  private readonly refusal: AuthorizationContext;
+
   constructor(
     kafka: Kafka,
     options: ConsumerOptions,
     private readonly sockets: SocketTracker,
+    principal: string,
   ) {
     this.fromBeginning = options.fromBeginning;
+    this.refusal = { principal, operation: 'READ', resourceKind: 'group', resourceNames: [options.groupId] };
     this.consumer = kafka.consumer({
       // Restarts after a crash are done here, not by kafkajs (see restart()). kafkajs decides to
       // restart after its own disconnect, then sets a timer whose start() reconnects: a disconnect()
@@ -581,7 +620,11 @@ class KafkajsConsumer implements ConsumerPort {
     return this.consumer.connect();
   }
 
+  /** The topics subscribed to: a refused fetch names them (the broker's answer does not). */
+  private topics: readonly string[] = [];
+
   subscribe(topics: readonly string[]): Promise<void> {
+    this.topics = [...topics];
     return this.consumer.subscribe({ topics: [...topics], fromBeginning: this.fromBeginning });
   }
 
@@ -609,7 +652,11 @@ class KafkajsConsumer implements ConsumerPort {
       this.restartPlanned = false;
       // Scheduled before the app hears of the crash: a disconnect() it makes on hearing clears it.
       if (restart) this.scheduleRestart((payload.error as { retryTime?: number }).retryTime || RESTART_DELAY_MS);
-      events.onCrash(payload.error, restart);
+      // A refusal (its group, or a topic it fetches) is said as the ACL it lacks.
+      const error = authorizationType(payload.error) === 'TOPIC_AUTHORIZATION_FAILED'
+        ? toAuthorizationError(payload.error, { ...this.refusal, resourceKind: 'topic', resourceNames: this.topics })
+        : toAuthorizationError(payload.error, this.refusal);
+      events.onCrash(error as Error, restart);
     });
     this.runConfig = {
       autoCommit: false,
@@ -684,7 +731,11 @@ class KafkajsConsumer implements ConsumerPort {
 }
 
 class KafkajsAdmin implements AdminPort {
-  constructor(private readonly admin: Admin) {}
+  constructor(
+    private readonly admin: Admin,
+    private readonly probeAdmin: () => Admin,
+    private readonly principal: string,
+  ) {}
 
   connect(): Promise<void> {
     return this.admin.connect();
@@ -709,9 +760,14 @@ class KafkajsAdmin implements AdminPort {
       });
     } catch (err) {
       // Another instance of the app created them first: that is fine.
-      const e = err as { type?: string; errors?: { type?: string }[] };
+      const e = err as { type?: string; topic?: string; errors?: { type?: string; topic?: string }[] };
       const all = e.errors ?? [e];
-      if (!all.every((x) => x.type === 'TOPIC_ALREADY_EXISTS')) throw err;
+      if (!all.every((x) => x.type === 'TOPIC_ALREADY_EXISTS')) {
+        // kafkajs names each refused topic (KafkaJSCreateTopicError.topic), not the ACL: say it.
+        const refused = all.filter((x) => x.type === 'TOPIC_AUTHORIZATION_FAILED').map((x) => x.topic ?? '');
+        const names = refused.every((t) => t !== '') ? refused : missing.map((t) => t.topic);
+        throw toAuthorizationError(err, { principal: this.principal, operation: 'CREATE', resourceKind: 'topic', resourceNames: names });
+      }
     }
     await this.waitForLeaders(missing.map((t) => t.topic), 60_000);
   }
@@ -736,6 +792,24 @@ class KafkajsAdmin implements AdminPort {
 
   listTopics(): Promise<string[]> {
     return this.admin.listTopics();
+  }
+
+  async refusedTopics(topics: readonly string[]): Promise<string[]> {
+    if (topics.length === 0) return [];
+    const probe = this.probeAdmin();
+    await probe.connect();
+    try {
+      const refused: string[] = [];
+      for (const topic of topics) {
+        // One topic per request: the broker answers each, kafkajs throws the first error only.
+        await probe.fetchTopicMetadata({ topics: [topic] }).catch((err: unknown) => {
+          if (authorizationType(err) === 'TOPIC_AUTHORIZATION_FAILED') refused.push(topic);
+        });
+      }
+      return refused;
+    } finally {
+      await probe.disconnect();
+    }
   }
 
   async partitionCounts(topics: readonly string[]): Promise<Map<string, number>> {

@@ -37,6 +37,11 @@
  *   each record in place (it sliced each into a Buffer and a Decoder); `consumer/batch.js` compares offsets as
  *   numbers. The bytes and the decoded records are the same. Test: `kafkajs-codec-patches.test.ts`
  *   (against the protocol specification's layout); figures: `npm run bench`.
+ * - `src/cluster/index.js` (issue 19): `findGroupCoordinatorMetadata` dropped why each broker
+ *   refused the FindCoordinator request and threw a bare `KafkaJSGroupCoordinatorNotFound`, which
+ *   reads as retriable; it now keeps the last refusal as the `cause`, so a missing group or
+ *   transactional-id ACL (`GROUP_AUTHORIZATION_FAILED`) is classified fatal and named
+ *   (errors/authorization-error.ts). End to end: apps/examples/test/security-denials.int.test.ts.
  *
  * Upstream: tulios/kafkajs is unmaintained (last release 2.2.4, 2023); none of these is merged there.
  */

@@ -1,5 +1,6 @@
 import type { GroupAssignor, TopicPartition } from '../../../client/internals/kafka-port.js';
 import { taskIdOf } from '../processing/stream-task.js';
+import { hostsOf, parseHosts, serverOf, type HostTasks } from './host-assignment.js';
 
 /** A sub-topology as the assignor sees it: its id and full source topic names. */
 export interface AssignableSubTopology {
@@ -30,7 +31,10 @@ export interface MemberTasks {
  * - warm-aware: a task whose owner left goes, within balance, to a member that keeps a caught-up
  *   standby copy of its stores (it says which in its join metadata);
  * - with standbys: `numStandbyReplicas` other members each keep a standby copy of every task
- *   (fewer when there are not enough members), sticky too.
+ *   (fewer when there are not enough members), sticky too;
+ * - host-aware: a member with an `applicationServer` says it in its join metadata, and every
+ *   member's assignment lists every server's active and standby tasks (host-assignment.ts), for
+ *   interactive queries across instances.
  */
 export class TaskAssignor implements GroupAssignor {
   readonly name = 'rivulet-tasks';
@@ -41,10 +45,13 @@ export class TaskAssignor implements GroupAssignor {
     private readonly numStandbyReplicas = 0,
     /** Task ids this member keeps a caught-up standby copy of. */
     private readonly warmTasks: () => readonly string[] = () => [],
+    /** This member's `applicationServer` (`host:port`), if it has one. */
+    private readonly applicationServer?: string,
   ) {}
 
   memberUserData(): Buffer {
-    return Buffer.from(JSON.stringify({ version: 2, tasks: this.ownedTasks(), warm: this.warmTasks() }));
+    const server = this.applicationServer !== undefined ? { server: this.applicationServer } : {};
+    return Buffer.from(JSON.stringify({ version: 2, tasks: this.ownedTasks(), warm: this.warmTasks(), ...server }));
   }
 
   memberIdOf(userData: Buffer): string | undefined {
@@ -58,6 +65,14 @@ export class TaskAssignor implements GroupAssignor {
     const parsed = parseJson(userData) as { tasks?: unknown; standbys?: unknown } | undefined;
     if (parsed === undefined) return undefined;
     return { tasks: strings(parsed.tasks), standbys: strings(parsed.standbys) };
+  }
+
+  /**
+   * Reads the hosts the leader gave this member: every `applicationServer` of the group with its
+   * active and standby tasks; undefined from a leader that sent none.
+   */
+  static assignedHosts(userData: Buffer | undefined): HostTasks[] | undefined {
+    return userData === undefined ? undefined : parseHosts(parseJson(userData));
   }
 
   assign(
@@ -115,13 +130,14 @@ export class TaskAssignor implements GroupAssignor {
       if (owned.get(best)!.length === floor + 1) slotsAboveFloor--;
     }
     const standbys = this.assignStandbys(ids, owned, warm, tasks);
+    const hosts = hostsOf(new Map(members.map((m) => [m.memberId, serverOf(parseJson(m.userData))])), owned, standbys);
 
     const result = new Map<string, { partitions: TopicPartition[]; userData: Buffer }>();
     for (const id of ids) {
       const list = owned.get(id)!;
       result.set(id, {
         partitions: list.flatMap((t) => taskById.get(t)!.partitions),
-        userData: Buffer.from(JSON.stringify({ version: 2, assignor: this.name, memberId: id, tasks: list, standbys: standbys.get(id)! })),
+        userData: Buffer.from(JSON.stringify({ version: 2, assignor: this.name, memberId: id, tasks: list, standbys: standbys.get(id)!, hosts })),
       });
     }
     return result;

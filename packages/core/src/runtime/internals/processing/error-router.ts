@@ -303,6 +303,11 @@ export class ErrorRouter {
       });
       throw new ProcessingError(stage, error, where, taskId);
     }
+    if ((error as { code?: unknown }).code === 'SCHEMA_REGISTRY_REFUSED') {
+      // Nor is it bad data when the registry refuses the app (credentials, TLS): skipping would drop
+      // every record. The ProcessingError is fatal (no retry fixes a setting): the app stops with it.
+      throw new ProcessingError(stage, error, where, taskId);
+    }
     if (setting === 'log-and-continue') {
       this.skipped[stage]++;
       this.logger.warn(`${stage} failed, skipping the record: ${error.message}`, where);

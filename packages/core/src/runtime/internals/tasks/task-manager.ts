@@ -161,6 +161,8 @@ export class TaskManager {
   private readonly fencedAssigned = new Map<string, number>();
   /** Exactly-once tasks whose background send failed, waiting to be handled. */
   private readonly failedSends = new Set<string>();
+  /** The shared producer's background send failed since the last tick (at-most/at-least-once). */
+  private sharedSendFailed = false;
   /** Tasks closed after a retriable failure, waiting for their backoff; and their deadlines. */
   readonly retries: TaskRetries;
   /** Where a task closed for a retry resumes if it had no committed offset: per task, per topic. */
@@ -225,10 +227,17 @@ export class TaskManager {
     }
     if (!this.eos) {
       this.sharedProducer = deps.sharedProducer;
-      this.sharedCollector = this.newCollector((records, maxRequestBytes) => {
-        this.assertMayWrite();
-        return this.sharedProducer!.send(records, maxRequestBytes);
-      });
+      this.sharedCollector = this.newCollector(
+        (records, maxRequestBytes) => {
+          this.assertMayWrite();
+          return this.sharedProducer!.send(records, maxRequestBytes);
+        },
+        // A fatal background send failure (a missing WRITE ACL) stops the app at the next tick, not
+        // at the next commit, which may be a whole commit interval away (see reopenFencedTasks).
+        () => {
+          this.sharedSendFailed = true;
+        },
+      );
       this.sharedRouter = this.newRouter(this.sharedCollector);
     }
   }
@@ -794,6 +803,12 @@ export class TaskManager {
    * waits two heartbeat intervals, time for the consumer loop to find an eviction itself.
    */
   async reopenFencedTasks(heartbeat?: () => Promise<void>): Promise<void> {
+    if (this.sharedSendFailed) {
+      this.sharedSendFailed = false;
+      const failure = this.sharedCollector?.failed;
+      // Only a fatal one here (it throws); a retriable one rewinds the tasks at the next batch or commit, as before.
+      if (failure !== undefined && classifyError(failure) === 'fatal' && !isRecordProductionError(failure)) await this.onSharedSendFailure(failure);
+    }
     // Exactly-once tasks whose background send failed: abort, then close (fenced) or rebuild them.
     for (const id of [...this.failedSends]) {
       this.failedSends.delete(id);
