@@ -16,7 +16,7 @@ describe('parseCompareOptions', () => {
     ]);
   });
 
-  it('--short: 3,000 records, no latency phase, every pipeline at alos and the pass-through at eos too', () => {
+  it('--short: 3,000 records, no latency phase, every pipeline at alos, the pass-through and the join at eos too', () => {
     const options = parse('--short');
     expect(options).toMatchObject({ short: true, records: 3_000, latencyDurationMs: 0 });
     expect(options.cases.map((c) => `${c.pipeline}/${c.guarantee}`)).toEqual([
@@ -26,6 +26,7 @@ describe('parseCompareOptions', () => {
       'count/at_least_once',
       'windowed-count/at_least_once',
       'stream-table-join/at_least_once',
+      'stream-table-join/exactly_once',
       'cpu-heavy/at_least_once',
     ]);
   });

@@ -137,7 +137,7 @@ export async function runFramework(framework: Framework, c: CompareCase, ctx: Co
   let proc: RunningProcess | undefined;
   try {
     await createTopics(admin, own);
-    if (table !== undefined) await produceRecords(ctx.kafka, table.topic, tableRecords(ctx.shape));
+    if (table !== undefined) await produceRecords(ctx.kafka, table.topic, tableRecords(ctx.shape, ctx.timestampOf(0) - 1));
     await produceInput(ctx.kafka, spec.input, ctx.shape, (done) => ctx.progress.update(`[compare] ${label}: producing input ${int(done)}/${int(ctx.shape.records)}`), ctx.timestampOf);
     const inputOffsets = await endOffsets(admin, spec.input);
     if (inputOffsets.total !== BigInt(ctx.shape.records)) throw new Error(`the input topic holds ${inputOffsets.total} records, expected ${ctx.shape.records}`);

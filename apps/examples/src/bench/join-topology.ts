@@ -22,11 +22,16 @@ import type { FirstRecordProbe } from './topologies.js';
 /** The table's store: its changelog is `<applicationId>-join-table-changelog`. */
 export const JOIN_TABLE_STORE = 'join-table';
 
-/** The table's records: every key of the input once, valued `table-value-of-<key>`. */
-export function tableRecords(shape: InputShape): { key: string; value: Buffer }[] {
+/**
+ * The table's records: every key of the input once, valued `table-value-of-<key>`. `timestamp`
+ * (the comparison bench: just before its first input record, whose timestamps are fixed in the
+ * past) puts the table before the stream in event time too, so a task that had to read table rows
+ * next to stream records would take the rows first; otherwise the broker stamps them on arrival.
+ */
+export function tableRecords(shape: InputShape, timestamp?: number): { key: string; value: Buffer; timestamp?: string }[] {
   return Array.from({ length: Math.min(shape.keys, shape.records) }, (_, i) => {
     const key = keyOf(i, shape.keys);
-    return { key, value: Buffer.from(`table-value-of-${key}`, 'latin1') };
+    return { key, value: Buffer.from(`table-value-of-${key}`, 'latin1'), ...(timestamp === undefined ? {} : { timestamp: String(timestamp) }) };
   });
 }
 

@@ -5,6 +5,8 @@
  */
 import { BroadcastChannel } from 'node:worker_threads';
 import { StreamsApp, createConsoleLogger, type Logger, type StreamThreadsApp, type StreamsConfig } from '@rivulet/core';
+import { Kafka, logLevel } from 'kafkajs';
+import { committedOffsets, committedReached, endOffsets } from './input.js';
 import { tableLoadTopology } from './join-topology.js';
 import type { ScenarioSpec } from './protocol.js';
 import { RIVULET_THREAD_MODULE, firstRecordChannel, topologyOf, type RivuletThreadData } from './rivulet-thread-module.js';
@@ -21,8 +23,9 @@ export async function startRivuletApp(spec: ScenarioSpec, hooks: WorkloadHooks):
     brokers: spec.brokers,
     processingGuarantee: spec.guarantee ?? 'at_least_once',
     stateDir: spec.stateDir,
-    logLevel: 'warn',
-    logger: countingLogger(createConsoleLogger('warn'), counted),
+    // RIVULET_BENCH_LOG_LEVEL=info shows the task manager's lines (restores, rebalances) on stderr.
+    logLevel: benchLogLevel(),
+    logger: countingLogger(createConsoleLogger(benchLogLevel()), counted),
     // The metrics' cost: RIVULET_BENCH_METRICS_LEVEL=DEBUG records per record and per store call.
     ...(process.env['RIVULET_BENCH_METRICS_LEVEL'] === 'DEBUG' ? { metricsRecordingLevel: 'DEBUG' as const } : {}),
   };
@@ -81,31 +84,47 @@ export async function startRivuletApp(spec: ScenarioSpec, hooks: WorkloadHooks):
 }
 
 /**
- * Runs the table alone under the scenario's applicationId until it has processed every table
- * record, then closes it (committing the table topic's offsets; the store's changelog holds the
- * table). Returns how long it took, start to close.
+ * Runs the table alone under the scenario's applicationId until the group's committed offsets on
+ * the table topic reach its end offsets (every table record processed in a committed transaction,
+ * so the store's changelog holds the whole table), then closes it. Not "records processed >= table
+ * records": that count includes records processed again after an aborted transaction or a
+ * re-joined group, and an app closed on it could leave part of the table to the measured app, whose
+ * stream records may then be joined before their table rows arrive. Returns how long it took,
+ * start to close.
  */
 async function loadTable(config: StreamsConfig, table: { readonly topic: string; readonly records: number }): Promise<number> {
   const startedAt = Date.now();
-  const app = new StreamsApp(tableLoadTopology(table.topic), config);
+  const admin = new Kafka({ clientId: `${config.applicationId}-table-load`, brokers: [...config.brokers], logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  // Committed every 100 ms whatever the guarantee: the warm-up waits for its commits, not the clock.
+  const app = new StreamsApp(tableLoadTopology(table.topic), { ...config, commitIntervalMs: 100 });
   let fatal: Error | undefined;
   app.errors$.subscribe((error) => {
     fatal = error;
   });
-  await app.start();
   try {
-    while (app.metrics().recordsProcessed < table.records) {
+    const ends = (await endOffsets(admin, table.topic)).byPartition;
+    await app.start();
+    while (!(await committedReached(admin, config.applicationId, table.topic, ends))) {
       // errors$ also reports consumer crashes kafkajs restarts from: only an app in ERROR has failed.
       if (fatal !== undefined && app.state === 'ERROR') throw new Error(`loading the table failed: ${fatal.message}`);
       if (Date.now() - startedAt > TABLE_LOAD_TIMEOUT_MS) {
-        throw new Error(`loading the table: ${app.metrics().recordsProcessed}/${table.records} records after ${TABLE_LOAD_TIMEOUT_MS / 1000} s`);
+        const committed = await committedOffsets(admin, config.applicationId, table.topic);
+        const where = [...ends].map(([p, end]) => `${p}: ${committed.get(p) ?? -1n}/${end}`).join(', ');
+        throw new Error(`loading the table: committed/end offsets ${where} after ${TABLE_LOAD_TIMEOUT_MS / 1000} s (${app.metrics().recordsProcessed} records processed)`);
       }
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   } finally {
     await app.close();
+    await admin.disconnect();
   }
   return Date.now() - startedAt;
+}
+
+function benchLogLevel(): 'warn' | 'info' | 'debug' {
+  const level = process.env['RIVULET_BENCH_LOG_LEVEL'];
+  return level === 'info' || level === 'debug' ? level : 'warn';
 }
 
 /**

@@ -23,6 +23,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -50,6 +51,11 @@ import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.TopicPartitionInfo;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.streams.processor.StateRestoreListener;
 import org.apache.kafka.streams.state.KeyValueBytesStoreSupplier;
 import org.apache.kafka.streams.state.KeyValueIterator;
@@ -269,25 +275,49 @@ public class KStreamsBench {
     }
 
     /**
-     * The join's table, before the clock: the table alone under the same application.id until every
-     * table record is in the store (and its changelog), then closed (offsets committed). The measured
-     * app restores the store from the changelog before it processes a stream record, as Rivulet's does.
+     * The join's table, before the clock: the table alone under the same application.id until the
+     * group's committed offsets on the table topic reach its end offsets (every table record in the
+     * store and in a committed transaction of its changelog), then closed. Not "records seen >= table
+     * records": a record processed again after a rebalance or an aborted transaction counts twice,
+     * and closing on that count could leave part of the table to the measured app. The measured app
+     * restores the store from the changelog before it processes a stream record, as Rivulet's does.
      */
-    static long loadTable(Map<String, String> args) throws InterruptedException {
+    static long loadTable(Map<String, String> args) throws Exception {
         long startedAt = System.currentTimeMillis();
-        long records = Long.parseLong(need(args, "tableRecords"));
-        LongAdder loaded = new LongAdder();
+        String table = need(args, "table");
         StreamsBuilder builder = new StreamsBuilder();
-        tableOf(builder, need(args, "table")).toStream().peek((k, v) -> loaded.increment());
-        KafkaStreams streams = start(builder.build(), config(args));
-        try {
-            while (loaded.sum() < records) {
-                if (failure != null) throw new IllegalStateException("loading the table failed: " + failure);
-                if (System.currentTimeMillis() - startedAt > 120_000) throw new IllegalStateException("loading the table: " + loaded.sum() + "/" + records + " after 120 s");
-                Thread.sleep(50);
+        tableOf(builder, table);
+        Properties adminProps = new Properties();
+        adminProps.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, need(args, "brokers"));
+        try (Admin admin = Admin.create(adminProps)) {
+            Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+            for (TopicPartitionInfo p : admin.describeTopics(List.of(table)).allTopicNames().get().get(table).partitions()) {
+                latest.put(new TopicPartition(table, p.partition()), OffsetSpec.latest());
             }
-        } finally {
-            streams.close(Duration.ofSeconds(60));
+            Map<TopicPartition, Long> ends = new HashMap<>();
+            admin.listOffsets(latest).all().get().forEach((tp, info) -> ends.put(tp, info.offset()));
+            // Committed every 100 ms whatever the guarantee: the warm-up waits for its commits, not the clock.
+            Properties props = config(args);
+            props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
+            KafkaStreams streams = start(builder.build(), props);
+            try {
+                for (;;) {
+                    Map<TopicPartition, OffsetAndMetadata> committed =
+                        admin.listConsumerGroupOffsets(need(args, "appId")).partitionsToOffsetAndMetadata().get();
+                    boolean done = ends.entrySet().stream().allMatch(e -> {
+                        OffsetAndMetadata c = committed.get(e.getKey());
+                        return e.getValue() == 0 || (c != null && c.offset() >= e.getValue());
+                    });
+                    if (done) break;
+                    if (failure != null) throw new IllegalStateException("loading the table failed: " + failure);
+                    if (System.currentTimeMillis() - startedAt > 120_000) {
+                        throw new IllegalStateException("loading the table: committed " + committed + ", end offsets " + ends + " after 120 s");
+                    }
+                    Thread.sleep(50);
+                }
+            } finally {
+                streams.close(Duration.ofSeconds(60));
+            }
         }
         return System.currentTimeMillis() - startedAt;
     }
