@@ -119,7 +119,7 @@ async function main(): Promise<number> {
       'Windowed count (DSL): per key and 1 s tumbling window (grace 1 min), each update to the output and the window store changelog.',
       'Stream-table join (DSL): the input joined by key (inner) with a pre-produced table of every key (same partitions). ' +
         'The table is loaded before the clock: a warm-up run of the same application reads the table topic into the store ' +
-        '(and its changelog) until its committed offsets reach the table topic'\''s end; the measured app restores the store from the changelog before its first record. ' +
+        "(and its changelog) until its committed offsets reach the table topic's end; the measured app restores the store from the changelog before its first record. " +
         'Neither the warm-up nor the restore is in the figures (details.tableLoadMs: the warm-up, start to close).',
       ...latencyNote(options),
       'vs pass-through: records/s over the at_least_once pass-through of this run; CPU vs pass-through: CPU µs/record over its.',
