@@ -913,7 +913,8 @@ export class StreamsApp<S extends StoreTypes = any> {
         await this.locked(async () => {
           if (this.stopping || manager !== this.manager) return;
           await manager.processBatch(slice, control.isStale, () => control.heartbeat());
-          if (manager.commitDue(Date.now())) await manager.commitAll();
+          // Exactly-once: started, not waited for; processing goes on while the brokers commit.
+          if (manager.commitDue(Date.now())) await manager.commitAll({ pipelined: true });
         });
       } catch (err) {
         // A heartbeat inside the batch found the group rebalancing or this member evicted: the client
@@ -1096,7 +1097,7 @@ export class StreamsApp<S extends StoreTypes = any> {
         const now = Date.now();
         manager.punctuateWallClock(now);
         await manager.processIdleTasks(now);
-        if (manager.commitDue(now)) await manager.commitAll();
+        if (manager.commitDue(now)) await manager.commitAll({ pipelined: true });
         await manager.reopenFencedTasks();
         await manager.retryDueTasks();
       });

@@ -411,3 +411,63 @@ describe('RecordCollector async bytes and unknown topics', () => {
     expect(sendErrors.map((e) => e.message)).toEqual(["topic 'missing' does not exist: create it before writing to it"]);
   });
 });
+
+describe('RecordCollector sealed by a commit in flight (exactly-once, pipelined commit)', () => {
+  it('flush() sends only what was buffered at seal(); records sent after it wait for unseal() and go out then, in order', async () => {
+    const { collector, calls } = harness();
+    collector.send('out', buf('alice'), buf('before'), 1, undefined);
+    collector.seal();
+    expect(collector.sealed).toBe(true);
+    collector.send('out', buf('alice'), buf('after-1'), 1, undefined);
+    collector.send('out', buf('alice'), buf('after-2'), 1, undefined);
+    expect(collector.buffered).toBe(3);
+    const flushed = track(collector.flush());
+    expect(calls.map((c) => summary(c.records))).toEqual([['out/3 alice=before']]);
+    calls[0]!.resolve();
+    await settleMicrotasks();
+    // The transaction's records are acknowledged: the flush is done, the held records still wait.
+    expect(flushed.state).toBe('resolved');
+    expect(calls).toHaveLength(1);
+    expect(collector.buffered).toBe(2);
+    collector.unseal();
+    expect(collector.sealed).toBe(false);
+    expect(calls.map((c) => summary(c.records))).toEqual([['out/3 alice=before'], ['out/3 alice=after-1', 'out/3 alice=after-2']]);
+    calls[1]!.resolve();
+    await collector.flush();
+  });
+
+  it('does not send held records on batchSize or lingerMs', () => {
+    vi.useFakeTimers();
+    const { collector, calls } = harness({ lingerMs: 5, batchSize: 100 });
+    collector.seal();
+    for (let i = 0; i < 10; i++) collector.send('out', buf('k'), Buffer.alloc(50), 1, undefined);
+    vi.advanceTimersByTime(1_000);
+    expect(calls).toHaveLength(0);
+    collector.unseal();
+    expect(calls).toHaveLength(1);
+    expect(calls[0]!.records).toHaveLength(10);
+  });
+
+  it('counts held records against maxBufferedBytes, and discard() drops them and unseals', () => {
+    const { collector, calls } = harness({ maxBufferedBytes: 500 });
+    collector.seal();
+    for (let i = 0; i < 4; i++) collector.send('out', buf('k'), Buffer.alloc(100), 1, undefined);
+    expect(collector.hasCapacity()).toBe(false);
+    collector.discard();
+    expect(collector.sealed).toBe(false);
+    expect(collector.buffered).toBe(0);
+    expect(collector.hasCapacity()).toBe(true);
+    collector.unseal();
+    expect(calls).toHaveLength(0);
+  });
+
+  it('a failed send of the sealed part rejects the flush and makes the next send() throw, held records or not', async () => {
+    const { collector, calls } = harness();
+    collector.send('out', buf('k'), buf('v'), 1, undefined);
+    collector.seal();
+    const flushed = collector.flush();
+    calls[0]!.reject(new Error('broker down'));
+    await expect(flushed).rejects.toThrow('broker down');
+    expect(() => collector.send('out', buf('k'), buf('w'), 1, undefined)).toThrow(SendFailedError);
+  });
+});

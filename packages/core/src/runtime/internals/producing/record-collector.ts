@@ -103,6 +103,10 @@ export class RecordCollector implements RecordSink {
   private lingerTimer: NodeJS.Timeout | undefined;
   private failure: Error | undefined;
   private hasAsync = false;
+  /** Records sent since {@link seal}: the next transaction's, not sent until {@link unseal}. */
+  private held: Pending[] | undefined;
+  private heldBytes = 0;
+  private heldHasAsync = false;
   /** Bumped by discard(): a send started before it no longer touches this collector's state. */
   private epoch = 0;
   private readonly defaultPartitioner: Partitioner;
@@ -138,11 +142,17 @@ export class RecordCollector implements RecordSink {
       const count = this.options.partitionCount(topic);
       if (count !== undefined) resolved = choosePartition(partition, chosen, { topic, key, value, partitionCount: count });
       // Unknown topic: an explicit partition is range-checked at send, once the count is fetched.
-      else if (partition !== undefined) this.hasAsync = true;
+      else if (partition !== undefined) this.noteAsync();
     } else {
-      this.hasAsync = true;
+      this.noteAsync();
     }
     const size = (sync ? (key?.length ?? 0) + (value?.length ?? 0) : 0) + 64;
+    if (this.held !== undefined) {
+      // Sealed: the record belongs to the next transaction; it waits for unseal().
+      this.held.push({ topic, partition: resolved, key, value, timestamp, headers, partitioner: chosen, size });
+      this.heldBytes += size;
+      return;
+    }
     this.buffer.push({ topic, partition: resolved, key, value, timestamp, headers, partitioner: chosen, size });
     this.bufferedBytes += size;
     let perPartition = this.partitionBytes.get(topic);
@@ -156,6 +166,40 @@ export class RecordCollector implements RecordSink {
     }
   }
 
+  /** A record whose partition or bytes are known only at send: the buffer it goes to resolves them then. */
+  private noteAsync(): void {
+    if (this.held !== undefined) this.heldHasAsync = true;
+    else this.hasAsync = true;
+  }
+
+  /**
+   * Exactly-once, a commit starting while processing goes on: what is buffered now belongs to the
+   * transaction being committed (flush() sends it), and records sent from now on are held back, not
+   * sent, until {@link unseal} (the commit settled: they open the next transaction). Sending them
+   * earlier would put them in the transaction being committed, without their input offsets.
+   */
+  seal(): void {
+    this.held ??= [];
+  }
+
+  /** True between {@link seal} and {@link unseal} (or {@link discard}). */
+  get sealed(): boolean {
+    return this.held !== undefined;
+  }
+
+  /** The commit settled: the held records go out (the next transaction), as if sent now. */
+  unseal(): void {
+    const held = this.held;
+    if (held === undefined) return;
+    this.held = undefined;
+    for (const p of held) this.buffer.push(p);
+    this.bufferedBytes += this.heldBytes;
+    this.hasAsync ||= this.heldHasAsync;
+    this.heldBytes = 0;
+    this.heldHasAsync = false;
+    if (this.buffer.length > 0) this.startSend();
+  }
+
   /** The error of a send that failed, until `discard()`. */
   get failed(): Error | undefined {
     return this.failure;
@@ -163,19 +207,24 @@ export class RecordCollector implements RecordSink {
 
   /** False when the buffer is over its bound: the caller should `await waitForCapacity()`. */
   hasCapacity(): boolean {
-    return this.bufferedBytes < this.options.maxBufferedBytes;
+    return this.bufferedBytes + this.heldBytes < this.options.maxBufferedBytes;
   }
 
+  /** Sealed, only {@link unseal} makes room for held records: the caller settles the commit first. */
   async waitForCapacity(): Promise<void> {
     while (!this.hasCapacity() && this.inFlight !== undefined) await this.inFlight.catch(() => undefined);
     if (!this.hasCapacity()) await this.flush();
   }
 
+  /** Records not yet handed to the sender, held ones included. */
   get buffered(): number {
-    return this.buffer.length;
+    return this.buffer.length + (this.held?.length ?? 0);
   }
 
-  /** Sends everything buffered and waits until every send is acknowledged; throws if one failed. */
+  /**
+   * Sends everything buffered and waits until every send is acknowledged; throws if one failed.
+   * Sealed, held records are not sent (they are the next transaction's).
+   */
   async flush(): Promise<void> {
     // After a failure startSend() sends nothing more: stop there, or records buffered behind the
     // failed send would keep this loop spinning on microtasks forever.
@@ -200,6 +249,9 @@ export class RecordCollector implements RecordSink {
     this.bufferedBytes = 0;
     this.partitionBytes.clear();
     this.failure = undefined;
+    this.held = undefined;
+    this.heldBytes = 0;
+    this.heldHasAsync = false;
   }
 
   private startSend(): void {

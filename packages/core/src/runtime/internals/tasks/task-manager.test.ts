@@ -351,3 +351,50 @@ describe('TaskManager: a sendOffsets abandoned after its bound', { timeout: 15_0
     expect(run.app.state).toBe('RUNNING');
   });
 });
+
+describe('TaskManager: the processing loop does not wait for an exactly_once commit (pipelined commit)', { timeout: 10_000 }, () => {
+  it('records processed while a commit is in flight are held back, then sent in the next transaction; output exact and in order', async () => {
+    world = new FakeWorld({ input: 1, output: 1 });
+    const run = world.start(mapTopology(), { processingGuarantee: 'exactly_once' });
+    await started(run);
+    world.produce('input', ['k:a']);
+    await waitAllCommitted(world);
+    const commits = world.cluster.callCount('commit');
+    // The next EndTxn takes 800 ms (under the 1 s bound on a call).
+    world.cluster.hang('commit', 800);
+    world.produce('input', ['k:b']);
+    await vi.waitFor(() => expect(world.cluster.callCount('commit')).toBeGreaterThan(commits), { timeout: 2_000, interval: 2 });
+    // While b's transaction commits, c and d are processed (the loop did not wait) but not sent:
+    // the log holds no record of them, not even an uncommitted one.
+    world.produce('input', ['k:c', 'k:d']);
+    await vi.waitFor(() => expect(run.app.metrics().recordsProcessed).toBe(4), { timeout: 700, interval: 2 });
+    expect(world.values('output', false)).toEqual(['k:A', 'k:B']);
+    expect(world.values('output')).toEqual(['k:A']);
+    await waitAllCommitted(world);
+    expect(world.values('output')).toEqual(['k:A', 'k:B', 'k:C', 'k:D']);
+    expect(world.values('output', false)).toEqual(['k:A', 'k:B', 'k:C', 'k:D']);
+    expect(run.errors).toEqual([]);
+  });
+
+  it('a pipelined commit that fails: what was processed meanwhile is dropped with it and processed again; output exact', async () => {
+    world = new FakeWorld({ input: 1, output: 1 });
+    const run = world.start(mapTopology(), { processingGuarantee: 'exactly_once' });
+    await started(run);
+    world.produce('input', ['k:a']);
+    await waitAllCommitted(world);
+    const offsetsCalls = world.cluster.callCount('sendOffsets');
+    // b's commit: its offsets take 500 ms, then EndTxn fails (a dropped connection, retriable).
+    world.cluster.hang('sendOffsets', 500);
+    world.cluster.failNext('commit', connectionClosed);
+    world.produce('input', ['k:b']);
+    await vi.waitFor(() => expect(world.cluster.callCount('sendOffsets')).toBeGreaterThan(offsetsCalls), { timeout: 2_000, interval: 2 });
+    world.produce('input', ['k:c', 'k:d']);
+    await vi.waitFor(() => expect(run.app.metrics().recordsProcessed).toBe(4), { timeout: 450, interval: 2 });
+    await waitAllCommitted(world);
+    expect(world.values('output')).toEqual(['k:A', 'k:B', 'k:C', 'k:D']);
+    // b went out in the aborted transaction and again; c and d, held while it failed, only once.
+    expect(world.values('output', false)).toEqual(['k:A', 'k:B', 'k:B', 'k:C', 'k:D']);
+    expect(run.errors.map(describeError)).toEqual([{ name: 'StreamsError', category: 'retriable', action: 'retrying', taskId: '0_0' }]);
+    expect(world.cluster.callCount('abort')).toBe(1);
+  });
+});
