@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { OutgoingRecord } from '../../../client/internals/kafka-port.js';
 import { partitionForKey, type Partitioner } from '../../../client/partitioner.js';
-import { RecordCollector, SendFailedError, type BatchSender, type RecordCollectorOptions } from './record-collector.js';
+import { RecordCollector, SendFailedError, UNSEAL_DELAY_MS, type BatchSender, type RecordCollectorOptions } from './record-collector.js';
 
 /** A promise and the functions that settle it, for the test to decide when an ack arrives. */
 interface Deferred<T> {
@@ -431,9 +431,10 @@ describe('RecordCollector sealed by a commit in flight (exactly-once, pipelined 
     expect(collector.buffered).toBe(2);
     collector.unseal();
     expect(collector.sealed).toBe(false);
+    const second = collector.flush();
     expect(calls.map((c) => summary(c.records))).toEqual([['out/3 alice=before'], ['out/3 alice=after-1', 'out/3 alice=after-2']]);
     calls[1]!.resolve();
-    await collector.flush();
+    await second;
   });
 
   it('does not send held records on batchSize or lingerMs', () => {
@@ -443,7 +444,11 @@ describe('RecordCollector sealed by a commit in flight (exactly-once, pipelined 
     for (let i = 0; i < 10; i++) collector.send('out', buf('k'), Buffer.alloc(50), 1, undefined);
     vi.advanceTimersByTime(1_000);
     expect(calls).toHaveLength(0);
+    // Released, they wait UNSEAL_DELAY_MS (the broker writes the last transaction's markers meanwhile).
     collector.unseal();
+    vi.advanceTimersByTime(UNSEAL_DELAY_MS - 1);
+    expect(calls).toHaveLength(0);
+    vi.advanceTimersByTime(1);
     expect(calls).toHaveLength(1);
     expect(calls[0]!.records).toHaveLength(10);
   });
