@@ -89,4 +89,29 @@ describe('npm run bench -- --compare --short', () => {
     expect(output).toContain('target pass-through at_least_once >= 0.8x Kafka Streams');
     expect(output).toContain(`baseline: none at ${join(dir, 'no-baseline.json')}`);
   });
+
+  // 8 runs (the pass-through at both guarantees, two rounds): about a minute.
+  it('--repeat 2: every case twice, round after round; the median round in the tables and every round printed', { timeout: 200_000 }, async () => {
+    const reportPath = join(dir, 'rounds.json');
+    const { code, output } = await runBench(
+      ['--compare', '--short', '--pipelines', 'pass-through', '--repeat', '2', '--report', reportPath, '--baseline', join(dir, 'no-baseline.json')],
+      180_000,
+    );
+    expect(code, output.slice(-3000)).toBe(0);
+    const report = JSON.parse(readFileSync(reportPath, 'utf8')) as CompareReport;
+    expect(report.failed).toBe(false);
+    expect(report.cases.map((c) => c.case.guarantee)).toEqual(['at_least_once', 'exactly_once']);
+    for (const c of report.cases) {
+      expect(c.outputsAgree, c.case.guarantee).toBe(true);
+      for (const [framework, rates] of Object.entries(c.rounds ?? {})) {
+        expect(rates, `${c.case.guarantee} ${framework}`).toHaveLength(2);
+        for (const rate of rates) expect(rate, `${c.case.guarantee} ${framework}`).toBeGreaterThan(0);
+      }
+      // The median of two is the slower round.
+      expect(c.rivulet.recordsPerSec).toBe(Math.min(...(c.rounds!.rivulet as number[])));
+      expect(c.kstreams.recordsPerSec).toBe(Math.min(...(c.rounds!.kstreams as number[])));
+    }
+    expect(output).toContain('[compare] round 2 of 2');
+    expect(output).toMatch(/pass-through t1 rivulet eos\/alos by round: \d+\.\d\dx, \d+\.\d\dx/);
+  });
 });

@@ -6,7 +6,7 @@ const parse = (...argv: string[]) => parseCompareOptions(['--compare', ...argv],
 describe('parseCompareOptions', () => {
   it('defaults to 1M records, every pipeline but cpu-heavy at both guarantees, one thread, latency on, the 15% tolerance', () => {
     const options = parse();
-    expect(options).toMatchObject({ mode: 'pipelines', records: 1_000_000, keys: 10_000, latencyDurationMs: 10_000, tolerance: 0.15, baselinePath: '/repo/baseline.json' });
+    expect(options).toMatchObject({ mode: 'pipelines', records: 1_000_000, keys: 10_000, latencyDurationMs: 10_000, tolerance: 0.15, baselinePath: '/repo/baseline.json', repeat: 1 });
     expect(options.cases).toHaveLength(10);
     expect(options.cases.some((c) => c.pipeline === 'cpu-heavy')).toBe(false);
     expect(options.cases.every((c) => c.threads === 1)).toBe(true);
@@ -62,6 +62,11 @@ describe('parseCompareOptions', () => {
   it('takes the baseline options', () => {
     expect(parse('--save-baseline', '--baseline', '/tmp/b.json')).toMatchObject({ saveBaseline: true, baselinePath: '/tmp/b.json' });
     expect(parse('--check-baseline', '--tolerance', '10')).toMatchObject({ checkBaseline: true, tolerance: 0.1 });
+  });
+
+  it('takes --repeat, the rounds', () => {
+    expect(parse('--repeat', '3').repeat).toBe(3);
+    expect(() => parse('--repeat', '0')).toThrow("--repeat must be an integer in [1, 20], got '0'");
   });
 
   it('picks the memory mode with --compare-memory', () => {

@@ -55,6 +55,8 @@ export interface CompareOptions {
   readonly reportPath: string | undefined;
   /** --compare-memory: keys loaded into each store. */
   readonly memoryKeys: number;
+  /** `--repeat N`: every case runs N times, round after round; the figures are each framework's median round. */
+  readonly repeat: number;
 }
 
 /** What `--compare --help` prints. */
@@ -77,6 +79,9 @@ RSS, p99 latency and the ratios Rivulet / Kafka Streams against the targets of i
   --rate N            latency phase: input records/s (default 2000)
   --latency-seconds S latency phase: seconds sampled per run after a 1 s warm-up (default 10; 0 skips)
   --stall-timeout S   give up on a run after S seconds without progress (default 120)
+  --repeat N          rounds: every case runs N times in both frameworks, round after round (the
+                      latency phase in the first only); the tables show each framework's median
+                      round, and every round's records/s is printed too (default 1)
   --keep-topics       keep the topics (default: delete them after each run)
   --short             CI: 3000 records, no latency phase, every pipeline at alos, the
                       pass-through and the join at eos too (unless --guarantees is given); checks
@@ -163,6 +168,7 @@ export function parseCompareOptions(argv: readonly string[], defaultBaseline: st
       tolerance: { type: 'string' },
       report: { type: 'string' },
       'memory-keys': { type: 'string' },
+      repeat: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -195,5 +201,6 @@ export function parseCompareOptions(argv: readonly string[], defaultBaseline: st
     tolerance: integer('tolerance', values.tolerance, 15, 0, 100) / 100,
     reportPath: values.report,
     memoryKeys: integer('memory-keys', values['memory-keys'], 1_000_000, 1, 10_000_000),
+    repeat: integer('repeat', values.repeat, 1, 1, 20),
   };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CompareCase } from './compare-options.js';
-import { compareRatios, formatThreadScaling, targetChecks, type CaseResult, type RunFigures } from './compare-report.js';
+import { combineRounds, compareRatios, formatRounds, formatThreadScaling, medianRun, targetChecks, type CaseResult, type RunFigures } from './compare-report.js';
 
 function run(framework: RunFigures['framework'], c: CompareCase, recordsPerSec: number, cpuUsPerRecord: number): RunFigures {
   return { framework, ...c, records: 1000, status: 'ok', recordsPerSec, cpuUsPerRecord, durationMs: 1, cpuUtilization: 1, peakRssMb: 100 };
@@ -80,5 +80,43 @@ describe('formatThreadScaling', () => {
     const table = formatThreadScaling({ cases, ratios: compareRatios(cases), environment }).join('\n');
     expect(table).toMatch(/Rivulet\s+10,000\s+100%\s+not supported yet\s*\n/);
     expect(formatThreadScaling({ cases: cases.slice(0, 1), ratios: [], environment })).toEqual([]);
+  });
+});
+
+describe('rounds (--repeat)', () => {
+  const at = (framework: RunFigures['framework'], recordsPerSec: number, extra: Partial<RunFigures> = {}): RunFigures => ({ ...run(framework, alos, recordsPerSec, 3), ...extra });
+  const round = (rivulet: RunFigures, kstreams: RunFigures, outputsAgree: boolean | undefined = true): CaseResult => ({ case: alos, rivulet, kstreams, outputsAgree });
+
+  it('medianRun: the median round by records/s (the lower middle of an even count), with the first round\'s latency', () => {
+    expect(medianRun([at('rivulet', 300), at('rivulet', 100), at('rivulet', 200)]).recordsPerSec).toBe(200);
+    expect(medianRun([at('rivulet', 400), at('rivulet', 100), at('rivulet', 300), at('rivulet', 200)]).recordsPerSec).toBe(200);
+    const median = medianRun([at('rivulet', 100, { p99Ms: 12 }), at('rivulet', 300), at('rivulet', 200)]);
+    expect([median.recordsPerSec, median.p99Ms]).toEqual([200, 12]);
+  });
+
+  it('medianRun: a FAILED round stands for the case, however fast the others were', () => {
+    const failed: RunFigures = { framework: 'rivulet', ...alos, records: 1000, status: 'FAILED', error: 'wrong output' };
+    expect(medianRun([at('rivulet', 300), failed, at('rivulet', 200)])).toBe(failed);
+  });
+
+  it('combineRounds: medians per framework, every round\'s records/s, outputs agree only if they did in every round', () => {
+    const combined = combineRounds([round(at('rivulet', 300), at('kafka-streams', 90)), round(at('rivulet', 100), at('kafka-streams', 110)), round(at('rivulet', 200), at('kafka-streams', 100))]);
+    expect([combined.rivulet.recordsPerSec, combined.kstreams.recordsPerSec, combined.outputsAgree]).toEqual([200, 100, true]);
+    expect(combined.rounds).toEqual({ rivulet: [300, 100, 200], kstreams: [90, 110, 100] });
+    const disagreeing = combineRounds([round(at('rivulet', 1), at('kafka-streams', 1)), { ...round(at('rivulet', 1), at('kafka-streams', 1), false), disagreement: 'counts differ' }]);
+    expect([disagreeing.outputsAgree, disagreeing.disagreement]).toEqual([false, 'counts differ']);
+    const single = round(at('rivulet', 1), at('kafka-streams', 1));
+    expect(combineRounds([single])).toBe(single);
+  });
+
+  it('formatRounds: every round, and eos/alos of each round per framework; nothing for one round', () => {
+    const alosCase = combineRounds([round(at('rivulet', 100), at('kafka-streams', 50)), round(at('rivulet', 200), at('kafka-streams', 50))]);
+    const eosRound = (r: number, k: number): CaseResult => ({ ...round(at('rivulet', r), at('kafka-streams', k)), case: eos });
+    const eosCase = combineRounds([eosRound(90, 45), eosRound(150, 50)]);
+    const text = formatRounds([alosCase, eosCase]).join('\n');
+    expect(text).toContain('pass-through t1 rivulet eos/alos by round: 0.90x, 0.75x');
+    expect(text).toContain('pass-through t1 kafka-streams eos/alos by round: 0.90x, 1.00x');
+    expect(text).toMatch(/round 1\s+round 2/);
+    expect(formatRounds([round(at('rivulet', 1), at('kafka-streams', 1))])).toEqual([]);
   });
 });

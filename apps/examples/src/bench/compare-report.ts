@@ -45,11 +45,88 @@ export interface RunFigures {
 /** Both frameworks' runs of one case and whether their outputs agree. */
 export interface CaseResult {
   readonly case: CompareCase;
+  /** With several rounds (`--repeat`): the median round's figures (see {@link combineRounds}). */
   readonly rivulet: RunFigures;
   readonly kstreams: RunFigures;
   /** undefined when one side has no checked output to compare. */
   readonly outputsAgree: boolean | undefined;
   readonly disagreement?: string;
+  /** With several rounds: records/s of every round, in round order (undefined: no figures that round). */
+  readonly rounds?: { readonly rivulet: readonly (number | undefined)[]; readonly kstreams: readonly (number | undefined)[] };
+}
+
+/**
+ * One framework's runs of a case over the rounds, as one: a run that FAILED (or was not supported)
+ * stands for the case, whatever the other rounds did; otherwise the median run by records/s (of an
+ * even count, the lower of the middle two), carrying the latency phase's figures of the round that
+ * measured them (the first).
+ *
+ * @example
+ * medianRun([runAt(300), runAt(100), runAt(200)]).recordsPerSec; // 200
+ */
+export function medianRun(runs: readonly RunFigures[]): RunFigures {
+  if (runs.length === 0) throw new Error('medianRun: no runs');
+  const bad = runs.find((r) => r.status !== 'ok' || r.recordsPerSec === undefined);
+  if (bad !== undefined) return bad;
+  const sorted = [...runs].sort((a, b) => a.recordsPerSec! - b.recordsPerSec!);
+  const median = sorted[Math.floor((sorted.length - 1) / 2)]!;
+  const timed = runs.find((r) => r.p99Ms !== undefined || r.latency !== undefined);
+  return timed === undefined || timed === median ? median : { ...median, p99Ms: timed.p99Ms, latency: timed.latency };
+}
+
+/**
+ * A case's rounds (`--repeat N`: every case runs in both frameworks once per round, round after
+ * round) as one result: each framework's median run, outputs agreeing only if they agreed in
+ * every round, and every round's records/s. One round is returned as it is.
+ */
+export function combineRounds(rounds: readonly CaseResult[]): CaseResult {
+  if (rounds.length === 1) return rounds[0]!;
+  const first = rounds[0]!;
+  const disagreeing = rounds.find((r) => r.outputsAgree === false);
+  const agree = disagreeing !== undefined ? false : rounds.every((r) => r.outputsAgree === true) ? true : undefined;
+  return {
+    case: first.case,
+    rivulet: medianRun(rounds.map((r) => r.rivulet)),
+    kstreams: medianRun(rounds.map((r) => r.kstreams)),
+    outputsAgree: agree,
+    ...(disagreeing?.disagreement === undefined ? {} : { disagreement: disagreeing.disagreement }),
+    rounds: { rivulet: rounds.map((r) => r.rivulet.recordsPerSec), kstreams: rounds.map((r) => r.kstreams.recordsPerSec) },
+  };
+}
+
+/**
+ * With several rounds: every round's records/s per case and framework, and each framework's
+ * exactly_once / at_least_once of every round (the two ran minutes apart in the same round). Empty
+ * for one round.
+ */
+export function formatRounds(cases: readonly CaseResult[]): string[] {
+  const count = Math.max(0, ...cases.map((c) => c.rounds?.rivulet.length ?? 0));
+  if (count < 2) return [];
+  const rate = (v: number | undefined) => (v === undefined ? '-' : int(v));
+  const header = ['pipeline', 'guarantee', 'threads', 'framework', ...Array.from({ length: count }, (_, i) => `round ${i + 1}`)];
+  const rows: string[][] = [header];
+  const perRound: string[] = [];
+  for (const c of cases) {
+    const head = [c.case.pipeline, c.case.guarantee, String(c.case.threads)];
+    rows.push([...head, 'Rivulet', ...(c.rounds?.rivulet ?? []).map(rate)], [...head, 'Kafka Streams', ...(c.rounds?.kstreams ?? []).map(rate)]);
+    if (c.case.guarantee !== 'exactly_once') continue;
+    const alos = cases.find((o) => o.case.pipeline === c.case.pipeline && o.case.threads === c.case.threads && o.case.guarantee === 'at_least_once');
+    if (alos?.rounds === undefined || c.rounds === undefined) continue;
+    for (const framework of ['rivulet', 'kstreams'] as const) {
+      const values = c.rounds[framework].map((v, i) => {
+        const base = alos.rounds![framework][i];
+        return v === undefined || base === undefined ? '-' : x(v / base);
+      });
+      perRound.push(`${c.case.pipeline} t${c.case.threads} ${framework === 'rivulet' ? 'rivulet' : 'kafka-streams'} eos/alos by round: ${values.join(', ')}`);
+    }
+  }
+  return [
+    `Rounds: records/s of each of the ${count} rounds (every case in both frameworks, round after round); the tables above show each framework's median round.`,
+    '',
+    formatTable(rows, new Set(header.map((_, i) => i).filter((i) => i >= 4 || i === 2))),
+    '',
+    ...perRound,
+  ];
 }
 
 /** A ratio of this run, and which way is better (what the baseline check needs). */
@@ -217,6 +294,7 @@ export function formatCompareReport(report: CompareReport): string {
   // The t<n>/t1 ratios are in the stream-thread table.
   const others = report.ratios.filter((r) => !/ (throughput|cpu)$/.test(r.name) && !/ t\d+\/t1$/.test(r.name)).map((r) => `${r.name}: ${x(r.value)}`);
   const scaling = formatThreadScaling(report);
+  const rounds = formatRounds(report.cases);
   const targets = report.targets.map((t) => `target ${t.name}: ${t.ratio.toFixed(2)}x -> ${t.met ? 'met' : 'MISSED'}`);
   const baseline = [
     ...(report.baseline.note === undefined ? [] : [`baseline: ${report.baseline.note}`]),
@@ -233,6 +311,7 @@ export function formatCompareReport(report: CompareReport): string {
     '',
     formatTable(ratioRows, new Set([2, 3, 4])),
     ...(scaling.length > 0 ? ['', ...scaling] : []),
+    ...(rounds.length > 0 ? ['', ...rounds] : []),
     ...(others.length > 0 ? ['', ...others] : []),
     ...(problems.length > 0 ? ['', ...problems] : []),
     '',

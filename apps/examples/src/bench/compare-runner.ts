@@ -44,7 +44,8 @@ export interface CompareContext {
   readonly progress: ProgressLine;
   readonly keepTopics: boolean;
   readonly stallTimeoutMs: number;
-  readonly latency: LatencySettings | undefined;
+  /** The latency phase, if any: undefined after the first round of several (`--repeat`). */
+  latency: LatencySettings | undefined;
   /** The JVM's class path, from buildKStreamsBench(). */
   readonly kstreamsClassPath: string;
   /** The process running now, for the SIGINT handler. */

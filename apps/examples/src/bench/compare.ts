@@ -21,7 +21,7 @@ import { startBroker } from '../../../../scripts/kafka.mjs';
 import { compareToBaseline, inputNote, readBaseline, writeBaseline, type BaselineVerdict } from './baseline.js';
 import { parseCompareOptions, type CompareCase, type CompareOptions } from './compare-options.js';
 import { CPU_HEAVY_ROUNDS } from './cpu-heavy-topology.js';
-import { compareRatios, formatCompareReport, targetChecks, writeCompareReport, type CaseResult, type CompareReport, type RunFigures } from './compare-report.js';
+import { combineRounds, compareRatios, formatCompareReport, targetChecks, writeCompareReport, type CaseResult, type CompareReport, type RunFigures } from './compare-report.js';
 import { runFramework, runLabel, type CompareContext } from './compare-runner.js';
 import { PARTITIONS } from './input.js';
 import { LATENCY_WARMUP_MS } from './latency-phase.js';
@@ -106,15 +106,23 @@ async function comparePipelines(options: CompareOptions): Promise<number> {
     process.exit(130);
   });
 
-  const cases: CaseResult[] = [];
-  for (const c of options.cases) {
-    const rivulet = !threadsSupported && c.threads > 1 ? notSupported(c, options) : await runFramework('rivulet', c, ctx);
-    if (rivulet.status === 'not supported yet') progress.done(`[compare] ${runLabel(c, 'rivulet')}: not supported yet (this Rivulet has no numStreamThreads setting)`);
-    const kstreams = await runFramework('kafka-streams', c, ctx);
-    const both = rivulet.check !== undefined && kstreams.check !== undefined;
-    const disagreement = both ? compareOutputs(rivulet.check!, kstreams.check!) : undefined;
-    cases.push({ case: c, rivulet, kstreams, outputsAgree: both ? disagreement === undefined : undefined, ...(disagreement === undefined ? {} : { disagreement }) });
+  // Round after round (--repeat), every case in both frameworks: a slow spell of the machine falls
+  // on one round of several cases rather than on every round of one case.
+  const rounds: CaseResult[][] = options.cases.map(() => []);
+  const latency = ctx.latency;
+  for (let round = 0; round < options.repeat; round++) {
+    if (options.repeat > 1) progress.note(`[compare] round ${round + 1} of ${options.repeat}${round === 0 || latency === undefined ? '' : ' (no latency phase)'}`);
+    ctx.latency = round === 0 ? latency : undefined;
+    for (const [i, c] of options.cases.entries()) {
+      const rivulet = !threadsSupported && c.threads > 1 ? notSupported(c, options) : await runFramework('rivulet', c, ctx);
+      if (rivulet.status === 'not supported yet') progress.done(`[compare] ${runLabel(c, 'rivulet')}: not supported yet (this Rivulet has no numStreamThreads setting)`);
+      const kstreams = await runFramework('kafka-streams', c, ctx);
+      const both = rivulet.check !== undefined && kstreams.check !== undefined;
+      const disagreement = both ? compareOutputs(rivulet.check!, kstreams.check!) : undefined;
+      rounds[i]!.push({ case: c, rivulet, kstreams, outputsAgree: both ? disagreement === undefined : undefined, ...(disagreement === undefined ? {} : { disagreement }) });
+    }
   }
+  const cases = rounds.map((r) => combineRounds(r));
 
   const ratios = compareRatios(cases);
   const input = { records: shape.records, keys: shape.keys, valueBytes: shape.valueBytes };
