@@ -75,6 +75,9 @@ function notes(options: CompareOptions): string[] {
       ? 'Latency phase skipped.'
       : `Latency: after the check, ${options.rate} records/s for ${LATENCY_WARMUP_MS / 1000} s (not sampled) + ${options.latencyDurationMs / 1000} s into the running app; p99 of (output seen by a read_committed consumer - record timestamp).`,
     'Ratios are Rivulet / Kafka Streams from the same run; compare ratios, not absolute figures, across runs and machines.',
+    ...(options.repeat > 1
+      ? [`Rounds: ${options.repeat}, every case in both frameworks per round; figures, ratios, targets and the baseline check use each framework's median round (of an even count, the slower middle one); a failed round fails the case.`]
+      : []),
   ];
 }
 
