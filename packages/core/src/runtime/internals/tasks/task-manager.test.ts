@@ -353,6 +353,29 @@ describe('TaskManager: a sendOffsets abandoned after its bound', { timeout: 15_0
 });
 
 describe('TaskManager: the processing loop does not wait for an exactly_once commit (pipelined commit)', { timeout: 10_000 }, () => {
+  it('records processed while a commit is in flight are held back, then sent in the next transaction; output exact and in order', async () => {
+    world = new FakeWorld({ input: 1, output: 1 });
+    const run = world.start(mapTopology(), { processingGuarantee: 'exactly_once' });
+    await started(run);
+    world.produce('input', ['k:a']);
+    await waitAllCommitted(world);
+    const commits = world.cluster.callCount('commit');
+    // The next EndTxn takes 800 ms (under the 1 s bound on a call).
+    world.cluster.hang('commit', 800);
+    world.produce('input', ['k:b']);
+    await vi.waitFor(() => expect(world.cluster.callCount('commit')).toBeGreaterThan(commits), { timeout: 2_000, interval: 2 });
+    // While b's transaction commits, c and d are processed (the loop did not wait) but not sent:
+    // the log holds no record of them, not even an uncommitted one.
+    world.produce('input', ['k:c', 'k:d']);
+    await vi.waitFor(() => expect(run.app.metrics().recordsProcessed).toBe(4), { timeout: 700, interval: 2 });
+    expect(world.values('output', false)).toEqual(['k:A', 'k:B']);
+    expect(world.values('output')).toEqual(['k:A']);
+    await waitAllCommitted(world);
+    expect(world.values('output')).toEqual(['k:A', 'k:B', 'k:C', 'k:D']);
+    expect(world.values('output', false)).toEqual(['k:A', 'k:B', 'k:C', 'k:D']);
+    expect(run.errors).toEqual([]);
+  });
+
   // A call may take up to 2 s here (a third of a 6 s session), so a commit can outlast the interval.
   const slowCommits = (commitIntervalMs: number) =>
     ({ processingGuarantee: 'exactly_once', commitIntervalMs, consumer: { heartbeatIntervalMs: 30, sessionTimeoutMs: 6_000 } }) as const;
@@ -367,24 +390,6 @@ describe('TaskManager: the processing loop does not wait for an exactly_once com
     expect(run.errors).toEqual([]);
     return Date.now();
   }
-
-  it('records processed while a commit is in flight are held back, then sent in the next transaction; output exact and in order', async () => {
-    world = new FakeWorld({ input: 1, output: 1 });
-    const run = world.start(mapTopology(), { processingGuarantee: 'exactly_once' });
-    await started(run);
-    // b's EndTxn takes 800 ms (under the 1 s bound on a call).
-    await hungCommit(run, 800);
-    // While b's transaction commits, c and d are processed (the loop did not wait) but not sent:
-    // the log holds no record of them, not even an uncommitted one.
-    world.produce('input', ['k:c', 'k:d']);
-    await vi.waitFor(() => expect(run.app.metrics().recordsProcessed).toBe(4), { timeout: 700, interval: 2 });
-    expect(world.values('output', false)).toEqual(['k:A', 'k:B']);
-    expect(world.values('output')).toEqual(['k:A']);
-    await waitAllCommitted(world);
-    expect(world.values('output')).toEqual(['k:A', 'k:B', 'k:C', 'k:D']);
-    expect(world.values('output', false)).toEqual(['k:A', 'k:B', 'k:C', 'k:D']);
-    expect(run.errors).toEqual([]);
-  });
 
   it('a commit falling due while one is in flight does not stop the loop: records keep being processed (held) until it settles', async () => {
     world = new FakeWorld({ input: 1, output: 1 });
