@@ -145,4 +145,35 @@ describe('kafkajs on the real broker', () => {
     });
     await producer.disconnect();
   });
+
+  // The same patch: topics as { topic, partitions } ask for those partitions only, so a task's read
+  // of its own offsets is not held by another partition's transaction (a hanging one holds it for
+  // ever): the broker answers UNSTABLE_OFFSET_COMMIT per partition.
+  it('a stable read of one partition is not held by an open transaction committing another partition\'s offset', async () => {
+    const input = uniqueName('stable-parts-in');
+    const groupId = uniqueName('stable-parts-group');
+    await createTopic(input, 2);
+    const producer = testKafka().producer({ transactionalId: uniqueName('tx'), idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    const tx = await producer.transaction();
+    await tx.sendOffsets({ consumerGroupId: groupId, topics: [{ topic: input, partitions: [{ partition: 0, offset: '5' }] }] });
+    await withAdmin(async (admin) => {
+      type PartitionsFetch = (r: { groupId: string; topics: { topic: string; partitions: number[] }[]; requireStable: boolean }) => ReturnType<typeof admin.fetchOffsets>;
+      const fetch = admin.fetchOffsets as unknown as PartitionsFetch;
+      const started = Date.now();
+      const one = await fetch({ groupId, topics: [{ topic: input, partitions: [1] }], requireStable: true });
+      expect(Date.now() - started, 'partition 1 answered without waiting for the transaction').toBeLessThan(2_000);
+      expect(one).toEqual([{ topic: input, partitions: [expect.objectContaining({ partition: 1, offset: '-1' })] }]);
+      // Partition 0 is held until the transaction ends; then both are answered.
+      const both = fetch({ groupId, topics: [{ topic: input, partitions: [0, 1] }], requireStable: true });
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      await tx.commit();
+      const offsets = (await both)[0]!.partitions.map((p) => [p.partition, p.offset]);
+      expect(offsets.sort()).toEqual([
+        [0, '5'],
+        [1, '-1'],
+      ]);
+    });
+    await producer.disconnect();
+  });
 });

@@ -181,8 +181,12 @@ export interface AdminPort {
   refusedTopics?(topics: readonly string[]): Promise<string[]>;
   /** Partition counts of existing topics; missing topics are absent from the map. */
   partitionCounts(topics: readonly string[]): Promise<Map<string, number>>;
-  /** The group's committed offsets; a partition without one is absent from the map. Keys: `topic:partition`. */
-  committedOffsets(groupId: string, topics: readonly string[]): Promise<Map<string, string>>;
+  /**
+   * The group's committed offsets of these partitions (only these: with a partition held by an
+   * unfinished transaction, the read of the others need not wait); a partition without one is
+   * absent from the map. Keys: `topic:partition`.
+   */
+  committedOffsets(groupId: string, partitions: readonly TopicPartition[]): Promise<Map<string, string>>;
   /** Earliest and end offsets (high watermark) per partition of a topic. */
   offsetRange(topic: string): Promise<
     Map<

@@ -1,4 +1,4 @@
-import type { AdminPort, NewTopic } from '../kafka-port.js';
+import type { AdminPort, NewTopic, TopicPartition } from '../kafka-port.js';
 import type { FakeCluster } from './fake-cluster.js';
 import { KafkaJSNumberOfRetriesExceeded, protocolError } from './fake-errors.js';
 
@@ -31,13 +31,14 @@ export class FakeAdmin implements AdminPort {
     return this.cluster.call('partitionCounts', { topics }, () => this.cluster.partitionCounts(topics));
   }
 
-  /** The group's committed offsets for these topics, by `topic:partition`. */
-  committedOffsets(groupId: string, topics: readonly string[]): Promise<Map<string, string>> {
-    return this.cluster.call('committedOffsets', { topics, groupId }, () => {
-      const wanted = new Set(topics);
+  /** The group's committed offsets of these partitions, by `topic:partition`. */
+  committedOffsets(groupId: string, partitions: readonly TopicPartition[]): Promise<Map<string, string>> {
+    const topics = [...new Set(partitions.map((p) => p.topic))];
+    return this.cluster.call('committedOffsets', { topics, partitions: partitions.map((p) => p.partition), groupId }, () => {
+      const wanted = new Set(partitions.map((p) => `${p.topic}:${p.partition}`));
       const result = new Map<string, string>();
       for (const [key, offset] of this.cluster.committedOffsets(groupId)) {
-        if (wanted.has(key.slice(0, key.lastIndexOf(':')))) result.set(key, offset);
+        if (wanted.has(key)) result.set(key, offset);
       }
       return result;
     });

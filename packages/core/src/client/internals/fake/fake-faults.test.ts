@@ -72,7 +72,7 @@ describe('FakeCluster faults', () => {
     cluster.brokerDown();
     const admin = client.admin();
     const started = Date.now();
-    for (const call of [() => admin.listTopics(), () => admin.connect(), () => producer.send([rec('t', 'x')]), () => admin.committedOffsets('g', ['t'])]) {
+    for (const call of [() => admin.listTopics(), () => admin.connect(), () => producer.send([rec('t', 'x')]), () => admin.committedOffsets('g', [{ topic: 't', partition: 0 }])]) {
       await expect(call()).rejects.toMatchObject({ name: 'KafkaJSConnectionError', retriable: true, message: /ECONNREFUSED 127\.0\.0\.1:9092/ });
     }
     expect(Date.now() - started).toBeGreaterThanOrEqual(4 * cluster.options.downDelayMs - 4);
@@ -139,8 +139,8 @@ describe('FakeCluster faults', () => {
     await expect(client.admin().createTopics([{ topic: 'new', numPartitions: 1, replicationFactor: -1 }])).rejects.toMatchObject({ code: 29 });
     expect(cluster.topicNames()).not.toContain('new');
     cluster.failNext('committedOffsets', () => protocolError('COORDINATOR_LOAD_IN_PROGRESS'));
-    await expect(client.admin().committedOffsets('g', ['t'])).rejects.toMatchObject({ type: 'GROUP_LOAD_IN_PROGRESS' });
-    await expect(client.admin().committedOffsets('g', ['t'])).resolves.toEqual(new Map());
+    await expect(client.admin().committedOffsets('g', [{ topic: 't', partition: 0 }])).rejects.toMatchObject({ type: 'GROUP_LOAD_IN_PROGRESS' });
+    await expect(client.admin().committedOffsets('g', [{ topic: 't', partition: 0 }])).resolves.toEqual(new Map());
   });
 
   it('failNext on heartbeat and commitOffsets: a rebalance error makes the consumer re-join; the commit error reaches the caller', async () => {

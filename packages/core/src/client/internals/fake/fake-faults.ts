@@ -33,6 +33,8 @@ export type FakeOp = (typeof FAKE_OPS)[number];
 export interface CallContext {
   /** Topics the call touches (a send's topics, a commit's offsets' topics, an admin call's topics). */
   readonly topics?: readonly string[];
+  /** Partitions the call is about, where it names them (a read of committed offsets). */
+  readonly partitions?: readonly number[];
   /** The producer's transactional id. */
   readonly transactionalId?: string;
   /** The consumer's group id. */
@@ -45,6 +47,8 @@ export interface FaultScope {
   readonly times?: number;
   /** Only calls touching this topic. */
   readonly topic?: string;
+  /** Only calls naming this partition number (a read of committed offsets names its partitions). */
+  readonly partition?: number;
   /** Only calls of the producer with this transactional id. */
   readonly transactionalId?: string;
   /** Only calls of consumers of this group. */
@@ -180,6 +184,7 @@ function matches(rule: Rule, op: FakeOp, ctx: CallContext): boolean {
   const { scope } = rule;
   if (rule.op !== op) return false;
   if (scope.topic !== undefined && !(ctx.topics ?? []).includes(scope.topic)) return false;
+  if (scope.partition !== undefined && !(ctx.partitions ?? []).includes(scope.partition)) return false;
   if (scope.transactionalId !== undefined && ctx.transactionalId !== scope.transactionalId) return false;
   if (scope.groupId !== undefined && ctx.groupId !== scope.groupId) return false;
   return true;

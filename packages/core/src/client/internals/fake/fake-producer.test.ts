@@ -111,7 +111,7 @@ describe('FakeProducer transactions', () => {
     await tx.commit();
     expect(values(cluster.records('t', { readCommitted: true }))).toEqual(['1', '2']);
     expect(cluster.committedOffsets('app')).toEqual(new Map([['in:0', '7']]));
-    expect(await client.admin().committedOffsets('app', ['in'])).toEqual(new Map([['in:0', '7']]));
+    expect(await client.admin().committedOffsets('app', [{ topic: 'in', partition: 0 }])).toEqual(new Map([['in:0', '7']]));
     // The commit marker takes an offset: the end offset is past it.
     expect((await client.admin().offsetRange('t')).get(0)).toEqual({ low: '0', high: '3' });
     expect(values(await consume(true, 2))).toEqual(['1', '2']);

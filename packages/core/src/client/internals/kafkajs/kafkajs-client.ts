@@ -822,13 +822,17 @@ class KafkajsAdmin implements AdminPort {
     return counts;
   }
 
-  async committedOffsets(groupId: string, topics: readonly string[]): Promise<Map<string, string>> {
+  async committedOffsets(groupId: string, partitions: readonly TopicPartition[]): Promise<Map<string, string>> {
     const result = new Map<string, string>();
-    if (topics.length === 0) return result;
+    if (partitions.length === 0) return result;
+    const byTopic = new Map<string, number[]>();
+    for (const { topic, partition } of partitions) byTopic.set(topic, [...(byTopic.get(topic) ?? []), partition]);
     // requireStable (Rivulet's kafkajs patch, OffsetFetch v7): a partition with a transactional
     // offset commit still being completed is waited for, not answered with the offset before it.
-    const fetchOffsets = this.admin.fetchOffsets as (request: { groupId: string; topics: string[]; requireStable: boolean }) => ReturnType<Admin['fetchOffsets']>;
-    const fetched = await fetchOffsets({ groupId, topics: [...topics], requireStable: true });
+    // Topics as { topic, partitions } (the same patch): only these partitions are asked for.
+    type StableFetch = (request: { groupId: string; topics: { topic: string; partitions: number[] }[]; requireStable: boolean }) => ReturnType<Admin['fetchOffsets']>;
+    const fetchOffsets = this.admin.fetchOffsets as unknown as StableFetch;
+    const fetched = await fetchOffsets({ groupId, topics: [...byTopic].map(([topic, ps]) => ({ topic, partitions: ps })), requireStable: true });
     for (const t of fetched) {
       for (const p of t.partitions) if (p.offset !== '-1') result.set(`${t.topic}:${p.partition}`, p.offset);
     }

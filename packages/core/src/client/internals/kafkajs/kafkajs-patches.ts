@@ -18,7 +18,10 @@
  *   output committed, its offsets not yet visible), and the task would process those records again
  *   (a broker killed for 30 s under two exactly-once instances: 30-120 records twice in 2 of 4
  *   runs). The version lookup takes the highest version both sides implement (kafkajs implements
- *   OffsetFetch 1-4 and 7). Test: `kafkajs-patches.test.ts`; end to end: the broker outage test.
+ *   OffsetFetch 1-4 and 7). `fetchOffsets` also takes a topic as `{ topic, partitions }` to ask for those
+ *   partitions only: a task reads its own, and a partition held by a transaction (one that never
+ *   ends: a hanging transaction) keeps only its own task waiting. Test: `kafkajs-patches.test.ts`,
+ *   `kafka-primitives.int.test.ts`; end to end: the broker outage test.
  * - `src/producer/groupMessagesPerPartition.js`: the producer grouped a send's messages by partition
  *   by copying the partition's array for every message, quadratic in the batch size (about 10% of
  *   the CPU of an at_least_once pass-through in a profile, issue 17). The patched grouping appends;

@@ -14,8 +14,8 @@ import type { KeyValueStore } from '../../../state/key-value-store.js';
 import { LmdbKeyValueStore } from '../../../state/internals/lmdb/lmdb-key-value-store.js';
 import { Stores } from '../../../state/stores.js';
 import { Topology } from '../../../topology/topology.js';
-import { TaskManager } from './task-manager.js';
-import { FakeWorld, producersOf, sleep, waitAllCommitted, waitForState, type FakeAppRun } from '../../test-support/fake-app.js';
+import { HANGING_TRANSACTION_MARGIN_MS, TaskManager } from './task-manager.js';
+import { describeError, FakeWorld, producersOf, sleep, waitAllCommitted, waitForState, type FakeAppRun } from '../../test-support/fake-app.js';
 
 /**
  * The life of a task and its state (issue 12) on the fake Kafka client, with a count per key kept
@@ -723,5 +723,47 @@ describe('restoring in the background (issue 12, problem 4)', { timeout: 15_000 
     // The first failure came after one stall bound; the fatal one a taskTimeoutMs later.
     expect(failedAfter).toBeGreaterThanOrEqual(300 + 1_500);
     expect(failedAfter).toBeLessThan(300 + 1_500 + 1_500);
+  });
+});
+
+describe('committed offsets held by a transaction that never completes (a hanging transaction)', { timeout: 15_000 }, () => {
+  afterEach(() => vi.useRealTimers());
+
+  it('exactly_once: only the task whose offsets are unstable waits; the other processes; past producer.transactionTimeoutMs + the margin it is reported once, at error, with the remedy; it starts once the transaction is gone', async () => {
+    world = new FakeWorld({ input: 2, output: 2 });
+    const w = world;
+    // The coordinator refuses partition 1's offsets as unstable (UNSTABLE_OFFSET_COMMIT), again and again.
+    w.cluster.failNext('committedOffsets', 'UNSTABLE_OFFSET_COMMIT', { partition: 1, times: 100_000 });
+    feed(w, 0, ['a', 'b', 'a']);
+    feed(w, 1, ['x', 'y']);
+    const transactionTimeoutMs = 1_000;
+    const run = w.start(countTopology('memory'), { processingGuarantee: 'exactly_once', taskTimeoutMs: 600_000, producer: { lingerMs: 1, transactionTimeoutMs } });
+    await vi.waitFor(() => expect(outputCounts(w)).toEqual(new Map([['a', [1, 2]], ['b', [1]]])), { timeout: 5_000, interval: 5 });
+    await vi.waitFor(() => expect(run.errors.length).toBeGreaterThanOrEqual(2), { timeout: 5_000, interval: 5 });
+    for (const e of run.errors) {
+      expect(describeError(e)).toMatchObject({ category: 'retriable', action: 'retrying', taskId: '0_1' });
+      expect(e.message).toMatch(/unstable offsets/);
+    }
+    const hanging = () => run.logger.lines.filter((l) => /likely a hanging transaction/.test(l.message));
+    expect(hanging(), 'not reported before the transaction timeout has passed').toEqual([]);
+
+    // Later than any transaction the coordinator knows may stay open.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(Date.now() + transactionTimeoutMs + HANGING_TRANSACTION_MARGIN_MS + 1_000);
+    await vi.waitFor(() => expect(hanging().length).toBe(1), { timeout: 5_000, interval: 5 });
+    const retriesSoFar = run.errors.length;
+    await vi.waitFor(() => expect(run.errors.length).toBeGreaterThan(retriesSoFar + 2), { timeout: 5_000, interval: 5 });
+    expect(hanging(), 'said once per run of refusals').toHaveLength(1);
+    const [line] = hanging();
+    expect(line!.level).toBe('error');
+    expect(line!.message).toContain('task 0_1: the committed offsets of input-1');
+    expect(line!.message).toContain('kafka-transactions.sh --bootstrap-server <broker> find-hanging');
+    expect(line!.message).toContain('abort --topic <topic> --partition <n> --start-offset <offset>');
+    expect(outputCounts(w).has('x'), 'task 0_1 processed nothing while its offsets were unstable').toBe(false);
+
+    // An operator aborts it: the task opens and processes.
+    w.cluster.clearFaults();
+    await vi.waitFor(() => expect(outputCounts(w)).toEqual(new Map([['a', [1, 2]], ['b', [1]], ['x', [1]], ['y', [1]]])), { timeout: 5_000, interval: 5 });
+    expect(run.app.state).toBe('RUNNING');
   });
 });

@@ -8,7 +8,7 @@ import type {
   TopicPartitionOffset,
   TransactionPort,
 } from '../../../client/internals/kafka-port.js';
-import { classifyError, isRecordProductionError } from '../../../errors/error-classification.js';
+import { classifyError, isRecordProductionError, protocolErrorType } from '../../../errors/error-classification.js';
 import { BrokerCallTimeoutError, StreamsError } from '../../../errors/streams-error.js';
 import type { ResolvedStreamsConfig } from '../../../config/streams-config.js';
 import type { RestorableStateStore, StateStore } from '../../../state/state-store.js';
@@ -128,6 +128,13 @@ export interface LoopSensors {
 }
 
 /**
+ * How long past `producer.transactionTimeoutMs` a task's committed offsets may stay unstable before
+ * a hanging transaction is reported: the coordinator aborts a transaction that timed out in its
+ * next sweep (`transaction.abort.timed.out.transaction.cleanup.interval.ms`, 10 s by default).
+ */
+export const HANGING_TRANSACTION_MARGIN_MS = 30_000;
+
+/**
  * How many times in a row a task is aborted and replayed because the broker refused one of its
  * output records (a topic whose `max.message.bytes` was not known yet) before the failure is fatal.
  */
@@ -190,6 +197,11 @@ export class TaskManager {
   private readonly unsettled = new Map<string, Promise<void>>();
   /** Tasks whose restore failed and that wait for their retry: still restoring, for the app's state. */
   private readonly restoreRetrying = new Set<string>();
+  /**
+   * Per task whose committed offsets the group coordinator keeps refusing as unstable (held by a
+   * transaction not completed yet): since when, and whether the likely hanging transaction was reported.
+   */
+  private readonly unstableOffsets = new Map<string, { since: number; reported: boolean }>();
   /** When the event loop last ran the app's timer: a long gap means it was frozen (see assertMayWrite). */
   private lastAlive = Date.now();
   /** Set after a freeze longer than the session timeout: nothing is sent nor retried until a heartbeat proves the membership. */
@@ -440,17 +452,26 @@ export class TaskManager {
     }
     if (ids.length === 0) return;
     const subs = this.deps.topology.subTopologies();
-    const opened: ActiveTask[] = [];
+    let opened: ActiveTask[] = [];
+    const retried = new Set<string>();
     let requests: RestoreRequest[];
     try {
       for (const id of ids) {
         const [sub, partition] = id.split('_').map(Number) as [number, number];
         opened.push(await this.openTask(subs[sub]!, partition));
       }
-      requests = await this.prepareRestore(opened);
+      const committed = await this.readCommittedOffsets(opened);
+      // A task whose offsets could not be read is retried alone: the others go on.
+      opened = opened.filter((a) => !committed.failed.has(a));
+      for (const [active, err] of committed.failed) {
+        retried.add(active.task.id);
+        await this.closeTask(active, false);
+        await this.onRetriable(active.task.id, err);
+      }
+      requests = this.prepareRestore(opened);
     } catch (err) {
       for (const active of opened) await this.closeTask(active, false);
-      for (const id of ids) await this.onRetriable(id, err);
+      for (const id of ids) if (!retried.has(id)) await this.onRetriable(id, err);
       return;
     }
     const restoring = new Set(requests.map((r) => r.taskId));
@@ -602,6 +623,7 @@ export class TaskManager {
   /** Drops what this member kept about a task it no longer owns. */
   private forgetTask(id: string): void {
     this.restoreRetrying.delete(id);
+    this.unstableOffsets.delete(id);
     this.retries.clear(id);
     this.resumeOffsets.delete(id);
     this.productionRounds.delete(id);
@@ -1450,16 +1472,63 @@ export class TaskManager {
 
   /**
    * Reads the committed offsets of the gained tasks (after their producers fenced the previous
-   * owners) and lists the changelog partitions their stores restore from.
+   * owners), each task's own partitions in a request of its own, as Kafka Streams' StreamTask does:
+   * a partition whose offsets are held by a transaction not completed yet (the coordinator answers
+   * UNSTABLE_OFFSET_COMMIT until it is) keeps only its own task waiting.
+   *
+   * @returns The tasks whose read failed, with why; the others have their offsets.
    */
-  private async prepareRestore(opened: ActiveTask[]): Promise<RestoreRequest[]> {
-    if (opened.length === 0) return [];
+  private async readCommittedOffsets(opened: readonly ActiveTask[]): Promise<{ failed: Map<ActiveTask, unknown> }> {
     const { config, admin } = this.deps;
-    const topics = [...new Set(opened.flatMap((a) => a.task.inputPartitions().map((p) => p.topic)))];
-    const committed = await admin.committedOffsets(config.applicationId, topics);
+    const failed = new Map<ActiveTask, unknown>();
+    const reads = await Promise.allSettled(opened.map((a) => admin.committedOffsets(config.applicationId, a.task.inputPartitions())));
+    for (const [n, read] of reads.entries()) {
+      const active = opened[n]!;
+      const id = active.task.id;
+      if (read.status === 'fulfilled') {
+        active.task.setCommittedOffsets(read.value);
+        this.unstableOffsets.delete(id);
+        continue;
+      }
+      failed.set(active, read.reason);
+      if (protocolErrorType(read.reason) === 'UNSTABLE_OFFSET_COMMIT') this.reportLikelyHangingTransaction(active);
+    }
+    return { failed };
+  }
+
+  /**
+   * A task's committed offsets refused as unstable for longer than the broker lets a transaction it
+   * knows stay open (`producer.transactionTimeoutMs`, then the coordinator's abort sweep) points to a
+   * hanging transaction: records and a pending offset commit of a transaction on the partitions that
+   * the transaction coordinator no longer tracks, so that nothing ever completes it. Only an operator
+   * can end it; the task keeps retrying until `taskTimeoutMs`. Said once per run of refusals, at error.
+   */
+  private reportLikelyHangingTransaction(active: ActiveTask): void {
+    const id = active.task.id;
+    const now = Date.now();
+    const run = this.unstableOffsets.get(id) ?? { since: now, reported: false };
+    this.unstableOffsets.set(id, run);
+    const { config } = this.deps;
+    const limit = config.producer.transactionTimeoutMs + HANGING_TRANSACTION_MARGIN_MS;
+    if (run.reported || now - run.since < limit) return;
+    run.reported = true;
+    const partitions = active.task.inputPartitions().map((p) => `${p.topic}-${p.partition}`);
+    this.log.error(
+      `task ${id}: the committed offsets of ${partitions.join(', ')} (group '${config.applicationId}') have been held by an unfinished transaction for ` +
+        `${Math.round((now - run.since) / 1000)} s, longer than a transaction may stay open (producer.transactionTimeoutMs, ${config.producer.transactionTimeoutMs} ms): ` +
+        "likely a hanging transaction, one whose records are in the partitions but that the broker's transaction coordinator no longer tracks, so nothing completes it. " +
+        'It blocks this task and read_committed readers of those partitions until it is aborted: find it with ' +
+        "`kafka-transactions.sh --bootstrap-server <broker> find-hanging --broker-id <id>` (on each broker; the group's __consumer_offsets partition and the task's output " +
+        'partitions hold it), then `kafka-transactions.sh --bootstrap-server <broker> abort --topic <topic> --partition <n> --start-offset <offset>`. ' +
+        `The task keeps retrying until taskTimeoutMs (${config.taskTimeoutMs} ms).`,
+      { taskId: id },
+    );
+  }
+
+  /** Lists the changelog partitions the stores of the gained tasks restore from. */
+  private prepareRestore(opened: readonly ActiveTask[]): RestoreRequest[] {
     const requests: RestoreRequest[] = [];
     for (const active of opened) {
-      active.task.setCommittedOffsets(committed);
       for (const [name, changelog] of active.changelogs) {
         const store = active.stores.get(name)!;
         requests.push({
