@@ -11,6 +11,16 @@
  * once and counts 1..n per key.
  *
  * The broker is this file's own (support/private-broker.ts): the suite's shared broker must stay up.
+ * It goes down with SIGTERM (a controlled shutdown) while both instances are frozen for a moment
+ * (SIGSTOP, then SIGCONT once it is down), so that no transaction is being committed as it goes.
+ * This lone broker (Kafka 4.4) now and then left a hanging transaction behind otherwise: when a
+ * transaction was being committed as its partitions lost their leader (at a controlled shutdown,
+ * or a few seconds after the restart of a killed broker, when the controller handles its unclean
+ * shutdown), the coordinator's marker channel took the partitions for deleted ones and skipped the
+ * COMMIT markers ("Couldn't find leader endpoint for partitions ... likely deleted already and
+ * hence can be skipped" in its log): that task's partitions stayed blocked for good (issue 17's
+ * notes; docs/failures.md, "A hanging transaction"). What this test is about, an outage longer
+ * than kafkajs's retries with two instances holding open transactions, is the same either way.
  */
 import { describe, expect, it } from 'vitest';
 import type { CrashAppChild } from '../support/child-app.js';
@@ -24,6 +34,8 @@ const INPUT = { total: 4_000, keys: 40 };
  * the 4 tasks moving twice stays under it. Endless mutual fencing runs far past it.
  */
 const MAX_FENCED_LINES = 16;
+/** How long both instances are frozen before the broker is stopped: their commits under way end (a commit takes ms). */
+const FREEZE_MS = 1_000;
 
 const broker = privateBrokerForFile();
 
@@ -53,7 +65,16 @@ describe('the broker down under exactly_once with two instances', () => {
     await feed(app.input, INPUT, 1_500, 2_000, { chunk: 500, pauseMs: 0 });
 
     const stoppedAt = Date.now();
-    await broker().stop({ kill: true });
+    // See the header: no commit may be under way as the lone broker goes (Kafka would skip its
+    // markers). Frozen for FREEZE_MS, the instances' last commits end; the transactions they have
+    // open stay open. Then a controlled shutdown, and the instances live through the outage.
+    for (const i of instances) i.stop();
+    try {
+      await sleep(FREEZE_MS);
+      await broker().stop();
+    } finally {
+      for (const i of instances) i.resume();
+    }
     // Check every second that neither instance gave up and exited while the broker was down.
     for (let waited = 0; waited < downMs; waited += 1_000) {
       await sleep(1_000);

@@ -1518,8 +1518,8 @@ export class TaskManager {
         `${Math.round((now - run.since) / 1000)} s, longer than a transaction may stay open (producer.transactionTimeoutMs, ${config.producer.transactionTimeoutMs} ms): ` +
         "likely a hanging transaction, one whose records are in the partitions but that the broker's transaction coordinator no longer tracks, so nothing completes it. " +
         'It blocks this task and read_committed readers of those partitions until it is aborted: find it with ' +
-        "`kafka-transactions.sh --bootstrap-server <broker> find-hanging --broker-id <id>` (on each broker; the group's __consumer_offsets partition and the task's output " +
-        'partitions hold it), then `kafka-transactions.sh --bootstrap-server <broker> abort --topic <topic> --partition <n> --start-offset <offset>`. ' +
+        "`kafka-transactions.sh --bootstrap-server <broker> find-hanging --broker-id <id>` (on each broker), then abort it on each partition that holds it (the task's " +
+        "outputs and changelogs, and the group's __consumer_offsets partition) with `kafka-transactions.sh --bootstrap-server <broker> abort --topic <topic> --partition <n> --start-offset <offset>`. " +
         `The task keeps retrying until taskTimeoutMs (${config.taskTimeoutMs} ms).`,
       { taskId: id },
     );
