@@ -125,7 +125,7 @@ export const SETTINGS: { readonly [P in OptionPath]: Setting<ValueAt<P>> } = {
   },
   commitIntervalMs: {
     kafka: 'commit.interval.ms', kafkaAliases: ['auto.commit.interval.ms'], read: read.integer(0), perGuarantee: { at_most_once: 1000, at_least_once: 30_000, exactly_once: 100 },
-    doc: "How often, in ms, each task commits (for exactly_once: commits its transaction). Shorter means fresher output for read_committed readers and less to redo after a crash; longer means more throughput. Default `1000` / `30000` / `100` for at_most_once / at_least_once / exactly_once. Kafka Streams' `commit.interval.ms`.",
+    doc: "How often, in ms, each task commits (for exactly_once: commits its transaction; a commit still in flight when the next falls due is not waited for, the next starts once it ended, so under load the interval is a minimum). Shorter means fresher output for read_committed readers and less to redo after a crash; longer means more throughput. Default `1000` / `30000` / `100` for at_most_once / at_least_once / exactly_once. Kafka Streams' `commit.interval.ms`.",
   },
   stateDir: {
     kafka: 'state.dir', read: read.text, derive: ({ applicationId }) => join(tmpdir(), 'rivulet', applicationId), shownDefault: '`<os.tmpdir()>/rivulet/<applicationId>`',

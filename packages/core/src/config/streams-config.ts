@@ -77,7 +77,9 @@ export interface StreamsConfig {
    */
   processingGuarantee?: ProcessingGuarantee;
   /**
-   * How often, in ms, each task commits (for exactly_once: commits its transaction). Shorter means
+   * How often, in ms, each task commits (for exactly_once: commits its transaction; a commit still
+   * in flight when the next falls due is not waited for, the next starts once it ended, so under
+   * load the interval is a minimum). Shorter means
    * fresher output for read_committed readers and less to redo after a crash; longer means more
    * throughput. Default `1000` / `30000` / `100` for at_most_once / at_least_once / exactly_once.
    * Kafka Streams' `commit.interval.ms`.

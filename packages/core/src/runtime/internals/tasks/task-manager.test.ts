@@ -353,17 +353,27 @@ describe('TaskManager: a sendOffsets abandoned after its bound', { timeout: 15_0
 });
 
 describe('TaskManager: the processing loop does not wait for an exactly_once commit (pipelined commit)', { timeout: 10_000 }, () => {
+  // A call may take up to 2 s here (a third of a 6 s session), so a commit can outlast the interval.
+  const slowCommits = (commitIntervalMs: number) =>
+    ({ processingGuarantee: 'exactly_once', commitIntervalMs, consumer: { heartbeatIntervalMs: 30, sessionTimeoutMs: 6_000 } }) as const;
+  /** Starts an EndTxn that takes `ms` (for b's transaction); resolves when it was called, with the time. */
+  async function hungCommit(run: FakeAppRun, ms: number): Promise<number> {
+    world.produce('input', ['k:a']);
+    await waitAllCommitted(world);
+    const commits = world.cluster.callCount('commit');
+    world.cluster.hang('commit', ms);
+    world.produce('input', ['k:b']);
+    await vi.waitFor(() => expect(world.cluster.callCount('commit')).toBeGreaterThan(commits), { timeout: 3_000, interval: 2 });
+    expect(run.errors).toEqual([]);
+    return Date.now();
+  }
+
   it('records processed while a commit is in flight are held back, then sent in the next transaction; output exact and in order', async () => {
     world = new FakeWorld({ input: 1, output: 1 });
     const run = world.start(mapTopology(), { processingGuarantee: 'exactly_once' });
     await started(run);
-    world.produce('input', ['k:a']);
-    await waitAllCommitted(world);
-    const commits = world.cluster.callCount('commit');
-    // The next EndTxn takes 800 ms (under the 1 s bound on a call).
-    world.cluster.hang('commit', 800);
-    world.produce('input', ['k:b']);
-    await vi.waitFor(() => expect(world.cluster.callCount('commit')).toBeGreaterThan(commits), { timeout: 2_000, interval: 2 });
+    // b's EndTxn takes 800 ms (under the 1 s bound on a call).
+    await hungCommit(run, 800);
     // While b's transaction commits, c and d are processed (the loop did not wait) but not sent:
     // the log holds no record of them, not even an uncommitted one.
     world.produce('input', ['k:c', 'k:d']);
@@ -373,6 +383,44 @@ describe('TaskManager: the processing loop does not wait for an exactly_once com
     await waitAllCommitted(world);
     expect(world.values('output')).toEqual(['k:A', 'k:B', 'k:C', 'k:D']);
     expect(world.values('output', false)).toEqual(['k:A', 'k:B', 'k:C', 'k:D']);
+    expect(run.errors).toEqual([]);
+  });
+
+  it('a commit falling due while one is in flight does not stop the loop: records keep being processed (held) until it settles', async () => {
+    world = new FakeWorld({ input: 1, output: 1 });
+    const run = world.start(mapTopology(), slowCommits(200));
+    await started(run);
+    const hungAt = await hungCommit(run, 1_500);
+    // Well past the 200 ms interval (a tick has found the next commit due) and inside the hang: c
+    // and d are processed at once. Waiting for the commit in flight, the loop would take them only
+    // after the hang.
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    world.produce('input', ['k:c', 'k:d']);
+    await vi.waitFor(() => expect(run.app.metrics().recordsProcessed).toBe(4), { timeout: 500, interval: 2 });
+    expect(Date.now() - hungAt).toBeLessThan(1_400);
+    expect(world.values('output', false)).toEqual(['k:A', 'k:B']);
+    await waitAllCommitted(world);
+    expect(world.values('output', false)).toEqual(['k:A', 'k:B', 'k:C', 'k:D']);
+    expect(world.values('output')).toEqual(['k:A', 'k:B', 'k:C', 'k:D']);
+    expect(run.errors).toEqual([]);
+  });
+
+  it('the next commit, due before the one in flight settled, starts right after it settles (not at the next batch or tick)', async () => {
+    world = new FakeWorld({ input: 1, output: 1 });
+    // A 1 s interval is also the tick's period: without a commit started from the settle, c's would
+    // wait for the next tick, up to 1 s after the settle.
+    const run = world.start(mapTopology(), slowCommits(1_000));
+    await started(run);
+    const hungAt = await hungCommit(run, 1_500);
+    const commits = world.cluster.callCount('commit');
+    world.produce('input', ['k:c']);
+    await vi.waitFor(() => expect(run.app.metrics().recordsProcessed).toBe(3), { timeout: 500, interval: 2 });
+    await vi.waitFor(() => expect(world.cluster.callCount('commit')).toBeGreaterThan(commits), { timeout: 3_000, interval: 2 });
+    const next = Date.now() - hungAt;
+    expect(next).toBeGreaterThanOrEqual(1_500);
+    expect(next).toBeLessThan(1_500 + 250);
+    await waitAllCommitted(world);
+    expect(world.values('output', false)).toEqual(['k:A', 'k:B', 'k:C']);
     expect(run.errors).toEqual([]);
   });
 

@@ -18,7 +18,7 @@ import { ChangelogRestore, type RestoreRequest } from '../restore/changelog-read
 import { consumerSettings, producerOptions } from '../client-options.js';
 import { ProcessingError } from '../../../errors/processing-error.js';
 import { ErrorRouter } from '../processing/error-router.js';
-import { RecordCollector, SendFailedError, type BatchSender } from '../producing/record-collector.js';
+import { RecordCollector, SendFailedError, UNSEAL_DELAY_MS, type BatchSender } from '../producing/record-collector.js';
 import { InvalidStateStoreError } from '../../../state/invalid-state-store-error.js';
 import { StreamTask, taskIdOf } from '../processing/stream-task.js';
 import { sumDropped } from '../processing/dropped-records.js';
@@ -187,6 +187,8 @@ export class TaskManager {
   private readonly failedSends = new Set<string>();
   /** An exactly-once commit the processing loop started and goes on past (see commitAll): settled before anything else touches the tasks. */
   private pipelined: PipelinedCommit | undefined;
+  /** When the last pipelined commit settled (its held records were released). */
+  private pipelinedSettledAt = 0;
   /** The shared producer's background send failed since the last tick (at-most/at-least-once). */
   private sharedSendFailed = false;
   /** Tasks closed after a retriable failure, waiting for their backoff; and their deadlines. */
@@ -903,6 +905,10 @@ export class TaskManager {
 
   /** True when the commit interval has passed (or a processor asked) and there is something to commit. */
   commitDue(now: number): boolean {
+    // Exactly-once: a pipelined commit still in flight is not waited for; the next one starts once it
+    // settled, and not before its held records had UNSEAL_DELAY_MS to go out (see RecordCollector.unseal).
+    // Under load the interval stretches to the commits' own pace instead of stalling the loop.
+    if (this.pipelined !== undefined || now - this.pipelinedSettledAt < UNSEAL_DELAY_MS) return false;
     if (!this.commitRequested && now - this.lastCommit < this.deps.config.commitIntervalMs) return false;
     for (const a of this.tasks.values()) if (a.transaction !== undefined || a.task.offsetsToCommit().length > 0) return true;
     if (this.sharedCollector !== undefined && this.sharedCollector.buffered > 0) return true;
@@ -963,9 +969,27 @@ export class TaskManager {
     const commit: PipelinedCommit = { entries, startedAt };
     this.pipelined = commit;
     void Promise.all(entries.map((e) => e.outcome)).then(() => {
-      if (this.pipelined === commit) this.deps.schedule(() => this.settlePipelinedCommit());
+      if (this.pipelined === commit) this.deps.schedule(() => this.settleInBackground(commit));
     });
     return true;
+  }
+
+  /**
+   * The settle scheduled when a pipelined commit's calls ended. The loop does not wait for a commit
+   * in flight (see {@link commitDue}): if the next one fell due meanwhile, it starts once the held
+   * records have gone out, rather than at the next batch or tick (the last records of a burst would
+   * otherwise wait up to a commit interval more to be committed).
+   */
+  private async settleInBackground(commit: PipelinedCommit): Promise<void> {
+    if (this.pipelined !== commit) return;
+    await this.settlePipelinedCommit();
+    if (!this.commitRequested && Date.now() - this.lastCommit < this.deps.config.commitIntervalMs) return;
+    const timer = setTimeout(() => {
+      this.deps.schedule(async () => {
+        if (this.commitDue(Date.now())) await this.commitAll({ pipelined: true });
+      });
+    }, UNSEAL_DELAY_MS);
+    timer.unref();
   }
 
   /**
@@ -980,6 +1004,7 @@ export class TaskManager {
     const outcomes = await Promise.all(commit.entries.map((e) => e.outcome));
     if (this.pipelined !== commit) return;
     this.pipelined = undefined;
+    this.pipelinedSettledAt = Date.now();
     for (let i = 0; i < commit.entries.length; i++) {
       const { active, offsets, appends } = commit.entries[i]!;
       if (this.tasks.get(active.task.id) !== active) continue;
