@@ -4,6 +4,7 @@
  * inside a transaction with sendOffsets.
  */
 import { describe, expect, it } from 'vitest';
+import type { Admin } from 'kafkajs';
 import { createTopic, readAll, testKafka, uniqueName, withAdmin } from './support/kafka.js';
 
 describe('kafkajs on the real broker', () => {
@@ -119,20 +120,32 @@ describe('kafkajs on the real broker', () => {
     expect((await readAll(output)).map((r) => r.value)).toEqual(['out-committed']);
   });
 
+  /** admin.fetchOffsets as Rivulet's kafkajs patch has it: requireStable, and a topic as `{ topic, partitions }`. */
+  type StableFetch = (r: {
+    groupId: string;
+    topics: (string | { topic: string; partitions: number[] })[];
+    requireStable: boolean;
+  }) => ReturnType<Admin['fetchOffsets']>;
+
+  /** A new topic of `partitions` partitions, and a transaction left open that commits `offset` for its partition 0 in a new group. */
+  async function openOffsetCommit(prefix: string, partitions: number, offset: string) {
+    const input = uniqueName(`${prefix}-in`);
+    const groupId = uniqueName(`${prefix}-group`);
+    await createTopic(input, partitions);
+    const producer = testKafka().producer({ transactionalId: uniqueName('tx'), idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    const tx = await producer.transaction();
+    await tx.sendOffsets({ consumerGroupId: groupId, topics: [{ topic: input, partitions: [{ partition: 0, offset }] }] });
+    return { input, groupId, producer, tx };
+  }
+
   // The kafkajs patch (OffsetFetch v7, KIP-447): what an exactly-once task reads when it opens. A
   // plain read answers the offset from before a transaction still open or being completed; a
   // stable read waits for it (UNSTABLE_OFFSET_COMMIT, retried) and answers the offset it commits.
   it('answers a stable offset read only once the transaction holding an offset commit has ended', async () => {
-    const input = uniqueName('stable-in');
-    const groupId = uniqueName('stable-group');
-    await createTopic(input, 1);
-    const producer = testKafka().producer({ transactionalId: uniqueName('tx'), idempotent: true, maxInFlightRequests: 1 });
-    await producer.connect();
-    const tx = await producer.transaction();
-    await tx.sendOffsets({ consumerGroupId: groupId, topics: [{ topic: input, partitions: [{ partition: 0, offset: '7' }] }] });
+    const { input, groupId, producer, tx } = await openOffsetCommit('stable', 1, '7');
     await withAdmin(async (admin) => {
-      type StableFetch = (r: { groupId: string; topics: string[]; requireStable: boolean }) => ReturnType<typeof admin.fetchOffsets>;
-      const fetch = admin.fetchOffsets as StableFetch;
+      const fetch = admin.fetchOffsets as unknown as StableFetch;
       const offsetOf = (entries: Awaited<ReturnType<typeof admin.fetchOffsets>>): string | undefined => entries[0]?.partitions.find((p) => p.partition === 0)?.offset;
       expect(offsetOf(await fetch({ groupId, topics: [input], requireStable: false }))).toBe('-1');
       const startedAt = Date.now();
@@ -150,16 +163,9 @@ describe('kafkajs on the real broker', () => {
   // of its own offsets is not held by another partition's transaction (a hanging one holds it for
   // ever): the broker answers UNSTABLE_OFFSET_COMMIT per partition.
   it('a stable read of one partition is not held by an open transaction committing another partition\'s offset', async () => {
-    const input = uniqueName('stable-parts-in');
-    const groupId = uniqueName('stable-parts-group');
-    await createTopic(input, 2);
-    const producer = testKafka().producer({ transactionalId: uniqueName('tx'), idempotent: true, maxInFlightRequests: 1 });
-    await producer.connect();
-    const tx = await producer.transaction();
-    await tx.sendOffsets({ consumerGroupId: groupId, topics: [{ topic: input, partitions: [{ partition: 0, offset: '5' }] }] });
+    const { input, groupId, producer, tx } = await openOffsetCommit('stable-parts', 2, '5');
     await withAdmin(async (admin) => {
-      type PartitionsFetch = (r: { groupId: string; topics: { topic: string; partitions: number[] }[]; requireStable: boolean }) => ReturnType<typeof admin.fetchOffsets>;
-      const fetch = admin.fetchOffsets as unknown as PartitionsFetch;
+      const fetch = admin.fetchOffsets as unknown as StableFetch;
       const started = Date.now();
       const one = await fetch({ groupId, topics: [{ topic: input, partitions: [1] }], requireStable: true });
       expect(Date.now() - started, 'partition 1 answered without waiting for the transaction').toBeLessThan(2_000);
