@@ -399,8 +399,9 @@ class KafkajsProducer implements ProducerPort {
           sending.delete(tracked);
         }
       },
+      // Beside the sends: kafkajs (patched) adds the offsets and the sends' partitions to the
+      // transaction one request at a time, so neither meets CONCURRENT_TRANSACTIONS from the other.
       async sendOffsets(groupId, offsets) {
-        await settled();
         const topics = groupOffsets(offsets);
         await retryConcurrentTransactions(() => tx.sendOffsets({ consumerGroupId: groupId, topics }));
       },

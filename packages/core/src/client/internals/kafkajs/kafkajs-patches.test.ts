@@ -26,7 +26,96 @@ const groupMessagesPerPartition = createRequire(import.meta.url)('kafkajs/src/pr
   partitioner: (args: { message: { partition: number } }) => number;
 }) => Record<string, { key: string }[]>;
 
+// The patched transaction manager, as the producer loads it.
+interface EosManager {
+  initProducerId(): Promise<void>;
+  beginTransaction(): void;
+  addPartitionsToTransaction(topicData: { topic: string; partitions: { partition: number }[] }[]): Promise<void>;
+  sendOffsets(args: { consumerGroupId: string; topics: { topic: string; partitions: { partition: number; offset: string }[] }[] }): Promise<void>;
+  commit(): Promise<void>;
+}
+const createEosManager = createRequire(import.meta.url)('kafkajs/src/producer/eosManager/index.js') as (args: {
+  logger: object;
+  cluster: object;
+  transactional: boolean;
+  transactionalId: string;
+}) => EosManager;
+
+/** A one-broker cluster whose calls are logged: `find <type>` per FindCoordinator, the request's name otherwise. */
+function eosCluster(fail: (request: string) => Error | undefined = () => undefined) {
+  const calls: string[] = [];
+  const request = (name: string) => async () => {
+    calls.push(`${name} start`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    calls.push(`${name} end`);
+    const error = fail(name);
+    if (error !== undefined) throw error;
+    return name === 'initProducerId' ? { producerId: 7, producerEpoch: 0 } : {};
+  };
+  const broker = {
+    nodeId: 1,
+    initProducerId: request('initProducerId'),
+    addPartitionsToTxn: request('addPartitionsToTxn'),
+    addOffsetsToTxn: request('addOffsetsToTxn'),
+    txnOffsetCommit: request('txnOffsetCommit'),
+    endTxn: request('endTxn'),
+  };
+  const cluster = {
+    retry: { retries: 0 },
+    refreshMetadataIfNecessary: async () => undefined,
+    findGroupCoordinator: async ({ coordinatorType }: { coordinatorType: number }) => {
+      calls.push(`find ${coordinatorType === 1 ? 'transaction' : 'group'}`);
+      return broker;
+    },
+    findBroker: async () => broker,
+  };
+  const logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+  const eos = createEosManager({ logger, cluster, transactional: true, transactionalId: 'app-0_0' });
+  return { eos, calls };
+}
+
+const partitions = [{ topic: 'out', partitions: [{ partition: 0 }] }];
+const offsets = { consumerGroupId: 'app', topics: [{ topic: 'in', partitions: [{ partition: 0, offset: '10' }] }] };
+
 describe('kafkajs patches (patches/kafkajs+2.2.4.patch)', () => {
+  it('transactions: the coordinators are looked up once, not before every request', async () => {
+    const { eos, calls } = eosCluster();
+    await eos.initProducerId();
+    for (let i = 0; i < 3; i++) {
+      eos.beginTransaction();
+      await eos.addPartitionsToTransaction(partitions);
+      await eos.sendOffsets(offsets);
+      await eos.commit();
+    }
+    expect(calls.filter((c) => c.startsWith('find'))).toEqual(['find transaction', 'find group']);
+    expect(calls.filter((c) => c.endsWith('start'))).toHaveLength(1 + 3 * 4);
+  });
+
+  it('transactions: a request that failed makes the next one look its coordinator up again', async () => {
+    let failing: string | undefined = 'addOffsetsToTxn';
+    const { eos, calls } = eosCluster((request) => {
+      if (request !== failing) return undefined;
+      failing = undefined;
+      return Object.assign(new Error('This is not the correct coordinator'), { type: 'NOT_COORDINATOR' });
+    });
+    await eos.initProducerId();
+    eos.beginTransaction();
+    await eos.addPartitionsToTransaction(partitions);
+    await expect(eos.sendOffsets(offsets)).rejects.toThrow('not the correct coordinator');
+    await eos.sendOffsets(offsets);
+    await eos.commit();
+    expect(calls.filter((c) => c.startsWith('find'))).toEqual(['find transaction', 'find transaction', 'find group']);
+  });
+
+  it('transactions: AddPartitionsToTxn and AddOffsetsToTxn go one at a time, so sendOffsets may run beside a send', async () => {
+    const { eos, calls } = eosCluster();
+    await eos.initProducerId();
+    eos.beginTransaction();
+    await Promise.all([eos.addPartitionsToTransaction(partitions), eos.sendOffsets(offsets)]);
+    const adds = calls.filter((c) => c.startsWith('add'));
+    expect(adds).toEqual(['addPartitionsToTxn start', 'addPartitionsToTxn end', 'addOffsetsToTxn start', 'addOffsetsToTxn end']);
+  });
+
   it("producer: groups a send's messages by partition, each partition's in their order", () => {
     const partitionMetadata = [{ partitionId: 0 }, { partitionId: 1 }, { partitionId: 2 }];
     const messages = Array.from({ length: 9 }, (_, i) => ({ key: `k${i}`, partition: (i * 7) % 3 }));

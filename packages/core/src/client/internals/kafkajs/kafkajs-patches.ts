@@ -45,6 +45,15 @@
  *   reads as retriable; it now keeps the last refusal as the `cause`, so a missing group or
  *   transactional-id ACL (`GROUP_AUTHORIZATION_FAILED`) is classified fatal and named
  *   (errors/authorization-error.ts). End to end: apps/examples/test/security-denials.int.test.ts.
+ * - `src/producer/eosManager/index.js` (issue 17): the transactional producer sent a FindCoordinator
+ *   request before each of AddPartitionsToTxn, AddOffsetsToTxn, TxnOffsetCommit and EndTxn, eight
+ *   requests per exactly_once transaction where four do; it now remembers the transaction and group
+ *   coordinators (as the Java producer's TransactionManager does) and looks one up again after a call
+ *   on it failed, or when the broker is gone from the metadata. It also sends AddPartitionsToTxn and
+ *   AddOffsetsToTxn one at a time, so that `sendOffsets` may run while the transaction's records are
+ *   still being sent (the coordinator answers CONCURRENT_TRANSACTIONS to an add that arrives while it
+ *   writes another's, and kafkajs retries a send's only after ~300 ms). Test: `kafkajs-patches.test.ts`;
+ *   end to end: every exactly_once integration test; figures: `npm run bench -- --compare`.
  *
  * Upstream: tulios/kafkajs is unmaintained (last release 2.2.4, 2023); none of these is merged there.
  */
@@ -82,6 +91,11 @@ const PATCHED_FILES: readonly { file: string; version: number; what: string }[] 
   { file: 'kafkajs/src/protocol/recordBatch/v0/decoder.js', version: 1, what: 'fetch: records decoded in place, not sliced one by one' },
   { file: 'kafkajs/src/protocol/recordBatch/record/v0/decoder.js', version: 1, what: 'fetch: offsets and timestamps without Long objects per record' },
   { file: 'kafkajs/src/consumer/batch.js', version: 1, what: 'fetch: offsets compared as numbers' },
+  {
+    file: 'kafkajs/src/producer/eosManager/index.js',
+    version: 1,
+    what: 'transactions: coordinators remembered between calls, AddPartitionsToTxn and AddOffsetsToTxn one at a time',
+  },
 ];
 
 /** The kafkajs patches that are missing from the installed kafkajs: empty when all are there. */

@@ -445,4 +445,66 @@ describe('TaskManager: the processing loop does not wait for an exactly_once com
     expect(run.errors.map(describeError)).toEqual([{ name: 'StreamsError', category: 'retriable', action: 'retrying', taskId: '0_0' }]);
     expect(world.cluster.callCount('abort')).toBe(1);
   });
+
+  it("a transaction's offsets are added while its records are still being sent; its EndTxn follows both; output exact", async () => {
+    world = new FakeWorld({ input: 1, output: 1 });
+    const run = world.start(mapTopology(), { processingGuarantee: 'exactly_once' });
+    await started(run);
+    world.produce('input', ['k:a']);
+    await waitAllCommitted(world);
+    const offsetsCalls = world.cluster.callCount('sendOffsets');
+    const commits = world.cluster.callCount('commit');
+    // b's send takes 600 ms: its transaction's commit falls due (100 ms) while it is in flight.
+    world.cluster.hang('txSend', 600);
+    world.produce('input', ['k:b']);
+    await vi.waitFor(() => expect(world.cluster.callCount('sendOffsets')).toBe(offsetsCalls + 1), { timeout: 450, interval: 2 });
+    // The offsets went to the coordinator before b was written; EndTxn waits for the send.
+    expect(world.values('output', false)).toEqual(['k:A']);
+    expect(world.cluster.callCount('commit')).toBe(commits);
+    await waitAllCommitted(world);
+    expect(world.values('output')).toEqual(['k:A', 'k:B']);
+    expect(world.values('output', false)).toEqual(['k:A', 'k:B']);
+    expect(run.errors).toEqual([]);
+  });
+
+  it('offsets and records both past their bound (1 s): the task is retried once both settled, nothing left unhandled; output exact', async () => {
+    world = new FakeWorld({ input: 1, output: 1 });
+    const run = world.start(mapTopology(), { processingGuarantee: 'exactly_once' });
+    await started(run);
+    world.produce('input', ['k:a']);
+    await waitAllCommitted(world);
+    const offsetsCalls = world.cluster.callCount('sendOffsets');
+    world.cluster.hang('txSend', 1_500);
+    world.cluster.hang('sendOffsets', 1_500);
+    world.produce('input', ['k:b']);
+    await vi.waitFor(() => expect(world.cluster.callCount('sendOffsets')).toBe(offsetsCalls + 1), { timeout: 450, interval: 2 });
+    // The offsets' bound ends first, while the flush is still awaited: that rejection must not be
+    // an unhandled one (it ended the process of an instance in the broker outage test).
+    await waitAllCommitted(world, 'input', 10_000);
+    expect(world.values('output')).toEqual(['k:A', 'k:B']);
+    expect(run.errors.map((e) => [e.category, e.action])).toContainEqual(['retriable', 'retrying']);
+    expect(run.app.state).toBe('RUNNING');
+  });
+
+  it('a send failing while the offsets are being added: the transaction is aborted only once they are; then redone, output exact', async () => {
+    world = new FakeWorld({ input: 1, output: 1 });
+    const run = world.start(mapTopology(), { processingGuarantee: 'exactly_once' });
+    await started(run);
+    world.produce('input', ['k:a']);
+    await waitAllCommitted(world);
+    const offsetsCalls = world.cluster.callCount('sendOffsets');
+    // b's send fails after 300 ms (a dropped connection); its transaction's offsets take 700 ms.
+    world.cluster.hang('txSend', 300);
+    world.cluster.failNext('txSend', connectionClosed);
+    world.cluster.hang('sendOffsets', 700);
+    world.produce('input', ['k:b']);
+    await vi.waitFor(() => expect(world.cluster.callCount('sendOffsets')).toBe(offsetsCalls + 1), { timeout: 250, interval: 2 });
+    const offsetsAt = Date.now();
+    await vi.waitFor(() => expect(world.cluster.callCount('abort')).toBe(1), { timeout: 2_000, interval: 2 });
+    // An EndTxn(abort) beside the AddOffsetsToTxn would meet CONCURRENT_TRANSACTIONS.
+    expect(Date.now() - offsetsAt).toBeGreaterThanOrEqual(650);
+    await waitAllCommitted(world);
+    expect(world.values('output')).toEqual(['k:A', 'k:B']);
+    expect(run.errors.map(describeError)).toEqual([{ name: 'StreamsError', category: 'retriable', action: 'retrying', taskId: '0_0' }]);
+  });
 });

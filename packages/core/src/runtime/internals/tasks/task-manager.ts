@@ -149,7 +149,7 @@ const SHARED_PRODUCER = '*';
  * - at_least_once: flush the record collector, wait for the acks, then commit offsets (last
  *   processed + 1) through the consumer group;
  * - exactly_once: per task, the outputs, changelog writes and offsets go into the task's open
- *   transaction: sendOffsets, then commit;
+ *   transaction: sendOffsets (beside the flush once a send opened it), then commit;
  * - at_most_once: offsets are committed when a batch is taken, before it is processed.
  */
 export class TaskManager {
@@ -1264,10 +1264,24 @@ export class TaskManager {
     if (active.fenced) return false;
     if (active.transaction === undefined && offsets.length === 0 && active.collector.buffered === 0) return 'idle';
     try {
-      await bounded(active.collector.flush(), this.callTimeoutMs, `task ${task.id}: sending output records`);
+      // A transaction the sends opened takes the offsets while its records are being flushed (the
+      // order inside a transaction does not matter: nothing of it is read before its EndTxn): the
+      // round trips of AddOffsetsToTxn and TxnOffsetCommit overlap the flush instead of following it.
+      const open = active.transaction;
+      const offsetsSent = open !== undefined && offsets.length > 0 ? this.boundedTxnCall(task.id, open.sendOffsets(this.deps.config.applicationId, offsets), 'sendOffsets') : undefined;
+      // Handled below, after the flush; a rejection before then is not an unhandled one.
+      offsetsSent?.catch(() => undefined);
+      try {
+        await bounded(active.collector.flush(), this.callTimeoutMs, `task ${task.id}: sending output records`);
+      } catch (err) {
+        // The transaction is aborted next: not while its offsets are still being added to it.
+        await offsetsSent?.catch(() => undefined);
+        throw err;
+      }
       const tx = active.transaction ?? (await active.producer!.beginTransaction());
       active.transaction = tx;
-      if (offsets.length > 0) await this.boundedTxnCall(task.id, tx.sendOffsets(this.deps.config.applicationId, offsets), 'sendOffsets');
+      if (offsetsSent !== undefined) await offsetsSent;
+      else if (offsets.length > 0) await this.boundedTxnCall(task.id, tx.sendOffsets(this.deps.config.applicationId, offsets), 'sendOffsets');
       const commitStarted = process.hrtime.bigint();
       await this.boundedTxnCall(task.id, tx.commit(), 'commit');
       const producerSensors = this.deps.sensors.producer;
