@@ -55,7 +55,7 @@ export interface CompareOptions {
   readonly reportPath: string | undefined;
   /** --compare-memory: keys loaded into each store. */
   readonly memoryKeys: number;
-  /** `--repeat N`: every case runs N times, round after round; the figures are each framework's median round. */
+  /** `--repeat N`: every case runs N times, round after round; the figures are each framework's median round, the ratios the median of the rounds' ratios. */
   readonly repeat: number;
 }
 
@@ -81,7 +81,8 @@ RSS, p99 latency and the ratios Rivulet / Kafka Streams against the targets of i
   --stall-timeout S   give up on a run after S seconds without progress (default 120)
   --repeat N          rounds: every case runs N times in both frameworks, round after round (the
                       latency phase in the first only); the tables show each framework's median
-                      round, and every round's records/s is printed too (default 1)
+                      round, each ratio is the median of the rounds' ratios, and every round's
+                      records/s is printed too (default 1)
   --keep-topics       keep the topics (default: delete them after each run)
   --short             CI: 3000 records, no latency phase, every pipeline at alos, the
                       pass-through and the join at eos too (unless --guarantees is given); checks

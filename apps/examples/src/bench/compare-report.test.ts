@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CompareCase } from './compare-options.js';
-import { combineRounds, compareRatios, formatRounds, formatThreadScaling, medianRun, targetChecks, type CaseResult, type RunFigures } from './compare-report.js';
+import { combineRounds, compareRatios, formatRounds, formatThreadScaling, medianOfRoundRatios, medianRun, targetChecks, type CaseResult, type RunFigures } from './compare-report.js';
 
 function run(framework: RunFigures['framework'], c: CompareCase, recordsPerSec: number, cpuUsPerRecord: number): RunFigures {
   return { framework, ...c, records: 1000, status: 'ok', recordsPerSec, cpuUsPerRecord, durationMs: 1, cpuUtilization: 1, peakRssMb: 100 };
@@ -43,6 +43,19 @@ describe('compareRatios', () => {
     expect(ratios.find((r) => r.name === 'pass-through alos kafka-streams t2/t1')!.value).toBeCloseTo(1.8);
     expect(names).not.toContain('pass-through alos t2 throughput');
     expect(names).not.toContain('pass-through alos rivulet t2/t1');
+  });
+});
+
+describe('medianOfRoundRatios', () => {
+  it('the median of the rounds\' ratios (the lower middle of an even count), over the rounds measured on both sides', () => {
+    expect(medianOfRoundRatios([100, 300, 200], [100, 200, 400])).toBe(1);
+    expect(medianOfRoundRatios([100, 300, 200, 90], [100, 200, 400, 100])).toBe(0.9);
+    expect(medianOfRoundRatios([100, undefined, 200], [100, 200, 400])).toBe(0.5);
+    expect(medianOfRoundRatios([undefined, 1], [1, undefined])).toBeUndefined();
+    // One round, or rounds that do not line up: no median of rounds (the caller divides the figures).
+    expect(medianOfRoundRatios([100], [50])).toBeUndefined();
+    expect(medianOfRoundRatios([100, 200], [50])).toBeUndefined();
+    expect(medianOfRoundRatios(undefined, [50, 60])).toBeUndefined();
   });
 });
 
@@ -102,11 +115,31 @@ describe('rounds (--repeat)', () => {
   it('combineRounds: medians per framework, every round\'s records/s, outputs agree only if they did in every round', () => {
     const combined = combineRounds([round(at('rivulet', 300), at('kafka-streams', 90)), round(at('rivulet', 100), at('kafka-streams', 110)), round(at('rivulet', 200), at('kafka-streams', 100))]);
     expect([combined.rivulet.recordsPerSec, combined.kstreams.recordsPerSec, combined.outputsAgree]).toEqual([200, 100, true]);
-    expect(combined.rounds).toEqual({ rivulet: [300, 100, 200], kstreams: [90, 110, 100] });
+    expect(combined.rounds).toEqual({ rivulet: [300, 100, 200], kstreams: [90, 110, 100], cpu: { rivulet: [3, 3, 3], kstreams: [3, 3, 3] } });
     const disagreeing = combineRounds([round(at('rivulet', 1), at('kafka-streams', 1)), { ...round(at('rivulet', 1), at('kafka-streams', 1), false), disagreement: 'counts differ' }]);
     expect([disagreeing.outputsAgree, disagreeing.disagreement]).toEqual([false, 'counts differ']);
     const single = round(at('rivulet', 1), at('kafka-streams', 1));
     expect(combineRounds([single])).toBe(single);
+  });
+
+  it('ratios of several rounds: the median of each round\'s ratio, not the ratio of the median runs', () => {
+    // Rivulet's at_least_once and exactly_once were both fast in round 3 and both slow in round 2: the
+    // median runs (200 and 150) come from different rounds, and their ratio (0.75x) is no round's.
+    const alosCase = combineRounds([round(at('rivulet', 200), at('kafka-streams', 100)), round(at('rivulet', 150), at('kafka-streams', 90)), round(at('rivulet', 300), at('kafka-streams', 110))]);
+    const eosRound = (r: number, k: number, cpu = 3): CaseResult => ({ ...round(at('rivulet', r, { cpuUsPerRecord: cpu }), at('kafka-streams', k)), case: eos });
+    const eosCase = combineRounds([eosRound(150, 80, 4), eosRound(140, 85, 3.3), eosRound(290, 100, 3)]);
+    const byName = Object.fromEntries(compareRatios([alosCase, eosCase]).map((r) => [r.name, r.value]));
+    expect(eosCase.rivulet.recordsPerSec! / alosCase.rivulet.recordsPerSec!).toBe(0.75);
+    // Rounds' eos/alos: 0.75, 0.933, 0.967; Kafka Streams': 0.8, 0.944, 0.909.
+    expect(byName['pass-through t1 rivulet eos/alos']).toBeCloseTo(140 / 150);
+    expect(byName['pass-through t1 kafka-streams eos/alos']).toBeCloseTo(100 / 110);
+    // Rivulet / Kafka Streams per round: 1.875, 1.647, 2.9 (records/s); 4/3, 1.1, 1 (CPU per record).
+    expect(byName['pass-through eos t1 throughput']).toBeCloseTo(1.875);
+    expect(byName['pass-through eos t1 cpu']).toBeCloseTo(1.1);
+    // A round without figures on one side is left out.
+    const failed: RunFigures = { framework: 'rivulet', ...alos, records: 1000, status: 'ok' };
+    const gappy = combineRounds([round(at('rivulet', 100), at('kafka-streams', 100)), round(failed, at('kafka-streams', 100)), round(at('rivulet', 300), at('kafka-streams', 100))]);
+    expect(gappy.rounds!.rivulet).toEqual([100, undefined, 300]);
   });
 
   it('formatRounds: every round, and eos/alos of each round per framework; nothing for one round', () => {

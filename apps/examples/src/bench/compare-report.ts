@@ -51,8 +51,18 @@ export interface CaseResult {
   /** undefined when one side has no checked output to compare. */
   readonly outputsAgree: boolean | undefined;
   readonly disagreement?: string;
-  /** With several rounds: records/s of every round, in round order (undefined: no figures that round). */
-  readonly rounds?: { readonly rivulet: readonly (number | undefined)[]; readonly kstreams: readonly (number | undefined)[] };
+  /**
+   * With several rounds: records/s of every round, in round order (undefined: no figures that round),
+   * and CPU µs/record likewise.
+   */
+  readonly rounds?: RoundFigures;
+}
+
+/** Per framework, one figure per round in round order (undefined: no figures that round). */
+export interface RoundFigures {
+  readonly rivulet: readonly (number | undefined)[];
+  readonly kstreams: readonly (number | undefined)[];
+  readonly cpu?: { readonly rivulet: readonly (number | undefined)[]; readonly kstreams: readonly (number | undefined)[] };
 }
 
 /**
@@ -90,7 +100,11 @@ export function combineRounds(rounds: readonly CaseResult[]): CaseResult {
     kstreams: medianRun(rounds.map((r) => r.kstreams)),
     outputsAgree: agree,
     ...(disagreeing?.disagreement === undefined ? {} : { disagreement: disagreeing.disagreement }),
-    rounds: { rivulet: rounds.map((r) => r.rivulet.recordsPerSec), kstreams: rounds.map((r) => r.kstreams.recordsPerSec) },
+    rounds: {
+      rivulet: rounds.map((r) => r.rivulet.recordsPerSec),
+      kstreams: rounds.map((r) => r.kstreams.recordsPerSec),
+      cpu: { rivulet: rounds.map((r) => r.rivulet.cpuUsPerRecord), kstreams: rounds.map((r) => r.kstreams.cpuUsPerRecord) },
+    },
   };
 }
 
@@ -121,7 +135,7 @@ export function formatRounds(cases: readonly CaseResult[]): string[] {
     }
   }
   return [
-    `Rounds: records/s of each of the ${count} rounds (every case in both frameworks, round after round); the tables above show each framework's median round.`,
+    `Rounds: records/s of each of the ${count} rounds (every case in both frameworks, round after round); the tables above show each framework's median round; every ratio is the median of the ${count} rounds' ratios.`,
     '',
     formatTable(rows, new Set(header.map((_, i) => i).filter((i) => i >= 4 || i === 2))),
     '',
@@ -164,36 +178,60 @@ const measured = (r: RunFigures | undefined): r is RunFigures & { recordsPerSec:
   r !== undefined && r.status === 'ok' && r.recordsPerSec !== undefined && r.cpuUsPerRecord !== undefined;
 
 /**
+ * The median over rounds of `a[i] / b[i]`, the rounds where both were measured (of an even count,
+ * the lower middle one); undefined without rounds on both sides. A ratio of two runs of one round
+ * (minutes apart) is steadier than the ratio of two medians that may come from different rounds,
+ * when the machine's pace drifts from round to round.
+ *
+ * @example
+ * medianOfRoundRatios([100, 300, 200], [100, 200, 400]); // 1 (ratios 1, 1.5, 0.5)
+ */
+export function medianOfRoundRatios(a: readonly (number | undefined)[] | undefined, b: readonly (number | undefined)[] | undefined): number | undefined {
+  if (a === undefined || b === undefined || a.length !== b.length || a.length < 2) return undefined;
+  const values = a.flatMap((v, i) => (v === undefined || b[i] === undefined ? [] : [v / b[i]!])).sort((x, y) => x - y);
+  return values.length === 0 ? undefined : values[Math.floor((values.length - 1) / 2)];
+}
+
+/**
  * The ratios of a run, named so that runs compare (the baseline keys):
  * - `<pipeline> <alos|eos> t<n> throughput`: Rivulet's records/s over Kafka Streams' (higher is better);
  * - `<pipeline> <alos|eos> t<n> cpu`: Rivulet's CPU µs/record over Kafka Streams' (lower is better);
  * - `<pipeline> t<n> <framework> eos/alos`: a framework's exactly_once records/s over its at_least_once;
  * - `<pipeline> <alos|eos> <framework> t<n>/t1`: a framework's records/s with n threads over 1.
- * Only runs that are `ok` on both sides of a ratio count.
+ * Only runs that are `ok` on both sides of a ratio count. With several rounds each ratio is the median
+ * of the ratios of the rounds ({@link medianOfRoundRatios}), not the ratio of the median runs.
  */
 export function compareRatios(results: readonly CaseResult[]): Ratio[] {
   const ratios: Ratio[] = [];
-  const find = (framework: Framework, pipeline: Pipeline, guarantee: BenchGuarantee, threads: number) => {
-    const r = results.find((c) => c.case.pipeline === pipeline && c.case.guarantee === guarantee && c.case.threads === threads);
-    return framework === 'rivulet' ? r?.rivulet : r?.kstreams;
-  };
-  for (const { case: c, rivulet, kstreams } of results) {
+  const caseOf = (pipeline: Pipeline, guarantee: BenchGuarantee, threads: number) =>
+    results.find((c) => c.case.pipeline === pipeline && c.case.guarantee === guarantee && c.case.threads === threads);
+  const side = (framework: Framework) => (framework === 'rivulet' ? 'rivulet' : 'kstreams');
+  for (const { case: c, rivulet, kstreams, rounds } of results) {
     const name = `${c.pipeline} ${g(c.guarantee)} t${c.threads}`;
     if (measured(rivulet) && measured(kstreams)) {
-      ratios.push({ name: `${name} throughput`, value: rivulet.recordsPerSec / kstreams.recordsPerSec, better: 'higher' });
-      ratios.push({ name: `${name} cpu`, value: rivulet.cpuUsPerRecord / kstreams.cpuUsPerRecord, better: 'lower' });
+      const throughput = medianOfRoundRatios(rounds?.rivulet, rounds?.kstreams) ?? rivulet.recordsPerSec / kstreams.recordsPerSec;
+      const cpu = medianOfRoundRatios(rounds?.cpu?.rivulet, rounds?.cpu?.kstreams) ?? rivulet.cpuUsPerRecord / kstreams.cpuUsPerRecord;
+      ratios.push({ name: `${name} throughput`, value: throughput, better: 'higher' });
+      ratios.push({ name: `${name} cpu`, value: cpu, better: 'lower' });
     }
   }
+  /** `self` over `other` for one framework: the median of the rounds' ratios, or of the medians' figures. */
+  const between = (framework: Framework, self: CaseResult | undefined, other: CaseResult | undefined): number | undefined => {
+    const a = self?.[side(framework)];
+    const b = other?.[side(framework)];
+    if (!measured(a) || !measured(b)) return undefined;
+    return medianOfRoundRatios(self?.rounds?.[side(framework)], other?.rounds?.[side(framework)]) ?? a.recordsPerSec / b.recordsPerSec;
+  };
   for (const framework of ['rivulet', 'kafka-streams'] as const) {
-    for (const { case: c } of results) {
-      const self = find(framework, c.pipeline, c.guarantee, c.threads);
+    for (const self of results) {
+      const c = self.case;
       if (c.guarantee === 'exactly_once') {
-        const alos = find(framework, c.pipeline, 'at_least_once', c.threads);
-        if (measured(self) && measured(alos)) ratios.push({ name: `${c.pipeline} t${c.threads} ${framework} eos/alos`, value: self.recordsPerSec / alos.recordsPerSec, better: 'higher' });
+        const value = between(framework, self, caseOf(c.pipeline, 'at_least_once', c.threads));
+        if (value !== undefined) ratios.push({ name: `${c.pipeline} t${c.threads} ${framework} eos/alos`, value, better: 'higher' });
       }
       if (c.threads > 1) {
-        const one = find(framework, c.pipeline, c.guarantee, 1);
-        if (measured(self) && measured(one)) ratios.push({ name: `${c.pipeline} ${g(c.guarantee)} ${framework} t${c.threads}/t1`, value: self.recordsPerSec / one.recordsPerSec, better: 'higher' });
+        const value = between(framework, self, caseOf(c.pipeline, c.guarantee, 1));
+        if (value !== undefined) ratios.push({ name: `${c.pipeline} ${g(c.guarantee)} ${framework} t${c.threads}/t1`, value, better: 'higher' });
       }
     }
   }

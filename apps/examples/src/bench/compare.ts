@@ -76,7 +76,7 @@ function notes(options: CompareOptions): string[] {
       : `Latency: after the check, ${options.rate} records/s for ${LATENCY_WARMUP_MS / 1000} s (not sampled) + ${options.latencyDurationMs / 1000} s into the running app; p99 of (output seen by a read_committed consumer - record timestamp).`,
     'Ratios are Rivulet / Kafka Streams from the same run; compare ratios, not absolute figures, across runs and machines.',
     ...(options.repeat > 1
-      ? [`Rounds: ${options.repeat}, every case in both frameworks per round; figures, ratios, targets and the baseline check use each framework's median round (of an even count, the slower middle one); a failed round fails the case.`]
+      ? [`Rounds: ${options.repeat}, every case in both frameworks per round; the tables show each framework's median round (of an even count, the slower middle one); each ratio (and so the targets and the baseline check) is the median over the rounds of that round's ratio (same rule); a failed round fails the case.`]
       : []),
   ];
 }
