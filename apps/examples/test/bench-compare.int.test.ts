@@ -103,14 +103,21 @@ describe('npm run bench -- --compare --short', () => {
     expect(report.cases.map((c) => c.case.guarantee)).toEqual(['at_least_once', 'exactly_once']);
     for (const c of report.cases) {
       expect(c.outputsAgree, c.case.guarantee).toBe(true);
-      for (const [framework, rates] of Object.entries(c.rounds ?? {})) {
-        expect(rates, `${c.case.guarantee} ${framework}`).toHaveLength(2);
-        for (const rate of rates) expect(rate, `${c.case.guarantee} ${framework}`).toBeGreaterThan(0);
+      const series = { rivulet: c.rounds?.rivulet, kstreams: c.rounds?.kstreams, 'rivulet cpu': c.rounds?.cpu?.rivulet, 'kstreams cpu': c.rounds?.cpu?.kstreams };
+      for (const [name, values] of Object.entries(series)) {
+        expect(values, `${c.case.guarantee} ${name}`).toHaveLength(2);
+        for (const value of values!) expect(value, `${c.case.guarantee} ${name}`).toBeGreaterThan(0);
       }
       // The median of two is the slower round.
       expect(c.rivulet.recordsPerSec).toBe(Math.min(...(c.rounds!.rivulet as number[])));
       expect(c.kstreams.recordsPerSec).toBe(Math.min(...(c.rounds!.kstreams as number[])));
     }
+    // Each ratio is the median of the rounds' ratios (of two, the lower), not the ratio of the median runs.
+    const [alosCase, eosCase] = report.cases;
+    const eosOverAlos = eosCase!.rounds!.rivulet.map((v, i) => v! / alosCase!.rounds!.rivulet[i]!);
+    expect(report.ratios.find((r) => r.name === 'pass-through t1 rivulet eos/alos')!.value).toBeCloseTo(Math.min(...eosOverAlos), 9);
+    const rivuletOverKs = alosCase!.rounds!.rivulet.map((v, i) => v! / alosCase!.rounds!.kstreams[i]!);
+    expect(report.ratios.find((r) => r.name === 'pass-through alos t1 throughput')!.value).toBeCloseTo(Math.min(...rivuletOverKs), 9);
     expect(output).toContain('[compare] round 2 of 2');
     expect(output).toMatch(/pass-through t1 rivulet eos\/alos by round: \d+\.\d\dx, \d+\.\d\dx/);
   });
