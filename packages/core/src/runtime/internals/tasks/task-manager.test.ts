@@ -368,6 +368,16 @@ describe('TaskManager: the processing loop does not wait for an exactly_once com
     return Date.now();
   }
 
+  /** An exactly_once app that processed and committed k:a, and the sendOffsets calls so far. */
+  async function committedOnce(): Promise<{ run: FakeAppRun; offsetsCalls: number }> {
+    world = new FakeWorld({ input: 1, output: 1 });
+    const run = world.start(mapTopology(), { processingGuarantee: 'exactly_once' });
+    await started(run);
+    world.produce('input', ['k:a']);
+    await waitAllCommitted(world);
+    return { run, offsetsCalls: world.cluster.callCount('sendOffsets') };
+  }
+
   it('records processed while a commit is in flight are held back, then sent in the next transaction; output exact and in order', async () => {
     world = new FakeWorld({ input: 1, output: 1 });
     const run = world.start(mapTopology(), { processingGuarantee: 'exactly_once' });
@@ -425,12 +435,7 @@ describe('TaskManager: the processing loop does not wait for an exactly_once com
   });
 
   it('a pipelined commit that fails: what was processed meanwhile is dropped with it and processed again; output exact', async () => {
-    world = new FakeWorld({ input: 1, output: 1 });
-    const run = world.start(mapTopology(), { processingGuarantee: 'exactly_once' });
-    await started(run);
-    world.produce('input', ['k:a']);
-    await waitAllCommitted(world);
-    const offsetsCalls = world.cluster.callCount('sendOffsets');
+    const { run, offsetsCalls } = await committedOnce();
     // b's commit: its offsets take 500 ms, then EndTxn fails (a dropped connection, retriable).
     world.cluster.hang('sendOffsets', 500);
     world.cluster.failNext('commit', connectionClosed);
@@ -447,12 +452,7 @@ describe('TaskManager: the processing loop does not wait for an exactly_once com
   });
 
   it("a transaction's offsets are added while its records are still being sent; its EndTxn follows both; output exact", async () => {
-    world = new FakeWorld({ input: 1, output: 1 });
-    const run = world.start(mapTopology(), { processingGuarantee: 'exactly_once' });
-    await started(run);
-    world.produce('input', ['k:a']);
-    await waitAllCommitted(world);
-    const offsetsCalls = world.cluster.callCount('sendOffsets');
+    const { run, offsetsCalls } = await committedOnce();
     const commits = world.cluster.callCount('commit');
     // b's send takes 600 ms: its transaction's commit falls due (100 ms) while it is in flight.
     world.cluster.hang('txSend', 600);
@@ -468,12 +468,7 @@ describe('TaskManager: the processing loop does not wait for an exactly_once com
   });
 
   it('offsets and records both past their bound (1 s): the task is retried once both settled, nothing left unhandled; output exact', async () => {
-    world = new FakeWorld({ input: 1, output: 1 });
-    const run = world.start(mapTopology(), { processingGuarantee: 'exactly_once' });
-    await started(run);
-    world.produce('input', ['k:a']);
-    await waitAllCommitted(world);
-    const offsetsCalls = world.cluster.callCount('sendOffsets');
+    const { run, offsetsCalls } = await committedOnce();
     world.cluster.hang('txSend', 1_500);
     world.cluster.hang('sendOffsets', 1_500);
     world.produce('input', ['k:b']);
@@ -487,12 +482,7 @@ describe('TaskManager: the processing loop does not wait for an exactly_once com
   });
 
   it('a send failing while the offsets are being added: the transaction is aborted only once they are; then redone, output exact', async () => {
-    world = new FakeWorld({ input: 1, output: 1 });
-    const run = world.start(mapTopology(), { processingGuarantee: 'exactly_once' });
-    await started(run);
-    world.produce('input', ['k:a']);
-    await waitAllCommitted(world);
-    const offsetsCalls = world.cluster.callCount('sendOffsets');
+    const { run, offsetsCalls } = await committedOnce();
     // b's send fails after 300 ms (a dropped connection); its transaction's offsets take 700 ms.
     world.cluster.hang('txSend', 300);
     world.cluster.failNext('txSend', connectionClosed);
